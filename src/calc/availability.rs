@@ -1,0 +1,119 @@
+//! Downtime and availability of one service in one period: the weighted union of its outages.
+
+use crate::money::{Decimal, HUNDRED};
+use crate::time::{Instant, Seconds};
+
+/// One outage: `[start, end)` with the weight of its severity (1 = full outage, 0.5 = degraded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outage {
+    /// First second of the outage.
+    pub start: Instant,
+    /// First second after it.
+    pub end: Instant,
+    /// Severity weight, in `(0, 1]`.
+    pub weight: Decimal,
+}
+
+/// Downtime of a set of outages within a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Downtime {
+    /// Seconds covered by at least one outage (overlaps count once).
+    pub seconds: Seconds,
+    /// Seconds weighted by the heaviest outage active at each moment.
+    pub weighted: Decimal,
+}
+
+/// The union of `outages` clipped to `[from, to)`: overlapping outages count once, and where
+/// outages of different weights overlap, the highest weight holds.
+pub fn downtime(outages: &[Outage], from: Instant, to: Instant) -> Downtime {
+    // A sweep over start (+) and end (−) events; `active` is a small multiset of weights.
+    let mut events: Vec<(Instant, bool, Decimal)> = Vec::with_capacity(outages.len() * 2);
+    for outage in outages {
+        let (start, end) = (outage.start.max(from), outage.end.min(to));
+        if start < end && outage.weight > Decimal::ZERO {
+            events.push((start, true, outage.weight));
+            events.push((end, false, outage.weight));
+        }
+    }
+    events.sort_unstable_by_key(|(instant, starts, _)| (*instant, *starts));
+    let mut active: Vec<Decimal> = Vec::new();
+    let mut result = Downtime::default();
+    let mut previous = from;
+    for (instant, starts, weight) in events {
+        if let Some(heaviest) = active.iter().max() {
+            let span = instant - previous;
+            result.seconds += span;
+            result.weighted += Decimal::from(span) * heaviest;
+        }
+        previous = instant;
+        if starts {
+            active.push(weight);
+        } else if let Some(position) = active.iter().position(|known| *known == weight) {
+            active.swap_remove(position);
+        }
+    }
+    result
+}
+
+/// Availability in percent: `(measured − weighted downtime) / measured × 100`; 100 when nothing
+/// was measured.
+pub fn availability_percent(measured: Seconds, weighted_downtime: Decimal) -> Decimal {
+    if measured <= 0 {
+        return HUNDRED;
+    }
+    let measured = Decimal::from(measured);
+    (measured - weighted_downtime) * HUNDRED / measured
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    const HOUR: i64 = 3_600;
+
+    fn full(start: Instant, end: Instant) -> Outage {
+        Outage { start, end, weight: Decimal::ONE }
+    }
+
+    #[test]
+    fn one_hour_in_a_thirty_day_month() {
+        // 30 days = 2,592,000 s; 60 min = 3,600 s down.
+        // (2,592,000 − 3,600) / 2,592,000 × 100 = 99.86111…%
+        let month = 30 * 24 * HOUR;
+        let down = downtime(&[full(10 * HOUR, 11 * HOUR)], 0, month);
+        assert_eq!(down.seconds, 3_600);
+        let availability = availability_percent(month, down.weighted);
+        assert_eq!(availability.round_dp(4).to_string(), "99.8611");
+        assert!(availability > Decimal::from_str("99.8611").unwrap() && availability < Decimal::from_str("99.8612").unwrap());
+    }
+
+    #[test]
+    fn overlapping_outages_count_once() {
+        // 10:00–11:00 and 10:30–11:30 cover 10:00–11:30 = 90 min = 5,400 s.
+        let outages = [full(10 * HOUR, 11 * HOUR), full(10 * HOUR + 1_800, 11 * HOUR + 1_800)];
+        let down = downtime(&outages, 0, 24 * HOUR);
+        assert_eq!(down.seconds, 5_400);
+        assert_eq!(down.weighted, Decimal::from(5_400));
+    }
+
+    #[test]
+    fn the_heaviest_overlapping_weight_holds() {
+        // Degraded (0.5) 10:00–12:00 with a full outage 10:30–11:00 inside it:
+        // 30 min × 0.5 + 30 min × 1 + 60 min × 0.5 = 900 + 1,800 + 1,800 = 4,500 weighted seconds.
+        let half = Decimal::from_str("0.5").unwrap();
+        let outages = [Outage { start: 10 * HOUR, end: 12 * HOUR, weight: half }, full(10 * HOUR + 1_800, 11 * HOUR)];
+        let down = downtime(&outages, 0, 24 * HOUR);
+        assert_eq!(down.seconds, 7_200);
+        assert_eq!(down.weighted, Decimal::from(4_500));
+    }
+
+    #[test]
+    fn outages_are_clipped_to_the_window() {
+        // 23:00 the day before to 01:00: only the hour inside the window counts.
+        let down = downtime(&[full(-HOUR, HOUR)], 0, 24 * HOUR);
+        assert_eq!(down.seconds, 3_600);
+        assert_eq!(downtime(&[full(-2 * HOUR, -HOUR)], 0, 24 * HOUR), Downtime::default());
+    }
+}

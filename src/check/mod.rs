@@ -1,0 +1,185 @@
+//! Contract validation as a list of named checks. Each check is a plain function over the raw,
+//! position-carrying contract and returns every problem it finds; none stops at the first.
+
+use std::collections::HashMap;
+
+use chrono_tz::Tz;
+use serde_saphyr::Spanned;
+
+use crate::contract::raw::RawContract;
+use crate::error::{Diagnostic, Location};
+use crate::money::{Decimal, parse_percent};
+
+/// A named check: its stable kebab-case name and the function that runs it.
+pub struct Check {
+    /// Stable name, used in messages and to select checks.
+    pub name: &'static str,
+    /// What it catches, in one line.
+    pub summary: &'static str,
+    run: fn(&Context<'_>) -> Vec<Diagnostic>,
+}
+
+/// What every check gets: the file name and the raw contract.
+pub struct Context<'a> {
+    file: &'a str,
+    contract: &'a RawContract,
+}
+
+impl Context<'_> {
+    fn at<T>(&self, value: &Spanned<T>) -> Location {
+        crate::contract::location_of(self.file, value)
+    }
+}
+
+/// Every check, in the order they run.
+pub const CHECKS: &[Check] = &[
+    Check { name: "timezone-known", summary: "the contract's timezone is an IANA name", run: check_timezone_known },
+    Check { name: "unique-ids", summary: "service, severity and rule ids are unique", run: check_unique_ids },
+    Check { name: "references-exist", summary: "ids named by rules exist", run: check_references_exist },
+    Check { name: "bands-in-range", summary: "band thresholds lie within 0-100 %", run: check_bands_in_range },
+    Check { name: "bands-ordered", summary: "bands go from the most lenient to the strictest", run: check_bands_ordered },
+];
+
+/// Runs every check on one parsed contract.
+pub fn run_checks(file: &str, contract: &RawContract) -> Vec<Diagnostic> {
+    let context = Context { file, contract };
+    CHECKS.iter().flat_map(|check| (check.run)(&context)).collect()
+}
+
+fn check_timezone_known(context: &Context<'_>) -> Vec<Diagnostic> {
+    let zone = &context.contract.timezone;
+    if zone.value.parse::<Tz>().is_ok() {
+        return Vec::new();
+    }
+    vec![
+        Diagnostic::error("timezone-known", context.at(zone), "timezone", format!("unknown timezone `{}`", zone.value))
+            .with_hint("use an IANA name such as Europe/Berlin, America/New_York or UTC"),
+    ]
+}
+
+fn check_unique_ids(context: &Context<'_>) -> Vec<Diagnostic> {
+    let contract = context.contract;
+    let services = contract.services.iter().enumerate().map(|(index, service)| (&service.value.id, format!("services[{index}].id")));
+    let severities =
+        contract.severities.iter().enumerate().map(|(index, severity)| (&severity.value.id, format!("severities[{index}].id")));
+    let rules = contract.credits.iter().flat_map(|credits| {
+        credits.value.rules.iter().enumerate().map(|(index, rule)| (&rule.value.id, format!("credits.rules[{index}].id")))
+    });
+    let mut diagnostics = duplicates(context, "service", services);
+    diagnostics.extend(duplicates(context, "severity", severities));
+    diagnostics.extend(duplicates(context, "rule", rules));
+    diagnostics
+}
+
+fn duplicates<'a>(
+    context: &Context<'_>,
+    what: &str,
+    ids: impl Iterator<Item = (&'a Spanned<String>, String)>,
+) -> Vec<Diagnostic> {
+    let mut first_seen: HashMap<&str, u64> = HashMap::new();
+    let mut diagnostics = Vec::new();
+    for (id, path) in ids {
+        if let Some(first_line) = first_seen.get(id.value.as_str()) {
+            diagnostics.push(
+                Diagnostic::error("unique-ids", context.at(id), path, format!("{what} id `{}` is already used at line {first_line}", id.value))
+                    .with_hint(format!("give each {what} its own id")),
+            );
+        } else {
+            first_seen.insert(&id.value, id.referenced.line());
+        }
+    }
+    diagnostics
+}
+
+fn check_references_exist(context: &Context<'_>) -> Vec<Diagnostic> {
+    let contract = context.contract;
+    let Some(credits) = &contract.credits else { return Vec::new() };
+    let mut diagnostics = Vec::new();
+    for (index, rule) in credits.value.rules.iter().enumerate() {
+        let lists = [
+            ("service", &rule.value.services, contract.services.iter().map(|service| service.value.id.value.as_str()).collect::<Vec<_>>()),
+            ("severity", &rule.value.severities, contract.severities.iter().map(|severity| severity.value.id.value.as_str()).collect()),
+        ];
+        for (what, references, known) in lists {
+            for (position, reference) in references.iter().flatten().enumerate() {
+                if known.contains(&reference.value.as_str()) {
+                    continue;
+                }
+                let path = format!("credits.rules[{index}].{what}s[{position}]");
+                diagnostics.push(
+                    Diagnostic::error("references-exist", context.at(reference), path, format!("rule `{}` names unknown {what} `{}`", rule.value.id.value, reference.value))
+                        .with_hint(format!("known {what} ids: {}", known.join(", "))),
+                );
+            }
+        }
+    }
+    diagnostics
+}
+
+/// Each availability band's threshold with its position: (threshold, inclusive, location, path).
+fn bands(context: &Context<'_>) -> Vec<Vec<(Decimal, bool, Location, String)>> {
+    let Some(credits) = &context.contract.credits else { return Vec::new() };
+    credits
+        .value
+        .rules
+        .iter()
+        .enumerate()
+        .filter_map(|(rule_index, rule)| {
+            let bands = rule.value.bands.as_ref()?;
+            Some(
+                bands
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(index, band)| {
+                        let (value, inclusive, key) = match (&band.value.below, &band.value.at_or_below) {
+                            (Some(below), None) => (below, false, "below"),
+                            (None, Some(at_or_below)) => (at_or_below, true, "at_or_below"),
+                            _ => return None,
+                        };
+                        let threshold = parse_percent(&value.value.0).ok()?;
+                        Some((threshold, inclusive, context.at(value), format!("credits.rules[{rule_index}].bands[{index}].{key}")))
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn check_bands_in_range(context: &Context<'_>) -> Vec<Diagnostic> {
+    bands(context)
+        .into_iter()
+        .flatten()
+        .filter(|(threshold, ..)| threshold.is_sign_negative() || *threshold > crate::money::HUNDRED)
+        .map(|(threshold, _, location, path)| {
+            Diagnostic::error("bands-in-range", location, path, format!("band threshold {threshold} is outside 0-100 %"))
+                .with_hint("availability thresholds are percentages: `below: 99.9` means under 99.9 %")
+        })
+        .collect()
+}
+
+fn check_bands_ordered(context: &Context<'_>) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for bands in bands(context) {
+        for pair in bands.windows(2) {
+            let (previous, current) = (&pair[0], &pair[1]);
+            // A later band must be strictly stricter: a lower threshold, or the same threshold
+            // going from `at_or_below` to `below`.
+            if (current.0, current.1) < (previous.0, previous.1) {
+                continue;
+            }
+            let describe = |band: &(Decimal, bool, Location, String)| {
+                format!("{} {}", if band.1 { "at_or_below:" } else { "below:" }, band.0)
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    "bands-ordered",
+                    current.2.clone(),
+                    current.3.clone(),
+                    format!("band `{}` comes after `{}`; bands go from the most lenient to the strictest", describe(current), describe(previous)),
+                )
+                .with_hint("order bands by falling threshold: [{ below: 99.9, credit: 10% }, { below: 99.0, credit: 25% }]"),
+            );
+        }
+    }
+    diagnostics
+}

@@ -1,0 +1,76 @@
+//! Command-line shape (clap derive): one variant per subcommand.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use slacredit::time::PeriodSpec;
+
+/// SLA and service-credit calculator: contracts + incident exports → breach reports and invoice
+/// credit lines.
+#[derive(Debug, Parser)]
+#[command(name = "slacredit", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check contracts; print every problem; exit 1 if any is an error.
+    Validate(ValidateArgs),
+    /// Breach report: availability, breaches and credits per service, with row accounting.
+    Report(CalcArgs),
+    /// Invoice credit lines, ready to post.
+    Credits(CalcArgs),
+}
+
+/// `slacredit validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Contract files, or directories searched for *.yaml and *.yml.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// Inputs shared by `report` and `credits`.
+#[derive(Debug, Args)]
+pub struct CalcArgs {
+    /// Contract files or directories (repeatable).
+    #[arg(long = "contract", required = true, value_name = "PATH")]
+    pub contracts: Vec<PathBuf>,
+    /// Incident exports, CSV (repeatable).
+    #[arg(long = "incidents", required = true, value_name = "CSV")]
+    pub incidents: Vec<PathBuf>,
+    /// How to read the exports: `generic` or a YAML mapping file.
+    #[arg(long, default_value = "generic", value_name = "PRESET|FILE")]
+    pub source: String,
+    /// The month to judge, e.g. 2026-10.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub period: PeriodSpec,
+    /// Judge open incidents at this instant (RFC 3339); default: the period end.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the output to this file instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when any incident row is rejected.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Terminal tables.
+    Table,
+    /// CSV: credit lines for `credits`, breach rows for `report`.
+    Csv,
+    /// The full report model.
+    Json,
+}

@@ -1,0 +1,31 @@
+//! `slacredit credits`: invoice credit lines.
+
+use std::process::ExitCode;
+
+use slacredit::report::{CreditLine, write_credit_lines_csv, write_credits_table, write_json};
+
+use super::inputs::{Loaded, calculate, report_rejections};
+use super::{EXIT_FINDINGS, EXIT_OK, open_output};
+use crate::cli::{CalcArgs, Format};
+
+/// Runs `credits`.
+pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
+    let Loaded::Report(report) = calculate(args)? else { return Ok(ExitCode::from(EXIT_FINDINGS)) };
+    let mut out = open_output(args.output.as_deref())?;
+    match args.format {
+        Format::Table => write_credits_table(&mut out, &report)?,
+        Format::Csv => write_credit_lines_csv(&mut out, &report)?,
+        Format::Json => write_json(&mut out, &report.credit_lines().collect::<Vec<&CreditLine>>())?,
+    }
+    out.flush()?;
+    let rows = &report.rows;
+    eprintln!(
+        "rows: {} read = {} counted + {} excluded + {} rejected",
+        rows.read,
+        rows.counted,
+        rows.excluded_rows(),
+        rows.rejected_rows()
+    );
+    let failed = report_rejections(&report, args.strict);
+    Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
+}

@@ -1,0 +1,79 @@
+//! Loading what `report` and `credits` need: contracts in force, the source mapping, the exports,
+//! then the calculation. Contract problems are printed here and become exit code 1.
+
+use std::fs::File;
+use std::io::BufReader;
+
+use anyhow::{Context as _, bail};
+
+use slacredit::calc::{self, Scope};
+use slacredit::contract::{Contract, load_contract_file};
+use slacredit::incidents::{Input, Source, read_incidents};
+use slacredit::report::Report;
+use slacredit::time::{Instant, TimestampFormat};
+use slacredit::{Diagnostic, Error};
+
+use super::contract_files;
+use crate::cli::CalcArgs;
+
+/// What loading produced: a report, or contract diagnostics to fail with.
+pub enum Loaded {
+    /// The calculation ran.
+    Report(Report),
+    /// At least one contract is invalid; the diagnostics have been printed.
+    InvalidContracts,
+}
+
+/// Loads contracts and incidents and runs the calculation.
+pub fn calculate(args: &CalcArgs) -> anyhow::Result<Loaded> {
+    let mut contracts = Vec::new();
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    for path in contract_files(&args.contracts)? {
+        match load_contract_file(&path) {
+            Ok(contract) => contracts.push(contract),
+            Err(Error::Contract(diagnostics)) => problems.extend(diagnostics),
+            Err(error) => return Err(error.into()),
+        }
+    }
+    if !problems.is_empty() {
+        for problem in &problems {
+            eprintln!("{problem}");
+        }
+        return Ok(Loaded::InvalidContracts);
+    }
+    let in_force: Vec<Contract> = contracts.iter().filter(|contract| contract.in_force(args.period)).cloned().collect();
+    for contract in contracts.iter().filter(|contract| !contract.in_force(args.period)) {
+        eprintln!("note: {} ({}) is not in force in {}; left out", contract.id, contract.file, args.period);
+    }
+    if in_force.is_empty() {
+        bail!("no contract is in force in {}", args.period);
+    }
+    let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
+    let source = Source::resolve(&args.source)?;
+    let scopes: Vec<Scope> = in_force.iter().map(|contract| Scope::new(contract, args.period, as_of)).collect();
+    let keep = |incident: &slacredit::incidents::Incident| {
+        let index = usize::from(incident.contract);
+        calc::relevance(&in_force[index], scopes[index], incident)
+    };
+    let mut inputs = Vec::new();
+    for path in &args.incidents {
+        let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        inputs.push(Input { name: path.display().to_string(), reader: Box::new(BufReader::with_capacity(1 << 16, file)) });
+    }
+    let incidents = read_incidents(inputs, &source, &in_force, &keep)?;
+    Ok(Loaded::Report(calc::calculate(&in_force, &incidents, args.period, as_of)))
+}
+
+fn parse_as_of(text: &str) -> anyhow::Result<Instant> {
+    TimestampFormat::Rfc3339
+        .parse(text)
+        .map_err(|_| anyhow::anyhow!("--as-of `{text}` is not RFC 3339 with an offset (like 2026-10-31T23:00:00Z)"))
+}
+
+/// Prints each rejected row to stderr and says whether `--strict` turns them into a failure.
+pub fn report_rejections(report: &Report, strict: bool) -> bool {
+    for rejection in &report.rows.rejected {
+        eprintln!("warning: rejected row {}", rejection);
+    }
+    strict && !report.rows.rejected.is_empty()
+}

@@ -1,0 +1,73 @@
+//! Subcommands: each file owns one. This module holds what they share: exit codes, finding
+//! contract files, loading inputs and opening the output.
+
+mod credits;
+mod inputs;
+mod report;
+mod validate;
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::cli::{Cli, Command};
+
+/// Success: valid contracts, report written.
+pub const EXIT_OK: u8 = 0;
+/// Findings that should fail a pipeline: an invalid contract, rejected rows under `--strict`.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Usage error, unreadable input, internal error.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Report(args) => report::run(&args),
+        Command::Credits(args) => credits::run(&args),
+    }
+}
+
+/// Whether the error is a closed stdout (`slacredit report | head`), which is not an error.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}
+
+/// Expands directories into the `*.yaml` / `*.yml` files below them, sorted; files pass as given.
+pub fn contract_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found = Vec::new();
+            collect_yaml(path, &mut found).with_context(|| format!("cannot list {}", path.display()))?;
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn collect_yaml(directory: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in std::fs::read_dir(directory)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_yaml(&path, found)?;
+        } else if path.extension().is_some_and(|extension| extension == "yaml" || extension == "yml") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Stdout, or the `-o` file.
+pub fn open_output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(path) => Box::new(BufWriter::new(File::create(path).with_context(|| format!("cannot create {}", path.display()))?)),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    })
+}

@@ -1,0 +1,23 @@
+//! `slacredit report`: the breach report.
+
+use std::process::ExitCode;
+
+use slacredit::report::{write_breaches_csv, write_json, write_report_table};
+
+use super::inputs::{Loaded, calculate, report_rejections};
+use super::{EXIT_FINDINGS, EXIT_OK, open_output};
+use crate::cli::{CalcArgs, Format};
+
+/// Runs `report`.
+pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
+    let Loaded::Report(report) = calculate(args)? else { return Ok(ExitCode::from(EXIT_FINDINGS)) };
+    let mut out = open_output(args.output.as_deref())?;
+    match args.format {
+        Format::Table => write_report_table(&mut out, &report)?,
+        Format::Csv => write_breaches_csv(&mut out, &report)?,
+        Format::Json => write_json(&mut out, &report)?,
+    }
+    out.flush()?;
+    let failed = report_rejections(&report, args.strict);
+    Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
+}

@@ -1,0 +1,329 @@
+//! From YAML text to a checked [`Contract`]: parse the raw shape, run the named checks, then
+//! convert every value, collecting all problems rather than stopping at the first.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde_saphyr::Spanned;
+use wildmatch::WildMatch;
+
+use super::raw::{RawContract, RawCredits, RawRule, RawService, RawSeverity, RawTarget, Text, Unsupported};
+use super::{Band, Contract, Credits, Rule, RuleKind, Service, Severity, Target, TargetKind};
+use crate::check;
+use crate::error::{Diagnostic, Error, Level, Location};
+use crate::money::{Amount, Rounding, parse_decimal, parse_percent};
+use crate::time::parse_duration;
+
+/// Reads and checks one contract file. I/O problems are `Error::Read`; anything wrong with the
+/// contract is `Error::Contract` with every diagnostic found.
+pub fn load_contract_file(path: &Path) -> Result<Contract, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
+    load_contract_text(&path.display().to_string(), &text).map_err(Error::Contract)
+}
+
+/// Checks contract `text` read from `file`; on success the diagnostics returned are warnings only.
+pub fn load_contract_text(file: &str, text: &str) -> Result<Contract, Vec<Diagnostic>> {
+    let raw = parse_contract(file, text).map_err(|diagnostic| vec![diagnostic])?;
+    let mut diagnostics = check::run_checks(file, &raw);
+    let contract = Converter { file, diagnostics: &mut diagnostics }.contract(&raw);
+    if diagnostics.iter().any(|diagnostic| diagnostic.level == Level::Error) {
+        return Err(diagnostics);
+    }
+    Ok(contract)
+}
+
+/// Parses the YAML shape strictly: unknown keys, duplicate keys and YAML 1.1 booleans (`yes`,
+/// `no`) are errors.
+pub fn parse_contract(file: &str, text: &str) -> Result<RawContract, Diagnostic> {
+    let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false, };
+    serde_saphyr::from_str_with_options::<RawContract>(text, options).map_err(|error| {
+        let (line, column) = error.location().map_or((0, 0), |place| (place.line() as u32, place.column() as u32));
+        let rendered = error.to_string();
+        // The YAML reader appends its own " at line L, column C"; the location is printed in front.
+        let message = rendered.rsplit_once(" at line ").map_or(rendered.as_str(), |(message, _)| message);
+        Diagnostic::error("schema", Location { file: file.to_owned(), line, column }, "", message.to_owned())
+            .with_hint("see docs/contract.md for the contract format")
+    })
+}
+
+/// Where a spanned value is.
+pub fn location_of<T>(file: &str, value: &Spanned<T>) -> Location {
+    Location { file: file.to_owned(), line: value.referenced.line() as u32, column: value.referenced.column() as u32 }
+}
+
+struct Converter<'a> {
+    file: &'a str,
+    diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+impl Converter<'_> {
+    fn error<T>(&mut self, value: &Spanned<T>, path: &str, message: String) {
+        self.diagnostics.push(Diagnostic::error("value", location_of(self.file, value), path, message));
+    }
+
+    fn unsupported(&mut self, value: &Unsupported, path: &str) {
+        if let Some(value) = value {
+            let key = path.rsplit('.').next().unwrap_or(path);
+            self.diagnostics.push(
+                Diagnostic::error("not-supported-yet", location_of(self.file, value), path, format!("not supported yet: {key}"))
+                    .with_hint("remove the key; this version of slacredit does not implement it and will not ignore it silently"),
+            );
+        }
+    }
+
+    fn parsed<T, V>(&mut self, value: &Spanned<V>, path: &str, parse: impl FnOnce(&V) -> Result<T, String>) -> Option<T> {
+        match parse(&value.value) {
+            Ok(parsed) => Some(parsed),
+            Err(message) => {
+                self.error(value, path, message);
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, value: &Spanned<String>, path: &str) -> Option<NaiveDate> {
+        self.parsed(value, path, |text| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date (write it like 2026-01-01)"))
+        })
+    }
+
+    fn contract(&mut self, raw: &RawContract) -> Contract {
+        for (value, key) in [
+            (&raw.calendars, "calendars"),
+            (&raw.severity_basis, "severity_basis"),
+            (&raw.maintenance, "maintenance"),
+            (&raw.exclusions, "exclusions"),
+            (&raw.notifications, "notifications"),
+            (&raw.termination, "termination"),
+        ] {
+            self.unsupported(value, key);
+        }
+        if let Some(period) = &raw.period
+            && period.value != "month"
+        {
+            let message = if period.value == "quarter" {
+                "not supported yet: period quarter".to_owned()
+            } else {
+                format!("unknown period `{}` (expected month)", period.value)
+            };
+            self.error(period, "period", message);
+        }
+        let timezone = raw.timezone.value.parse::<Tz>().unwrap_or(chrono_tz::UTC);
+        let effective_from = self.date(&raw.effective.value.from, "effective.from");
+        let effective_to = raw.effective.value.to.as_ref().and_then(|to| self.date(to, "effective.to"));
+        if raw.currency.value.len() != 3 || !raw.currency.value.chars().all(|c| c.is_ascii_uppercase()) {
+            let message = format!("`{}` is not an ISO 4217 currency code (like EUR or USD)", raw.currency.value);
+            self.error(&raw.currency, "currency", message);
+        }
+        let services = raw.services.iter().enumerate().map(|(index, service)| self.service(index, service)).collect();
+        let severities = raw.severities.iter().enumerate().map(|(index, severity)| self.severity(index, severity)).collect();
+        let credits = raw.credits.as_ref().map_or_else(
+            || Credits { rounding: Rounding::default(), per_service_cap: None, rules: Vec::new() },
+            |credits| self.credits(raw, &credits.value),
+        );
+        Contract {
+            file: self.file.to_owned(),
+            id: raw.id.value.clone(),
+            title: raw.title.as_ref().map_or_else(String::new, |title| title.value.clone()),
+            provider: raw.provider.value.clone(),
+            customer: raw.customer.value.clone(),
+            currency: raw.currency.value.clone(),
+            timezone,
+            effective_from: effective_from.unwrap_or_default(),
+            effective_to,
+            services,
+            severities,
+            credits,
+        }
+    }
+
+    fn service(&mut self, index: usize, raw: &Spanned<RawService>) -> Service {
+        let path = format!("services[{index}]");
+        let service = &raw.value;
+        let fee = self.parsed(&service.fee, &format!("{path}.fee"), |text| non_negative(parse_decimal(&text.0)));
+        let availability_target = service.availability.as_ref().and_then(|availability| {
+            if let Some(calendar) = &availability.value.calendar {
+                self.calendar(calendar, &format!("{path}.availability.calendar"));
+            }
+            let target_path = format!("{path}.availability.target");
+            self.parsed(&availability.value.target, &target_path, |text| percent_in_range(&text.0))
+        });
+        Service {
+            id: service.id.value.clone(),
+            name: service.name.as_ref().map_or_else(|| service.id.value.clone(), |name| name.value.clone()),
+            patterns: service.patterns.iter().map(|pattern| pattern.value.clone()).collect(),
+            matchers: service.patterns.iter().map(|pattern| WildMatch::new(&pattern.value)).collect(),
+            fee: fee.unwrap_or_default(),
+            availability_target,
+            line: raw.referenced.line() as u32,
+        }
+    }
+
+    fn calendar(&mut self, calendar: &Spanned<String>, path: &str) {
+        if calendar.value != "always" {
+            let message = format!("not supported yet: calendar `{}` (only the built-in `always` is)", calendar.value);
+            self.error(calendar, path, message);
+        }
+    }
+
+    fn severity(&mut self, index: usize, raw: &Spanned<RawSeverity>) -> Severity {
+        let path = format!("severities[{index}]");
+        let severity = &raw.value;
+        self.unsupported(&severity.rca, &format!("{path}.rca"));
+        let downtime_weight = severity.downtime.as_ref().and_then(|weight| {
+            self.parsed(weight, &format!("{path}.downtime"), |text| {
+                let weight = parse_decimal(&text.0)?;
+                if weight.is_sign_negative() || weight > crate::money::Decimal::ONE {
+                    return Err(format!("downtime weight `{}` must be between 0 and 1", text.0));
+                }
+                Ok(weight)
+            })
+        });
+        Severity {
+            id: severity.id.value.clone(),
+            values: severity.values.iter().map(|value| value.value.trim().to_owned()).collect(),
+            downtime_weight: downtime_weight.unwrap_or_default(),
+            respond: severity.respond.as_ref().and_then(|target| self.target(target, &format!("{path}.respond"))),
+            resolve: severity.resolve.as_ref().and_then(|target| self.target(target, &format!("{path}.resolve"))),
+        }
+    }
+
+    fn target(&mut self, raw: &Spanned<RawTarget>, path: &str) -> Option<Target> {
+        self.unsupported(&raw.value.pausable, &format!("{path}.pausable"));
+        if let Some(calendar) = &raw.value.calendar {
+            self.calendar(calendar, &format!("{path}.calendar"));
+        }
+        let within = self.parsed(&raw.value.within, &format!("{path}.within"), |text: &Text| parse_duration(&text.0))?;
+        Some(Target { within, line: raw.referenced.line() as u32 })
+    }
+
+    fn credits(&mut self, contract: &RawContract, raw: &RawCredits) -> Credits {
+        self.unsupported(&raw.minimum, "credits.minimum");
+        self.unsupported(&raw.claim, "credits.claim");
+        let rounding = raw.rounding.as_ref().map_or_else(Rounding::default, |rounding| {
+            let places = rounding.value.places.value;
+            if places > 6 {
+                self.error(&rounding.value.places, "credits.rounding.places", format!("{places} places is more than any currency uses (0-6)"));
+            }
+            let mode = self.parsed(&rounding.value.mode, "credits.rounding.mode", |text| text.parse()).unwrap_or(crate::money::RoundingMode::HalfEven);
+            Rounding { places: places.min(6), mode }
+        });
+        let per_service_cap = raw.cap.as_ref().and_then(|cap| {
+            self.unsupported(&cap.value.per_period, "credits.cap.per_period");
+            self.unsupported(&cap.value.per_year, "credits.cap.per_year");
+            let per_service = cap.value.per_service.as_ref()?;
+            self.parsed(per_service, "credits.cap.per_service", |text| Amount::parse(&text.0))
+        });
+        let rules = raw
+            .rules
+            .iter()
+            .enumerate()
+            .filter_map(|(index, rule)| self.rule(contract, &format!("credits.rules[{index}]"), rule))
+            .collect();
+        Credits { rounding, per_service_cap, rules }
+    }
+
+    fn rule(&mut self, contract: &RawContract, path: &str, raw: &Spanned<RawRule>) -> Option<Rule> {
+        let rule = &raw.value;
+        for (value, key) in [
+            (&rule.unit, "unit"),
+            (&rule.max_per_incident, "max_per_incident"),
+            (&rule.min_outage, "min_outage"),
+            (&rule.applies_to, "applies_to"),
+            (&rule.breaches, "breaches"),
+            (&rule.within, "within"),
+            (&rule.multiplier, "multiplier"),
+        ] {
+            self.unsupported(value, &format!("{path}.{key}"));
+        }
+        let services = rule.services.as_ref().map(|ids| {
+            ids.iter().filter_map(|id| contract.services.iter().position(|service| service.value.id.value == id.value)).collect()
+        });
+        let severities = rule.severities.as_ref().map(|ids| {
+            ids.iter().filter_map(|id| contract.severities.iter().position(|severity| severity.value.id.value == id.value)).collect()
+        });
+        let kind = match rule.kind.value.as_str() {
+            "availability" => self.availability_rule(path, raw)?,
+            "per_breach" => self.per_breach_rule(path, raw)?,
+            "per_unit_late" | "per_unit_down" | "downtime_multiple" | "escalation" => {
+                self.error(&rule.kind, &format!("{path}.kind"), format!("not supported yet: rule kind {}", rule.kind.value));
+                return None;
+            }
+            other => {
+                let message = format!("unknown rule kind `{other}` (expected availability or per_breach)");
+                self.error(&rule.kind, &format!("{path}.kind"), message);
+                return None;
+            }
+        };
+        Some(Rule { id: rule.id.value.clone(), line: raw.referenced.line() as u32, services, severities, kind })
+    }
+
+    fn availability_rule(&mut self, path: &str, raw: &Spanned<RawRule>) -> Option<RuleKind> {
+        let rule = &raw.value;
+        let Some(raw_bands) = &rule.bands else {
+            self.diagnostics.push(Diagnostic::error("value", location_of(self.file, raw), path, "an availability rule needs `bands`").with_hint(
+                "bands: [{ below: 99.9, credit: 10% }, { below: 99.0, credit: 25% }]",
+            ));
+            return None;
+        };
+        let mut bands = Vec::new();
+        for (index, band) in raw_bands.iter().enumerate() {
+            let band_path = format!("{path}.bands[{index}]");
+            let (threshold, inclusive) = match (&band.value.below, &band.value.at_or_below) {
+                (Some(below), None) => (below, false),
+                (None, Some(at_or_below)) => (at_or_below, true),
+                _ => {
+                    let message = "a band needs exactly one of `below` or `at_or_below`".to_owned();
+                    self.error(band, &band_path, message);
+                    continue;
+                }
+            };
+            let key = if inclusive { "at_or_below" } else { "below" };
+            let threshold = self.parsed(threshold, &format!("{band_path}.{key}"), |text| parse_percent(&text.0));
+            let credit = self.parsed(&band.value.credit, &format!("{band_path}.credit"), |text| Amount::parse(&text.0));
+            if let (Some(threshold), Some(credit)) = (threshold, credit) {
+                bands.push(Band { threshold, inclusive, credit, line: band.referenced.line() as u32 });
+            }
+        }
+        Some(RuleKind::Availability { bands })
+    }
+
+    fn per_breach_rule(&mut self, path: &str, raw: &Spanned<RawRule>) -> Option<RuleKind> {
+        let rule = &raw.value;
+        let (Some(target), Some(credit)) = (&rule.target, &rule.credit) else {
+            self.diagnostics.push(
+                Diagnostic::error("value", location_of(self.file, raw), path, "a per_breach rule needs `target` and `credit`")
+                    .with_hint("target: respond, credit: 500.00 (or credit: 2% of the fee)"),
+            );
+            return None;
+        };
+        let target = match target.value.as_str() {
+            "respond" => TargetKind::Respond,
+            "resolve" => TargetKind::Resolve,
+            "rca" | "notify" => {
+                self.error(target, &format!("{path}.target"), format!("not supported yet: target {}", target.value));
+                return None;
+            }
+            other => {
+                self.error(target, &format!("{path}.target"), format!("unknown target `{other}` (expected respond or resolve)"));
+                return None;
+            }
+        };
+        let credit = self.parsed(credit, &format!("{path}.credit"), |text| Amount::parse(&text.0))?;
+        Some(RuleKind::PerBreach { target, credit })
+    }
+}
+
+fn non_negative(value: Result<crate::money::Decimal, String>) -> Result<crate::money::Decimal, String> {
+    let value = value?;
+    if value.is_sign_negative() { Err(format!("`{value}` is negative")) } else { Ok(value) }
+}
+
+fn percent_in_range(text: &str) -> Result<crate::money::Decimal, String> {
+    let value = parse_percent(text)?;
+    if value.is_sign_negative() || value > crate::money::HUNDRED {
+        return Err(format!("`{text}` is not a percentage between 0 and 100"));
+    }
+    Ok(value)
+}

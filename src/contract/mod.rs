@@ -1,0 +1,224 @@
+//! Contracts: the checked domain types the calculation reads. Every invariant holds once a
+//! `Contract` exists, so `calc/` never re-checks.
+
+mod load;
+pub mod raw;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use wildmatch::WildMatch;
+
+use crate::money::{Amount, Decimal, Rounding};
+use crate::time::{PeriodSpec, Seconds};
+
+pub use load::{load_contract_file, load_contract_text, location_of, parse_contract};
+
+/// One contract, checked.
+#[derive(Debug, Clone)]
+pub struct Contract {
+    /// The file it came from, as the user named it.
+    pub file: String,
+    /// Unique id, e.g. `ACME-SOC-2026`.
+    pub id: String,
+    /// Human title.
+    pub title: String,
+    /// The party that owes credits.
+    pub provider: String,
+    /// The party credits are owed to.
+    pub customer: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Periods are calendar months in this zone.
+    pub timezone: Tz,
+    /// First day in force.
+    pub effective_from: NaiveDate,
+    /// First day no longer in force (exclusive); `None` = open-ended.
+    pub effective_to: Option<NaiveDate>,
+    /// Services in file order.
+    pub services: Vec<Service>,
+    /// Severities, most severe first.
+    pub severities: Vec<Severity>,
+    /// The credit terms.
+    pub credits: Credits,
+}
+
+impl Contract {
+    /// Whether the contract is in force for the whole of month `spec` (it must be in force at the
+    /// month's first day; versions begin on period boundaries).
+    pub fn in_force(&self, spec: PeriodSpec) -> bool {
+        let first = spec.first_day();
+        self.effective_from <= first && self.effective_to.is_none_or(|to| first < to)
+    }
+
+    /// The index of the severity whose `match` list contains `value` exactly.
+    pub fn severity_for(&self, value: &str) -> Option<usize> {
+        self.severities.iter().position(|severity| severity.values.iter().any(|known| known == value))
+    }
+}
+
+/// A service in scope of the contract.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Id used in reports and credit lines.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Glob patterns (`*`, `?`) matched against the incident's service column.
+    pub patterns: Vec<String>,
+    /// The compiled patterns.
+    pub matchers: Vec<WildMatch>,
+    /// Fee per period: the basis of percentage credits.
+    pub fee: Decimal,
+    /// Availability target in percent, measured 24x7.
+    pub availability_target: Option<Decimal>,
+    /// Contract line of the service entry.
+    pub line: u32,
+}
+
+impl Service {
+    /// Whether an incident's service value belongs to this service.
+    pub fn matches(&self, value: &str) -> bool {
+        self.matchers.iter().any(|matcher| matcher.matches(value))
+    }
+}
+
+/// A severity tier.
+#[derive(Debug, Clone)]
+pub struct Severity {
+    /// Id, e.g. `sev1`.
+    pub id: String,
+    /// Values of the incident's severity column that mean this tier (exact match).
+    pub values: Vec<String>,
+    /// Weight of this tier's outage time in downtime (0 = not an outage, 1 = full outage).
+    pub downtime_weight: Decimal,
+    /// First-response target.
+    pub respond: Option<Target>,
+    /// Resolution target.
+    pub resolve: Option<Target>,
+}
+
+impl Severity {
+    /// The target of `kind`, if the tier has one.
+    pub fn target(&self, kind: TargetKind) -> Option<Target> {
+        match kind {
+            TargetKind::Respond => self.respond,
+            TargetKind::Resolve => self.resolve,
+        }
+    }
+}
+
+/// A time target, measured on the 24x7 clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    /// Allowed time in seconds.
+    pub within: Seconds,
+    /// Contract line of the target.
+    pub line: u32,
+}
+
+/// Which clock of an incident a target measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    /// Opened → acknowledged.
+    Respond,
+    /// Opened → resolved.
+    Resolve,
+}
+
+impl TargetKind {
+    /// Both kinds, in report order.
+    pub const ALL: [Self; 2] = [Self::Respond, Self::Resolve];
+
+    /// The contract keyword.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Respond => "respond",
+            Self::Resolve => "resolve",
+        }
+    }
+}
+
+/// The `credits` section, checked.
+#[derive(Debug, Clone)]
+pub struct Credits {
+    /// How each line is rounded.
+    pub rounding: Rounding,
+    /// At most this much credit per service per period.
+    pub per_service_cap: Option<Amount>,
+    /// Rules in contract order (the order caps reduce them in).
+    pub rules: Vec<Rule>,
+}
+
+/// One credit rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Id used on credit lines.
+    pub id: String,
+    /// Contract line of the rule.
+    pub line: u32,
+    /// Services it is narrowed to (indexes into `Contract::services`); `None` = all.
+    pub services: Option<Vec<usize>>,
+    /// Severities it is narrowed to (indexes into `Contract::severities`); `None` = all.
+    pub severities: Option<Vec<usize>>,
+    /// What it prices.
+    pub kind: RuleKind,
+}
+
+impl Rule {
+    /// Whether the rule applies to service `service`.
+    pub fn covers_service(&self, service: usize) -> bool {
+        self.services.as_ref().is_none_or(|services| services.contains(&service))
+    }
+
+    /// Whether the rule applies to severity `severity`.
+    pub fn covers_severity(&self, severity: usize) -> bool {
+        self.severities.as_ref().is_none_or(|severities| severities.contains(&severity))
+    }
+}
+
+/// The credit formulas.
+#[derive(Debug, Clone)]
+pub enum RuleKind {
+    /// Bands on the service's availability; the strictest band the availability falls in applies.
+    Availability {
+        /// Bands, most lenient first (checked).
+        bands: Vec<Band>,
+    },
+    /// A fixed amount or percentage of fee per breached incident.
+    PerBreach {
+        /// Which target's breaches it prices.
+        target: TargetKind,
+        /// Credit per breach.
+        credit: Amount,
+    },
+}
+
+/// One availability band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Band {
+    /// The threshold in percent.
+    pub threshold: Decimal,
+    /// `at_or_below` (true) or `below` (false).
+    pub inclusive: bool,
+    /// The credit when the band applies.
+    pub credit: Amount,
+    /// Contract line of the band.
+    pub line: u32,
+}
+
+impl Band {
+    /// Whether availability `up / measured × 100` falls in this band, decided exactly by
+    /// cross-multiplication (`100 × up < threshold × measured`), never on a rounded percentage.
+    pub fn contains(&self, up: Decimal, measured: Decimal) -> bool {
+        let left = up * crate::money::HUNDRED;
+        let right = self.threshold * measured;
+        if self.inclusive { left <= right } else { left < right }
+    }
+
+    /// `below 99.9` or `at or below 99.9`.
+    pub fn describe(&self) -> String {
+        let relation = if self.inclusive { "at or below" } else { "below" };
+        format!("{relation} {}%", self.threshold)
+    }
+}

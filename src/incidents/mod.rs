@@ -1,0 +1,127 @@
+//! Incident exports: the logical incident record, where every row came from, and what became of
+//! each row (counted, excluded with a reason, or rejected with file, line, column and reason).
+
+mod reader;
+mod source;
+
+use serde::Serialize;
+
+use crate::time::Instant;
+
+pub use reader::{Input, read_incidents};
+pub use source::{Field, Source};
+
+/// One incident as the calculation sees it, routed to a contract, service and severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incident {
+    /// The ticket number.
+    pub id: Box<str>,
+    /// Title, for reports only.
+    pub title: Box<str>,
+    /// Index of the input file in the list given.
+    pub file: u16,
+    /// CSV line of the row (the header is line 1).
+    pub line: u32,
+    /// Index of the contract among those loaded.
+    pub contract: u16,
+    /// Index of the service within the contract.
+    pub service: u16,
+    /// Index of the severity within the contract.
+    pub severity: u16,
+    /// Ticket opened / incident detected.
+    pub opened: Instant,
+    /// Failure began, when the export knows it (downtime starts here).
+    pub started: Option<Instant>,
+    /// First response.
+    pub acknowledged: Option<Instant>,
+    /// Service restored; `None` = still open.
+    pub resolved: Option<Instant>,
+}
+
+impl Incident {
+    /// When the outage began: `started` if given, else `opened`.
+    pub fn outage_start(&self) -> Instant {
+        self.started.unwrap_or(self.opened)
+    }
+}
+
+/// A row that could not be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Rejection {
+    /// The export file.
+    pub file: String,
+    /// CSV line.
+    pub line: u32,
+    /// The logical field or column at fault (empty when the whole row is at fault).
+    pub column: String,
+    /// The offending value.
+    pub value: String,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Rejection {
+    /// `file:line: column `c` value `v`: reason`.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}:{}:", self.file, self.line)?;
+        if !self.column.is_empty() {
+            write!(formatter, " column `{}`", self.column)?;
+        }
+        if !self.value.is_empty() {
+            write!(formatter, " value `{}`", self.value)?;
+        }
+        write!(formatter, " {}", self.reason)
+    }
+}
+
+/// Rows left out of the calculation for a reason that is not an error.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Exclusion {
+    /// Why.
+    pub reason: String,
+    /// How many rows.
+    pub rows: u64,
+}
+
+/// What became of every row read. `counted + excluded + rejected = read`, always.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RowAccounting {
+    /// Data rows read (header lines not included).
+    pub read: u64,
+    /// Rows that are incidents of the period.
+    pub counted: u64,
+    /// Rows left out, by reason.
+    pub excluded: Vec<Exclusion>,
+    /// Rows rejected, each with its location.
+    pub rejected: Vec<Rejection>,
+}
+
+impl RowAccounting {
+    /// Total rows excluded.
+    pub fn excluded_rows(&self) -> u64 {
+        self.excluded.iter().map(|exclusion| exclusion.rows).sum()
+    }
+
+    /// Total rows rejected.
+    pub fn rejected_rows(&self) -> u64 {
+        self.rejected.len() as u64
+    }
+}
+
+/// The result of reading the exports for one period.
+#[derive(Debug, Clone, Default)]
+pub struct Incidents {
+    /// The input file names, indexed by `Incident::file`.
+    pub files: Vec<String>,
+    /// Counted incidents, sorted by contract, service and id.
+    pub incidents: Vec<Incident>,
+    /// What became of every row.
+    pub rows: RowAccounting,
+}
+
+impl Incidents {
+    /// `file:line` of an incident's row.
+    pub fn origin(&self, incident: &Incident) -> String {
+        format!("{}:{}", self.files[usize::from(incident.file)], incident.line)
+    }
+}

@@ -1,0 +1,17 @@
+//! slacredit: an SLA and service-credit calculator.
+//!
+//! Reading → calculating → writing, left to right:
+//! [`contract`] and [`incidents`] read and check inputs, [`calc`] is a pure function from
+//! contracts, incidents, a period and an as-of instant to a [`report::Report`], and [`report`]
+//! renders that one model as a table, CSV or JSON. The library never prints.
+
+pub mod calc;
+pub mod check;
+pub mod contract;
+pub mod error;
+pub mod incidents;
+pub mod money;
+pub mod report;
+pub mod time;
+
+pub use error::{Diagnostic, Error};

@@ -1,0 +1,189 @@
+//! The one home of exact numbers: `Decimal` amounts and percentages, their parsing, and rounding.
+//!
+//! Nothing in slacredit that decides a breach or an amount goes through `f64`. Contract text such
+//! as `99.9`, `"99.9"`, `99.9%` or `42000.10` is parsed straight from its characters.
+
+use std::fmt;
+use std::str::FromStr;
+
+pub use rust_decimal::Decimal;
+use rust_decimal::RoundingStrategy;
+use serde::Serialize;
+
+/// One hundred, the scale of a percentage.
+pub const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
+
+/// Parses a plain decimal number such as `42000.10` or `-3`; no exponent, no thousands separator.
+pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    let trimmed = text.trim();
+    let plain = trimmed
+        .strip_prefix('+')
+        .unwrap_or(trimmed)
+        .chars()
+        .enumerate()
+        .all(|(index, c)| c.is_ascii_digit() || c == '.' || (index == 0 && c == '-'));
+    if trimmed.is_empty() || !plain || trimmed.matches('.').count() > 1 {
+        return Err(format!("`{text}` is not a decimal number (write it like `42000.10`)"));
+    }
+    Decimal::from_str(trimmed.strip_prefix('+').unwrap_or(trimmed))
+        .map_err(|_| format!("`{text}` is not a decimal number (write it like `42000.10`)"))
+}
+
+/// Parses a percentage written `99.9` or `99.9%`; the result is in percent (99.9, not 0.999).
+pub fn parse_percent(text: &str) -> Result<Decimal, String> {
+    let trimmed = text.trim();
+    parse_decimal(trimmed.strip_suffix('%').unwrap_or(trimmed))
+}
+
+/// A credit or cap as contracts word it: a fixed amount, or a percentage of the service fee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Amount {
+    /// A fixed amount in the contract's currency.
+    Fixed(Decimal),
+    /// A percentage of the fee (25 means 25 %).
+    PercentOfFee(Decimal),
+}
+
+impl Amount {
+    /// Parses `500.00` (fixed) or `25%` (percent of fee). Negative values are rejected.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let trimmed = text.trim();
+        let amount = match trimmed.strip_suffix('%') {
+            Some(percent) => Self::PercentOfFee(parse_decimal(percent)?),
+            None => Self::Fixed(parse_decimal(trimmed)?),
+        };
+        if amount.number().is_sign_negative() {
+            return Err(format!("`{text}` is negative; credits and caps are never negative"));
+        }
+        Ok(amount)
+    }
+
+    /// The number as written, without its unit.
+    pub fn number(self) -> Decimal {
+        match self {
+            Self::Fixed(value) | Self::PercentOfFee(value) => value,
+        }
+    }
+
+    /// The money this stands for against `fee`.
+    pub fn of_fee(self, fee: Decimal) -> Decimal {
+        match self {
+            Self::Fixed(value) => value,
+            Self::PercentOfFee(percent) => fee * percent / HUNDRED,
+        }
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Fixed(value) => write!(formatter, "{value}"),
+            Self::PercentOfFee(percent) => write!(formatter, "{percent}%"),
+        }
+    }
+}
+
+/// How a credit line is rounded: the contract's `credits.rounding`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rounding {
+    /// Decimal places kept (2 for EUR and USD).
+    pub places: u32,
+    /// What happens to a remainder.
+    pub mode: RoundingMode,
+}
+
+impl Default for Rounding {
+    fn default() -> Self {
+        Self { places: 2, mode: RoundingMode::HalfEven }
+    }
+}
+
+/// The rounding rules contracts name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingMode {
+    /// Banker's rounding: a half goes to the even neighbour (25.025 → 25.02).
+    HalfEven,
+    /// Commercial rounding: a half goes away from zero (25.025 → 25.03).
+    HalfUp,
+    /// Truncation toward zero (25.029 → 25.02).
+    Down,
+}
+
+impl FromStr for RoundingMode {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "half_even" => Ok(Self::HalfEven),
+            "half_up" => Ok(Self::HalfUp),
+            "down" => Ok(Self::Down),
+            other => Err(format!("unknown rounding mode `{other}` (expected half_even, half_up or down)")),
+        }
+    }
+}
+
+impl Rounding {
+    /// Rounds `value` to the contract's places with its mode. Called once per credit line.
+    pub fn apply(self, value: Decimal) -> Decimal {
+        let strategy = match self.mode {
+            RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
+            RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+            RoundingMode::Down => RoundingStrategy::ToZero,
+        };
+        let mut rounded = value.round_dp_with_strategy(self.places, strategy);
+        rounded.rescale(self.places);
+        rounded
+    }
+
+    /// Rounds toward zero onto the same grid: used for caps, so a rounded line never exceeds one.
+    pub fn floor(self, value: Decimal) -> Decimal {
+        let mut rounded = value.round_dp_with_strategy(self.places, RoundingStrategy::ToZero);
+        rounded.rescale(self.places);
+        rounded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::from_str(text).expect("test literal is a decimal")
+    }
+
+    #[test]
+    fn amounts_and_percentages_load_exactly() {
+        assert_eq!(parse_percent("99.9"), Ok(dec("99.9")));
+        assert_eq!(parse_percent("99.9%"), Ok(dec("99.9")));
+        assert_eq!(parse_decimal("42000.10"), Ok(dec("42000.1")));
+        // 0.1 + 0.2 is exactly 0.3 in Decimal; in f64 it is 0.30000000000000004.
+        assert_eq!(parse_decimal("0.1").unwrap() + parse_decimal("0.2").unwrap(), dec("0.3"));
+        assert_eq!(Amount::parse("25%"), Ok(Amount::PercentOfFee(dec("25"))));
+        assert_eq!(Amount::parse("500.00"), Ok(Amount::Fixed(dec("500"))));
+    }
+
+    #[test]
+    fn malformed_numbers_are_rejected_with_the_text() {
+        for text in ["", "1e3", "1,000.00", "ten", "1.2.3", "%", "--1", "0x10"] {
+            assert!(parse_decimal(text).is_err(), "{text} should be rejected");
+        }
+        assert!(Amount::parse("-5%").unwrap_err().contains("negative"));
+    }
+
+    #[test]
+    fn a_quarter_of_100_10_rounds_by_the_contracts_rule() {
+        // 25 % of 100.10 = 25.025 exactly: a tie at the third place.
+        let raw = Amount::PercentOfFee(dec("25")).of_fee(dec("100.10"));
+        assert_eq!(raw, dec("25.025"));
+        let half_even = Rounding { places: 2, mode: RoundingMode::HalfEven };
+        let half_up = Rounding { places: 2, mode: RoundingMode::HalfUp };
+        let down = Rounding { places: 2, mode: RoundingMode::Down };
+        // half_even keeps the even neighbour 25.02; half_up goes away from zero to 25.03.
+        assert_eq!(half_even.apply(raw).to_string(), "25.02");
+        assert_eq!(half_up.apply(raw).to_string(), "25.03");
+        assert_eq!(down.apply(dec("25.029")).to_string(), "25.02");
+        // Rounded lines always carry the currency's places: 30 → "30.00".
+        assert_eq!(half_even.apply(dec("30")).to_string(), "30.00");
+    }
+}

@@ -1,0 +1,195 @@
+//! The one report model (serialized as-is for JSON) and its renderers: table, CSV and JSON.
+
+mod csv;
+mod table;
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::calc::Status;
+use crate::contract::TargetKind;
+use crate::incidents::RowAccounting;
+use crate::money::Decimal;
+use crate::time::Seconds;
+
+pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
+pub use table::{write_credits_table, write_report_table};
+
+/// Everything one run of `report` or `credits` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The period asked for, e.g. `2026-10`.
+    pub period: String,
+    /// The `--as-of` instant when given (RFC 3339, UTC).
+    pub as_of: Option<String>,
+    /// One entry per contract in force, sorted by id.
+    pub contracts: Vec<ContractReport>,
+    /// What became of every incident row.
+    pub rows: RowAccounting,
+}
+
+/// One contract's period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContractReport {
+    /// Contract id.
+    pub contract: String,
+    /// Its title.
+    pub title: String,
+    /// The contract file.
+    pub file: String,
+    /// The party that owes credits.
+    pub provider: String,
+    /// The party owed.
+    pub customer: String,
+    /// ISO 4217 code of every amount below.
+    pub currency: String,
+    /// The contract's time zone.
+    pub timezone: String,
+    /// Period start (inclusive), RFC 3339 UTC.
+    pub period_start: String,
+    /// Period end (exclusive), RFC 3339 UTC.
+    pub period_end: String,
+    /// The instant open incidents were judged at.
+    pub judged_at: String,
+    /// One summary per service, sorted by id.
+    pub services: Vec<ServiceSummary>,
+    /// Every breached or pending target whose deadline falls in the period.
+    pub breaches: Vec<BreachRow>,
+    /// Invoice credit lines.
+    pub credit_lines: Vec<CreditLine>,
+    /// Sum of the credit lines' amounts.
+    pub credit_total: Decimal,
+}
+
+/// One service in one period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceSummary {
+    /// Service id.
+    pub service: String,
+    /// Service name.
+    pub name: String,
+    /// Fee for the period.
+    pub fee: Decimal,
+    /// Incidents counted for the service.
+    pub incidents: u64,
+    /// Seconds measured: the period, up to the judging instant.
+    pub measured_seconds: Seconds,
+    /// Seconds with at least one outage.
+    pub downtime_seconds: Seconds,
+    /// Downtime weighted by severity.
+    pub weighted_downtime_seconds: Decimal,
+    /// Availability in percent, rounded to 4 places for display (decisions use exact figures).
+    pub availability: Decimal,
+    /// The contract's target, if it sets one.
+    pub availability_target: Option<Decimal>,
+    /// Whether availability reached the target (exact comparison).
+    pub availability_met: Option<bool>,
+    /// Response targets due in the period.
+    pub respond: TargetCounts,
+    /// Resolution targets due in the period.
+    pub resolve: TargetCounts,
+    /// Credits for the service (sum of its lines).
+    pub credit: Decimal,
+}
+
+/// How many targets of one kind were met, breached or pending.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TargetCounts {
+    /// Met.
+    pub met: u64,
+    /// Breached.
+    pub breached: u64,
+    /// Pending.
+    pub pending: u64,
+}
+
+/// One breached or pending target of one incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BreachRow {
+    /// Service id.
+    pub service: String,
+    /// Incident id.
+    pub incident: String,
+    /// Severity id.
+    pub severity: String,
+    /// Respond or resolve.
+    pub target: TargetKind,
+    /// Breached or pending.
+    pub status: Status,
+    /// Ticket opened, RFC 3339 UTC.
+    pub opened: String,
+    /// When the allowed time ran out, RFC 3339 UTC.
+    pub deadline: String,
+    /// Allowed seconds.
+    pub allowed_seconds: Seconds,
+    /// Seconds taken (or elapsed so far).
+    pub actual_seconds: Seconds,
+    /// `actual − allowed` when breached, else 0.
+    pub over_by_seconds: Seconds,
+    /// Rules that price this breach, with the credit each gives before caps.
+    pub credits: Vec<RuleCredit>,
+    /// The export row it came from, `file:line`.
+    pub source: String,
+    /// Ticket title.
+    pub title: String,
+}
+
+/// One rule's credit for one breach, before caps and rounding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleCredit {
+    /// Rule id.
+    pub rule: String,
+    /// Amount.
+    pub amount: Decimal,
+}
+
+/// One invoice credit line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CreditLine {
+    /// Contract id.
+    pub contract: String,
+    /// The party that owes the credit.
+    pub provider: String,
+    /// The party owed.
+    pub customer: String,
+    /// Period, e.g. `2026-10`.
+    pub period: String,
+    /// Service id.
+    pub service: String,
+    /// Rule id.
+    pub rule: String,
+    /// Plain-words derivation.
+    pub description: String,
+    /// The fee percentages apply to.
+    pub basis: Decimal,
+    /// The rate as the contract words it: `10%` or `500.00`.
+    pub rate: String,
+    /// How many units the rate applies to (breaches; 1 for a band).
+    pub quantity: u64,
+    /// Rounded amount before caps.
+    pub amount_before_caps: Decimal,
+    /// Rounded amount owed.
+    pub amount: Decimal,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Incident ids behind the line.
+    pub incidents: Vec<String>,
+    /// Which cap reduced the line and by how much, if any.
+    pub cap_applied: Option<String>,
+    /// Date by which the credit must be claimed, if the contract sets one.
+    pub claim_by: Option<String>,
+}
+
+impl Report {
+    /// Every credit line of every contract, in report order.
+    pub fn credit_lines(&self) -> impl Iterator<Item = &CreditLine> {
+        self.contracts.iter().flat_map(|contract| contract.credit_lines.iter())
+    }
+}
+
+/// Writes the model as pretty JSON with a final newline.
+pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    out.write_all(b"\n")
+}

@@ -1,0 +1,101 @@
+//! Contract durations: `30s`, `15m`, `4h`, `3d`, `1h30m`, always whole seconds.
+
+use super::Seconds;
+
+/// Parses a duration such as `15m` or `1h30m` into seconds. `d` is 24 hours.
+///
+/// Units must appear from largest to smallest, each at most once, and a bare number is refused
+/// (is `15` minutes or hours?) so a contract never means something its author did not write.
+pub fn parse_duration(text: &str) -> Result<Seconds, String> {
+    let invalid = || {
+        format!("`{text}` is not a duration (write it like `15m`, `4h`, `3d` or `1h30m`)")
+    };
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(invalid());
+    }
+    let mut total: Seconds = 0;
+    let mut number: Option<Seconds> = None;
+    let mut last_unit_rank = usize::MAX;
+    for c in trimmed.chars() {
+        if let Some(digit) = c.to_digit(10) {
+            let value = number
+                .unwrap_or(0)
+                .checked_mul(10)
+                .and_then(|value| value.checked_add(Seconds::from(digit)))
+                .ok_or_else(invalid)?;
+            number = Some(value);
+            continue;
+        }
+        let (rank, unit_seconds) = match c {
+            'd' => (3, 86_400),
+            'h' => (2, 3_600),
+            'm' => (1, 60),
+            's' => (0, 1),
+            _ => return Err(invalid()),
+        };
+        let value = number.take().ok_or_else(invalid)?;
+        if rank >= last_unit_rank {
+            return Err(invalid());
+        }
+        last_unit_rank = rank;
+        total = value
+            .checked_mul(unit_seconds)
+            .and_then(|seconds| total.checked_add(seconds))
+            .ok_or_else(invalid)?;
+    }
+    if number.is_some() {
+        return Err(format!("`{text}` has no unit: write `{text}m` for minutes or `{text}h` for hours"));
+    }
+    Ok(total)
+}
+
+/// Renders seconds the way contracts write them: `1h30m`, `15m`, `0s`; negative with a `-`.
+pub fn format_duration(seconds: Seconds) -> String {
+    if seconds == 0 {
+        return "0s".to_owned();
+    }
+    let mut rest = seconds.unsigned_abs();
+    let mut text = String::new();
+    if seconds < 0 {
+        text.push('-');
+    }
+    for (unit, size) in [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)] {
+        if rest >= size {
+            text.push_str(&(rest / size).to_string());
+            text.push(unit);
+            rest %= size;
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_to_seconds() {
+        assert_eq!(parse_duration("30s"), Ok(30));
+        assert_eq!(parse_duration("15m"), Ok(900));
+        assert_eq!(parse_duration("4h"), Ok(14_400));
+        assert_eq!(parse_duration("3d"), Ok(259_200));
+        // 1 h 30 min = 3600 + 1800 = 5400 s.
+        assert_eq!(parse_duration("1h30m"), Ok(5_400));
+    }
+
+    #[test]
+    fn ambiguous_or_malformed_durations_are_refused() {
+        assert!(parse_duration("15").unwrap_err().contains("no unit"));
+        for text in ["", "m", "1x", "30m1h", "1h1h", "1.5h", "-5m", "99999999999999999999d"] {
+            assert!(parse_duration(text).is_err(), "{text} should be refused");
+        }
+    }
+
+    #[test]
+    fn durations_render_back() {
+        assert_eq!(format_duration(5_400), "1h30m");
+        assert_eq!(format_duration(90_061), "1d1h1m1s");
+        assert_eq!(format_duration(-60), "-1m");
+    }
+}

@@ -1,0 +1,23 @@
+//! Time as slacredit counts it: UTC instants in whole seconds, durations in seconds, periods.
+
+mod duration;
+mod period;
+mod timestamp;
+
+pub use duration::{format_duration, parse_duration};
+pub use period::{Period, PeriodSpec};
+pub use timestamp::{AmbiguousPolicy, TimestampFormat, TimestampError};
+
+/// Seconds since 1970-01-01T00:00:00Z. Every instant inside the calculation is one of these.
+pub type Instant = i64;
+
+/// A length of time in whole seconds.
+pub type Seconds = i64;
+
+/// Renders an instant as RFC 3339 in UTC, e.g. `2026-10-01T08:00:00Z`.
+pub fn format_instant(instant: Instant) -> String {
+    chrono::DateTime::from_timestamp(instant, 0).map_or_else(
+        || format!("@{instant}"),
+        |moment| moment.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    )
+}

@@ -1,0 +1,140 @@
+//! Contract periods: calendar months in the contract's time zone, as UTC instants `[start, end)`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+
+use super::Instant;
+
+/// A period as the user names it on the command line: `2026-10`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PeriodSpec {
+    /// Calendar year.
+    pub year: i32,
+    /// Month 1–12.
+    pub month: u32,
+}
+
+impl FromStr for PeriodSpec {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let invalid = || format!("`{text}` is not a period (write a month like `2026-10`)");
+        let (year, month) = text.trim().split_once('-').ok_or_else(invalid)?;
+        if year.len() != 4 || month.len() != 2 {
+            return Err(invalid());
+        }
+        let year: i32 = year.parse().map_err(|_| invalid())?;
+        let month: u32 = month.parse().map_err(|_| invalid())?;
+        if !(1..=12).contains(&month) {
+            return Err(invalid());
+        }
+        Ok(Self { year, month })
+    }
+}
+
+impl fmt::Display for PeriodSpec {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl PeriodSpec {
+    /// The first day of this month.
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("month 1-12 was checked on parse")
+    }
+
+    /// The first day of the following month.
+    pub fn next_first_day(self) -> NaiveDate {
+        let (year, month) = if self.month == 12 { (self.year + 1, 1) } else { (self.year, self.month + 1) };
+        NaiveDate::from_ymd_opt(year, month, 1).expect("month 1-12 is a valid date")
+    }
+
+    /// This month in `zone`: from local midnight of its first day to local midnight of the next
+    /// month's first day.
+    pub fn in_zone(self, zone: Tz) -> Period {
+        Period {
+            spec: self,
+            start: local_midnight(zone, self.first_day()),
+            end: local_midnight(zone, self.next_first_day()),
+        }
+    }
+}
+
+/// One period of a contract: the half-open interval `[start, end)` of UTC seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    /// The month it stands for.
+    pub spec: PeriodSpec,
+    /// First instant inside the period (local midnight of the first day).
+    pub start: Instant,
+    /// First instant after the period.
+    pub end: Instant,
+}
+
+impl Period {
+    /// Length in seconds (a November in America/New_York has 721 hours).
+    pub fn seconds(self) -> i64 {
+        self.end - self.start
+    }
+
+    /// Whether `instant` lies in `[start, end)`.
+    pub fn contains(self, instant: Instant) -> bool {
+        (self.start..self.end).contains(&instant)
+    }
+}
+
+/// The instant of local midnight on `date`. Where midnight does not exist (a DST jump at 00:00,
+/// as in some American zones) the day starts at the first local time that does; where it occurs
+/// twice, at the earlier one.
+pub fn local_midnight(zone: Tz, date: NaiveDate) -> Instant {
+    let midnight: NaiveDateTime = date.and_hms_opt(0, 0, 0).expect("00:00:00 is a valid time");
+    (0..=180)
+        .find_map(|minutes| zone.from_local_datetime(&(midnight + chrono::Duration::minutes(minutes))).earliest())
+        .map_or_else(|| midnight.and_utc().timestamp(), |moment| moment.timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn month(text: &str) -> PeriodSpec {
+        text.parse().expect("test period is valid")
+    }
+
+    #[test]
+    fn a_utc_month_is_its_days_times_24_hours() {
+        // September 2026 has 30 days: 30 × 86,400 = 2,592,000 s.
+        assert_eq!(month("2026-09").in_zone(chrono_tz::UTC).seconds(), 2_592_000);
+    }
+
+    #[test]
+    fn dst_months_have_an_hour_more_or_less() {
+        // Berlin springs forward on 2026-03-29: 31 × 24 − 1 = 743 h.
+        assert_eq!(month("2026-03").in_zone(chrono_tz::Europe::Berlin).seconds(), 743 * 3_600);
+        // ... and falls back on 2026-10-25: 31 × 24 + 1 = 745 h.
+        assert_eq!(month("2026-10").in_zone(chrono_tz::Europe::Berlin).seconds(), 745 * 3_600);
+        // New York falls back on 2026-11-01: 30 × 24 + 1 = 721 h.
+        assert_eq!(month("2026-11").in_zone(chrono_tz::America::New_York).seconds(), 721 * 3_600);
+        // A month without a change is plain: July has 31 × 24 = 744 h.
+        assert_eq!(month("2026-07").in_zone(chrono_tz::Europe::Berlin).seconds(), 744 * 3_600);
+    }
+
+    #[test]
+    fn a_month_starts_at_local_midnight() {
+        // 2026-10-01 00:00 in Berlin (CEST, UTC+2) is 2026-09-30T22:00:00Z.
+        let period = month("2026-10").in_zone(chrono_tz::Europe::Berlin);
+        assert_eq!(super::super::format_instant(period.start), "2026-09-30T22:00:00Z");
+        // 2026-11-01 00:00 in Berlin (CET, UTC+1) is 2026-10-31T23:00:00Z.
+        assert_eq!(super::super::format_instant(period.end), "2026-10-31T23:00:00Z");
+    }
+
+    #[test]
+    fn malformed_periods_are_refused() {
+        for text in ["2026", "2026-13", "2026-00", "26-10", "2026-1", "2026-Q4", "october"] {
+            assert!(text.parse::<PeriodSpec>().is_err(), "{text} should be refused");
+        }
+    }
+}
