@@ -97,15 +97,15 @@ fn check_references_exist(context: &Context<'_>) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for (index, rule) in credits.value.rules.iter().enumerate() {
         let lists = [
-            ("service", &rule.value.services, contract.services.iter().map(|service| service.value.id.value.as_str()).collect::<Vec<_>>()),
-            ("severity", &rule.value.severities, contract.severities.iter().map(|severity| severity.value.id.value.as_str()).collect()),
+            ("service", "services", &rule.value.services, contract.services.iter().map(|service| service.value.id.value.as_str()).collect::<Vec<_>>()),
+            ("severity", "severities", &rule.value.severities, contract.severities.iter().map(|severity| severity.value.id.value.as_str()).collect()),
         ];
-        for (what, references, known) in lists {
+        for (what, key, references, known) in lists {
             for (position, reference) in references.iter().flatten().enumerate() {
                 if known.contains(&reference.value.as_str()) {
                     continue;
                 }
-                let path = format!("credits.rules[{index}].{what}s[{position}]");
+                let path = format!("credits.rules[{index}].{key}[{position}]");
                 diagnostics.push(
                     Diagnostic::error("references-exist", context.at(reference), path, format!("rule `{}` names unknown {what} `{}`", rule.value.id.value, reference.value))
                         .with_hint(format!("known {what} ids: {}", known.join(", "))),

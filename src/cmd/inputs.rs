@@ -6,9 +6,8 @@ use std::io::BufReader;
 
 use anyhow::{Context as _, bail};
 
-use slacredit::calc::{self, Scope};
-use slacredit::contract::{Contract, load_contract_file};
-use slacredit::incidents::{Input, Source, read_incidents};
+use slacredit::contract::load_contract_file;
+use slacredit::incidents::{Input, Source};
 use slacredit::report::Report;
 use slacredit::time::{Instant, TimestampFormat};
 use slacredit::{Diagnostic, Error};
@@ -41,27 +40,20 @@ pub fn calculate(args: &CalcArgs) -> anyhow::Result<Loaded> {
         }
         return Ok(Loaded::InvalidContracts);
     }
-    let in_force: Vec<Contract> = contracts.iter().filter(|contract| contract.in_force(args.period)).cloned().collect();
     for contract in contracts.iter().filter(|contract| !contract.in_force(args.period)) {
         eprintln!("note: {} ({}) is not in force in {}; left out", contract.id, contract.file, args.period);
     }
-    if in_force.is_empty() {
+    if !contracts.iter().any(|contract| contract.in_force(args.period)) {
         bail!("no contract is in force in {}", args.period);
     }
     let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
     let source = Source::resolve(&args.source)?;
-    let scopes: Vec<Scope> = in_force.iter().map(|contract| Scope::new(contract, args.period, as_of)).collect();
-    let keep = |incident: &slacredit::incidents::Incident| {
-        let index = usize::from(incident.contract);
-        calc::relevance(&in_force[index], scopes[index], incident)
-    };
     let mut inputs = Vec::new();
     for path in &args.incidents {
         let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
         inputs.push(Input { name: path.display().to_string(), reader: Box::new(BufReader::with_capacity(1 << 16, file)) });
     }
-    let incidents = read_incidents(inputs, &source, &in_force, &keep)?;
-    Ok(Loaded::Report(calc::calculate(&in_force, &incidents, args.period, as_of)))
+    Ok(Loaded::Report(slacredit::evaluate(&contracts, inputs, &source, args.period, as_of)?))
 }
 
 fn parse_as_of(text: &str) -> anyhow::Result<Instant> {

@@ -39,12 +39,20 @@ pub fn parse_contract(file: &str, text: &str) -> Result<RawContract, Diagnostic>
     let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false, };
     serde_saphyr::from_str_with_options::<RawContract>(text, options).map_err(|error| {
         let (line, column) = error.location().map_or((0, 0), |place| (place.line() as u32, place.column() as u32));
-        let rendered = error.to_string();
-        // The YAML reader appends its own " at line L, column C"; the location is printed in front.
-        let message = rendered.rsplit_once(" at line ").map_or(rendered.as_str(), |(message, _)| message);
-        Diagnostic::error("schema", Location { file: file.to_owned(), line, column }, "", message.to_owned())
+        Diagnostic::error("schema", Location { file: file.to_owned(), line, column }, "", yaml_message(&error))
             .with_hint("see docs/contract.md for the contract format")
     })
+}
+
+/// The YAML reader's message for people, without its own " at line L, column C" suffix (the
+/// location is printed in front).
+pub fn yaml_message(error: &serde_saphyr::Error) -> String {
+    let options = serde_saphyr::render_options! {
+        formatter: &serde_saphyr::UserMessageFormatter,
+        snippets: serde_saphyr::SnippetMode::Off,
+    };
+    let rendered = error.render_with_options(options);
+    rendered.rsplit_once(" at line ").map_or(rendered.as_str(), |(message, _)| message).to_owned()
 }
 
 /// Where a spanned value is.
@@ -59,7 +67,7 @@ struct Converter<'a> {
 
 impl Converter<'_> {
     fn error<T>(&mut self, value: &Spanned<T>, path: &str, message: String) {
-        self.diagnostics.push(Diagnostic::error("value", location_of(self.file, value), path, message));
+        self.diagnostics.push(Diagnostic::error("invalid-value", location_of(self.file, value), path, message));
     }
 
     fn unsupported(&mut self, value: &Unsupported, path: &str) {
@@ -262,7 +270,7 @@ impl Converter<'_> {
     fn availability_rule(&mut self, path: &str, raw: &Spanned<RawRule>) -> Option<RuleKind> {
         let rule = &raw.value;
         let Some(raw_bands) = &rule.bands else {
-            self.diagnostics.push(Diagnostic::error("value", location_of(self.file, raw), path, "an availability rule needs `bands`").with_hint(
+            self.diagnostics.push(Diagnostic::error("invalid-value", location_of(self.file, raw), path, "an availability rule needs `bands`").with_hint(
                 "bands: [{ below: 99.9, credit: 10% }, { below: 99.0, credit: 25% }]",
             ));
             return None;
@@ -293,7 +301,7 @@ impl Converter<'_> {
         let rule = &raw.value;
         let (Some(target), Some(credit)) = (&rule.target, &rule.credit) else {
             self.diagnostics.push(
-                Diagnostic::error("value", location_of(self.file, raw), path, "a per_breach rule needs `target` and `credit`")
+                Diagnostic::error("invalid-value", location_of(self.file, raw), path, "a per_breach rule needs `target` and `credit`")
                     .with_hint("target: respond, credit: 500.00 (or credit: 2% of the fee)"),
             );
             return None;

@@ -11,7 +11,7 @@ use wildmatch::WildMatch;
 use crate::money::{Amount, Decimal, Rounding};
 use crate::time::{PeriodSpec, Seconds};
 
-pub use load::{load_contract_file, load_contract_text, location_of, parse_contract};
+pub use load::{load_contract_file, load_contract_text, location_of, parse_contract, yaml_message};
 
 /// One contract, checked.
 #[derive(Debug, Clone)]

@@ -123,9 +123,7 @@ impl Source {
         let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false, };
         let raw: RawSource = serde_saphyr::from_str_with_options(&text, options).map_err(|error| {
             let (line, column) = error.location().map_or((0, 0), |place| (place.line(), place.column()));
-            let rendered = error.to_string();
-            let message = rendered.rsplit_once(" at line ").map_or(rendered.as_str(), |(message, _)| message).to_owned();
-            fail(line, column, message)
+            fail(line, column, crate::contract::yaml_message(&error))
         })?;
         let mut fields = BTreeMap::new();
         for field in Field::ALL {
