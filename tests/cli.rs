@@ -59,3 +59,19 @@ fn every_shipped_contract_validates() {
     }
     assert!(checked >= 2, "contracts/ holds the shipped examples");
 }
+
+#[test]
+fn the_readme_set_up_command_runs() {
+    let readme = std::fs::read_to_string("README.md").expect("README.md exists");
+    let command = readme
+        .lines()
+        .find_map(|line| line.strip_prefix("cargo run --release -- "))
+        .expect("README.md has a `cargo run --release -- …` set-up command");
+    let output = Command::new(trycmd::cargo::cargo_bin!("slacredit")).args(command.split_whitespace()).output().expect("runs");
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Both shipped contracts appear with their totals (derived in examples/README.md):
+    // ACME 6,300.00 + 1,800.00; Nimbus compute 2,500.00 + 250.00, DNS 123.45 + 250.00, storage 0.
+    assert!(stdout.contains("Total credit: 8100.00 EUR"), "{stdout}");
+    assert!(stdout.contains("Total credit: 3123.45 USD"), "{stdout}");
+}
