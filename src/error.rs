@@ -51,8 +51,20 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error of `check` at `location`.
-    pub fn error(check: &'static str, location: Location, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { level: Level::Error, check, location, path: path.into(), message: message.into(), hint: None }
+    pub fn error(
+        check: &'static str,
+        location: Location,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            level: Level::Error,
+            check,
+            location,
+            path: path.into(),
+            message: message.into(),
+            hint: None,
+        }
     }
 
     /// Adds a hint.
@@ -69,7 +81,11 @@ impl fmt::Display for Diagnostic {
             Level::Error => "error",
             Level::Warning => "warning",
         };
-        write!(formatter, "{level}[{}]: {}: {}", self.check, self.location, self.message)?;
+        write!(
+            formatter,
+            "{level}[{}]: {}: {}",
+            self.check, self.location, self.message
+        )?;
         if !self.path.is_empty() {
             write!(formatter, " (at {})", self.path)?;
         }

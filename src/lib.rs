@@ -29,8 +29,15 @@ pub fn evaluate(
     spec: PeriodSpec,
     as_of: Option<Instant>,
 ) -> Result<report::Report, Error> {
-    let in_force: Vec<Contract> = contracts.iter().filter(|contract| contract.in_force(spec)).cloned().collect();
-    let scopes: Vec<calc::Scope> = in_force.iter().map(|contract| calc::Scope::new(contract, spec, as_of)).collect();
+    let in_force: Vec<Contract> = contracts
+        .iter()
+        .filter(|contract| contract.in_force(spec))
+        .cloned()
+        .collect();
+    let scopes: Vec<calc::Scope> = in_force
+        .iter()
+        .map(|contract| calc::Scope::new(contract, spec, as_of))
+        .collect();
     let keep = |incident: &incidents::Incident| {
         let index = usize::from(incident.contract);
         calc::relevance(&in_force[index], scopes[index], incident)

@@ -23,7 +23,9 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
         .enumerate()
         .all(|(index, c)| c.is_ascii_digit() || c == '.' || (index == 0 && c == '-'));
     if trimmed.is_empty() || !plain || trimmed.matches('.').count() > 1 {
-        return Err(format!("`{text}` is not a decimal number (write it like `42000.10`)"));
+        return Err(format!(
+            "`{text}` is not a decimal number (write it like `42000.10`)"
+        ));
     }
     Decimal::from_str(trimmed.strip_prefix('+').unwrap_or(trimmed))
         .map_err(|_| format!("`{text}` is not a decimal number (write it like `42000.10`)"))
@@ -54,7 +56,9 @@ impl Amount {
             None => Self::Fixed(parse_decimal(trimmed)?),
         };
         if amount.number().is_sign_negative() {
-            return Err(format!("`{text}` is negative; credits and caps are never negative"));
+            return Err(format!(
+                "`{text}` is negative; credits and caps are never negative"
+            ));
         }
         Ok(amount)
     }
@@ -95,7 +99,10 @@ pub struct Rounding {
 
 impl Default for Rounding {
     fn default() -> Self {
-        Self { places: 2, mode: RoundingMode::HalfEven }
+        Self {
+            places: 2,
+            mode: RoundingMode::HalfEven,
+        }
     }
 }
 
@@ -118,7 +125,9 @@ impl FromStr for RoundingMode {
             "half_even" => Ok(Self::HalfEven),
             "half_up" => Ok(Self::HalfUp),
             "down" => Ok(Self::Down),
-            other => Err(format!("unknown rounding mode `{other}` (expected half_even, half_up or down)")),
+            other => Err(format!(
+                "unknown rounding mode `{other}` (expected half_even, half_up or down)"
+            )),
         }
     }
 }
@@ -158,7 +167,10 @@ mod tests {
         assert_eq!(parse_percent("99.9%"), Ok(dec("99.9")));
         assert_eq!(parse_decimal("42000.10"), Ok(dec("42000.1")));
         // 0.1 + 0.2 is exactly 0.3 in Decimal; in f64 it is 0.30000000000000004.
-        assert_eq!(parse_decimal("0.1").unwrap() + parse_decimal("0.2").unwrap(), dec("0.3"));
+        assert_eq!(
+            parse_decimal("0.1").unwrap() + parse_decimal("0.2").unwrap(),
+            dec("0.3")
+        );
         assert_eq!(Amount::parse("25%"), Ok(Amount::PercentOfFee(dec("25"))));
         assert_eq!(Amount::parse("500.00"), Ok(Amount::Fixed(dec("500"))));
     }
@@ -176,9 +188,18 @@ mod tests {
         // 25 % of 100.10 = 25.025 exactly: a tie at the third place.
         let raw = Amount::PercentOfFee(dec("25")).of_fee(dec("100.10"));
         assert_eq!(raw, dec("25.025"));
-        let half_even = Rounding { places: 2, mode: RoundingMode::HalfEven };
-        let half_up = Rounding { places: 2, mode: RoundingMode::HalfUp };
-        let down = Rounding { places: 2, mode: RoundingMode::Down };
+        let half_even = Rounding {
+            places: 2,
+            mode: RoundingMode::HalfEven,
+        };
+        let half_up = Rounding {
+            places: 2,
+            mode: RoundingMode::HalfUp,
+        };
+        let down = Rounding {
+            places: 2,
+            mode: RoundingMode::Down,
+        };
         // half_even keeps the even neighbour 25.02; half_up goes away from zero to 25.03.
         assert_eq!(half_even.apply(raw).to_string(), "25.02");
         assert_eq!(half_up.apply(raw).to_string(), "25.03");

@@ -18,17 +18,27 @@ fn contract(fee: &str, credits: &str) -> Contract {
          \x20 - {{ id: sev3, match: [P3], downtime: 0 }}\n\
          credits:\n{credits}"
     );
-    load_contract_text("test.yaml", &text).unwrap_or_else(|problems| panic!("test contract invalid: {problems:#?}"))
+    load_contract_text("test.yaml", &text)
+        .unwrap_or_else(|problems| panic!("test contract invalid: {problems:#?}"))
 }
 
 const HEADER: &str = "id,service,severity,opened,started,acknowledged,resolved,title\n";
 
 fn run(contract: &Contract, rows: &str, period: &str, as_of: Option<&str>) -> Report {
     let csv = format!("{HEADER}{rows}");
-    let input = Input { name: "incidents.csv".to_owned(), reader: Box::new(std::io::Cursor::new(csv.into_bytes())) };
+    let input = Input {
+        name: "incidents.csv".to_owned(),
+        reader: Box::new(std::io::Cursor::new(csv.into_bytes())),
+    };
     let as_of = as_of.map(|text| TimestampFormat::Rfc3339.parse(text).expect("test instant"));
-    slacredit::evaluate(std::slice::from_ref(contract), vec![input], &Source::generic(), period.parse().expect("test period"), as_of)
-        .expect("evaluation succeeds")
+    slacredit::evaluate(
+        std::slice::from_ref(contract),
+        vec![input],
+        &Source::generic(),
+        period.parse().expect("test period"),
+        as_of,
+    )
+    .expect("evaluation succeeds")
 }
 
 fn web(report: &Report) -> &ServiceSummary {
@@ -40,7 +50,12 @@ const BANDS: &str = "  rules:\n    - id: availability\n      kind: availability\
 #[test]
 fn sixty_minutes_down_in_a_thirty_day_month_is_the_first_band() {
     let terms = contract("1000.00", BANDS);
-    let report = run(&terms, "INC1,web,P1,2026-09-10T10:00:00Z,,2026-09-10T10:05:00Z,2026-09-10T11:00:00Z,\n", "2026-09", None);
+    let report = run(
+        &terms,
+        "INC1,web,P1,2026-09-10T10:00:00Z,,2026-09-10T10:05:00Z,2026-09-10T11:00:00Z,\n",
+        "2026-09",
+        None,
+    );
     // September: 30 × 86,400 = 2,592,000 s measured; 3,600 s down.
     // (2,592,000 − 3,600) / 2,592,000 × 100 = 99.86111…% → below 99.9 but not below 99.0 → 10 %.
     assert_eq!(web(&report).measured_seconds, 2_592_000);
@@ -49,7 +64,10 @@ fn sixty_minutes_down_in_a_thirty_day_month_is_the_first_band() {
     assert_eq!(web(&report).availability_met, Some(false));
     let line = &report.contracts[0].credit_lines[0];
     // 10 % of 1,000.00 = 100.00.
-    assert_eq!((line.rule.as_str(), line.amount.to_string().as_str()), ("availability", "100.00"));
+    assert_eq!(
+        (line.rule.as_str(), line.amount.to_string().as_str()),
+        ("availability", "100.00")
+    );
 }
 
 #[test]
@@ -57,7 +75,10 @@ fn overlapping_outages_count_once() {
     let terms = contract("1000.00", BANDS);
     let rows = "A,web,P1,2026-09-10T10:00:00Z,,,2026-09-10T11:00:00Z,\nB,web,P1,2026-09-10T10:30:00Z,,,2026-09-10T11:30:00Z,\n";
     // 10:00–11:00 ∪ 10:30–11:30 = 10:00–11:30 = 90 min = 5,400 s (not 120 min).
-    assert_eq!(web(&run(&terms, rows, "2026-09", None)).downtime_seconds, 5_400);
+    assert_eq!(
+        web(&run(&terms, rows, "2026-09", None)).downtime_seconds,
+        5_400
+    );
 }
 
 #[test]
@@ -66,15 +87,38 @@ fn availability_exactly_on_the_boundary() {
     let exactly = "A,web,P1,2026-09-10T10:00:00Z,,,2026-09-10T10:43:12Z,\n";
     // One second more: 2,593 s down → 99.89996…% < 99.9.
     let one_more = "A,web,P1,2026-09-10T10:00:00Z,,,2026-09-10T10:43:13Z,\n";
-    let below = contract("1000.00", "  rules:\n    - { id: a, kind: availability, bands: [{ below: 99.9, credit: 10% }] }\n");
-    let at_or_below = contract("1000.00", "  rules:\n    - { id: a, kind: availability, bands: [{ at_or_below: 99.9, credit: 10% }] }\n");
+    let below = contract(
+        "1000.00",
+        "  rules:\n    - { id: a, kind: availability, bands: [{ below: 99.9, credit: 10% }] }\n",
+    );
+    let at_or_below = contract(
+        "1000.00",
+        "  rules:\n    - { id: a, kind: availability, bands: [{ at_or_below: 99.9, credit: 10% }] }\n",
+    );
     // `below: 99.9` means < 99.9: exactly 99.9 earns nothing, 99.89996 earns 10 %.
-    assert!(run(&below, exactly, "2026-09", None).contracts[0].credit_lines.is_empty());
-    assert_eq!(run(&below, one_more, "2026-09", None).contracts[0].credit_lines[0].amount.to_string(), "100.00");
+    assert!(
+        run(&below, exactly, "2026-09", None).contracts[0]
+            .credit_lines
+            .is_empty()
+    );
+    assert_eq!(
+        run(&below, one_more, "2026-09", None).contracts[0].credit_lines[0]
+            .amount
+            .to_string(),
+        "100.00"
+    );
     // `at_or_below: 99.9` means ≤ 99.9: exactly 99.9 already earns 10 %.
-    assert_eq!(run(&at_or_below, exactly, "2026-09", None).contracts[0].credit_lines[0].amount.to_string(), "100.00");
+    assert_eq!(
+        run(&at_or_below, exactly, "2026-09", None).contracts[0].credit_lines[0]
+            .amount
+            .to_string(),
+        "100.00"
+    );
     // And the target of 99.9 is met at exactly 99.9.
-    assert_eq!(web(&run(&below, exactly, "2026-09", None)).availability_met, Some(true));
+    assert_eq!(
+        web(&run(&below, exactly, "2026-09", None)).availability_met,
+        Some(true)
+    );
 }
 
 #[test]
@@ -83,13 +127,24 @@ fn a_full_band_credit_is_cut_to_the_service_cap() {
         "1000.00",
         "  cap: { per_service: 30% }\n  rules:\n    - { id: a, kind: availability, bands: [{ below: 99.9, credit: 100% }] }\n",
     );
-    let report = run(&terms, "A,web,P1,2026-09-10T10:00:00Z,,,2026-09-10T12:00:00Z,\n", "2026-09", None);
+    let report = run(
+        &terms,
+        "A,web,P1,2026-09-10T10:00:00Z,,,2026-09-10T12:00:00Z,\n",
+        "2026-09",
+        None,
+    );
     let line = &report.contracts[0].credit_lines[0];
     // 100 % of 1,000.00 = 1,000.00 raw; the cap is 30 % of 1,000.00 = 300.00.
     assert_eq!(line.amount_before_caps.to_string(), "1000.00");
     assert_eq!(line.amount.to_string(), "300.00");
-    let cap = line.cap_applied.as_deref().expect("the cap is named on the line");
-    assert!(cap.contains("per_service") && cap.contains("700.00"), "{cap}");
+    let cap = line
+        .cap_applied
+        .as_deref()
+        .expect("the cap is named on the line");
+    assert!(
+        cap.contains("per_service") && cap.contains("700.00"),
+        "{cap}"
+    );
     assert_eq!(report.contracts[0].credit_total.to_string(), "300.00");
 }
 
@@ -102,8 +157,17 @@ fn the_cap_is_filled_in_rule_order() {
          \x20   - { id: r, kind: per_breach, target: respond, credit: 150.00 }\n",
     );
     // Two hours down (band 20 % = 200.00) and a 20-minute response to a 15-minute target (150.00).
-    let report = run(&terms, "A,web,P1,2026-09-10T10:00:00Z,,2026-09-10T10:20:00Z,2026-09-10T12:00:00Z,\n", "2026-09", None);
-    let amounts: Vec<String> = report.contracts[0].credit_lines.iter().map(|line| line.amount.to_string()).collect();
+    let report = run(
+        &terms,
+        "A,web,P1,2026-09-10T10:00:00Z,,2026-09-10T10:20:00Z,2026-09-10T12:00:00Z,\n",
+        "2026-09",
+        None,
+    );
+    let amounts: Vec<String> = report.contracts[0]
+        .credit_lines
+        .iter()
+        .map(|line| line.amount.to_string())
+        .collect();
     // Cap 300.00: the first rule keeps 200.00, the second gets the remaining 100.00 of its 150.00.
     assert_eq!(amounts, ["200.00", "100.00"]);
 }
@@ -111,40 +175,82 @@ fn the_cap_is_filled_in_rule_order() {
 #[test]
 fn lines_are_rounded_once_by_the_contracts_rule() {
     let band = "    - { id: a, kind: availability, bands: [{ below: 99.9, credit: 25% }] }\n";
-    let even = contract("100.10", &format!("  rounding: {{ places: 2, mode: half_even }}\n  rules:\n{band}"));
-    let up = contract("100.10", &format!("  rounding: {{ places: 2, mode: half_up }}\n  rules:\n{band}"));
+    let even = contract(
+        "100.10",
+        &format!("  rounding: {{ places: 2, mode: half_even }}\n  rules:\n{band}"),
+    );
+    let up = contract(
+        "100.10",
+        &format!("  rounding: {{ places: 2, mode: half_up }}\n  rules:\n{band}"),
+    );
     let rows = "A,web,P1,2026-09-10T10:00:00Z,,,2026-09-10T12:00:00Z,\n";
     // 25 % of 100.10 = 25.025: half_even → 25.02, half_up → 25.03.
-    assert_eq!(run(&even, rows, "2026-09", None).contracts[0].credit_lines[0].amount.to_string(), "25.02");
-    assert_eq!(run(&up, rows, "2026-09", None).contracts[0].credit_lines[0].amount.to_string(), "25.03");
+    assert_eq!(
+        run(&even, rows, "2026-09", None).contracts[0].credit_lines[0]
+            .amount
+            .to_string(),
+        "25.02"
+    );
+    assert_eq!(
+        run(&up, rows, "2026-09", None).contracts[0].credit_lines[0]
+            .amount
+            .to_string(),
+        "25.03"
+    );
 }
 
 #[test]
 fn response_at_exactly_the_target_is_met_and_one_second_later_breached() {
-    let terms = contract("1000.00", "  rules:\n    - { id: r, kind: per_breach, target: respond, credit: 50.00 }\n");
+    let terms = contract(
+        "1000.00",
+        "  rules:\n    - { id: r, kind: per_breach, target: respond, credit: 50.00 }\n",
+    );
     let rows = "MET,web,P3,2026-09-10T10:00:00Z,,2026-09-10T10:15:00Z,2026-09-10T11:00:00Z,\n\
                 LATE,web,P1,2026-09-11T10:00:00Z,,2026-09-11T10:15:01Z,2026-09-11T11:00:00Z,\n";
     // sev3 has no respond target; use sev1 (15 m) for both to compare like with like.
     let rows = rows.replace("MET,web,P3", "MET,web,P1");
     let report = run(&terms, &rows, "2026-09", None);
     // MET: 900 s taken, 900 s allowed → met. LATE: 901 s > 900 s → breached, over by 1 s.
-    assert_eq!((web(&report).respond.met, web(&report).respond.breached), (1, 1));
+    assert_eq!(
+        (web(&report).respond.met, web(&report).respond.breached),
+        (1, 1)
+    );
     let breach = &report.contracts[0].breaches[0];
-    assert_eq!((breach.incident.as_str(), breach.actual_seconds, breach.over_by_seconds), ("LATE", 901, 1));
-    assert_eq!(report.contracts[0].credit_lines[0].amount.to_string(), "50.00");
+    assert_eq!(
+        (
+            breach.incident.as_str(),
+            breach.actual_seconds,
+            breach.over_by_seconds
+        ),
+        ("LATE", 901, 1)
+    );
+    assert_eq!(
+        report.contracts[0].credit_lines[0].amount.to_string(),
+        "50.00"
+    );
 }
 
 #[test]
 fn a_breach_belongs_to_the_period_of_its_deadline() {
-    let terms = contract("1000.00", "  rules:\n    - { id: r, kind: per_breach, target: respond, credit: 50.00 }\n");
+    let terms = contract(
+        "1000.00",
+        "  rules:\n    - { id: r, kind: per_breach, target: respond, credit: 50.00 }\n",
+    );
     // Opened 30 September 23:50 with a 15-minute target: due 1 October 00:05, acknowledged 00:30.
-    let rows = "X,web,P3,2026-09-30T23:50:00Z,,2026-10-01T00:30:00Z,2026-10-01T01:00:00Z,\n".replace("P3", "P1");
+    let rows = "X,web,P3,2026-09-30T23:50:00Z,,2026-10-01T00:30:00Z,2026-10-01T01:00:00Z,\n"
+        .replace("P3", "P1");
     let september = run(&terms, &rows, "2026-09", None);
     let october = run(&terms, &rows, "2026-10", None);
     assert_eq!(web(&september).respond.breached, 0);
     assert_eq!(web(&october).respond.breached, 1);
     // The outage is clipped to each month: 10 min in September, 60 min in October.
-    assert_eq!((web(&september).downtime_seconds, web(&october).downtime_seconds), (600, 3_600));
+    assert_eq!(
+        (
+            web(&september).downtime_seconds,
+            web(&october).downtime_seconds
+        ),
+        (600, 3_600)
+    );
 }
 
 #[test]
@@ -154,8 +260,14 @@ fn open_incidents_are_judged_at_as_of() {
     // Judged at 10:10: 600 s elapsed of 900 s to respond → pending; 600 s of downtime so far,
     // measured from 1 September 00:00 to 10 September 10:10 = 9 × 86,400 + 36,600 = 814,200 s.
     let early = run(&terms, rows, "2026-09", Some("2026-09-10T10:10:00Z"));
-    assert_eq!((web(&early).respond.pending, web(&early).respond.breached), (1, 0));
-    assert_eq!((web(&early).downtime_seconds, web(&early).measured_seconds), (600, 814_200));
+    assert_eq!(
+        (web(&early).respond.pending, web(&early).respond.breached),
+        (1, 0)
+    );
+    assert_eq!(
+        (web(&early).downtime_seconds, web(&early).measured_seconds),
+        (600, 814_200)
+    );
     // Judged at the period end: still unacknowledged → breached; down from 10:00 on the 10th to
     // 1 October 00:00 = 14 h to midnight + 20 whole days = 50,400 + 1,728,000 = 1,778,400 s.
     let end = run(&terms, rows, "2026-09", None);
@@ -167,7 +279,12 @@ fn open_incidents_are_judged_at_as_of() {
 fn degraded_time_counts_at_its_weight() {
     let terms = contract("1000.00", BANDS);
     // A sev2 (weight 0.5) outage of 2 h = 7,200 s → 3,600 weighted seconds.
-    let report = run(&terms, "D,web,P2,2026-09-10T10:00:00Z,,2026-09-10T10:10:00Z,2026-09-10T12:00:00Z,\n", "2026-09", None);
+    let report = run(
+        &terms,
+        "D,web,P2,2026-09-10T10:00:00Z,,2026-09-10T10:10:00Z,2026-09-10T12:00:00Z,\n",
+        "2026-09",
+        None,
+    );
     assert_eq!(web(&report).downtime_seconds, 7_200);
     assert_eq!(web(&report).weighted_downtime_seconds.to_string(), "3600");
     // Same availability as one full hour: 99.8611 %.
@@ -180,8 +297,14 @@ fn a_dst_month_measures_its_real_hours() {
                 services: [{ id: web, match: [web], fee: 1.00 }]\nseverities: [{ id: s, match: [P1], downtime: 1 }]\n";
     let terms = load_contract_text("berlin.yaml", text).expect("valid");
     // March 2026 in Berlin loses an hour (743 h); October gains one (745 h).
-    assert_eq!(web(&run(&terms, "", "2026-03", None)).measured_seconds, 743 * 3_600);
-    assert_eq!(web(&run(&terms, "", "2026-10", None)).measured_seconds, 745 * 3_600);
+    assert_eq!(
+        web(&run(&terms, "", "2026-03", None)).measured_seconds,
+        743 * 3_600
+    );
+    assert_eq!(
+        web(&run(&terms, "", "2026-10", None)).measured_seconds,
+        745 * 3_600
+    );
 }
 
 #[test]
@@ -210,12 +333,30 @@ CONFLICT,web,P1,2026-09-13T10:00:00Z,,,2026-09-13T12:00:00Z,second copy differs
     assert_eq!(accounting.counted, 2);
     assert_eq!(accounting.excluded_rows(), 3);
     assert_eq!(accounting.rejected_rows(), 8);
-    assert_eq!(accounting.counted + accounting.excluded_rows() + accounting.rejected_rows(), accounting.read);
-    let lines: Vec<u32> = accounting.rejected.iter().map(|rejection| rejection.line).collect();
+    assert_eq!(
+        accounting.counted + accounting.excluded_rows() + accounting.rejected_rows(),
+        accounting.read
+    );
+    let lines: Vec<u32> = accounting
+        .rejected
+        .iter()
+        .map(|rejection| rejection.line)
+        .collect();
     // Header is line 1, so the n-th data row is line n + 1.
     assert_eq!(lines, [7, 8, 9, 10, 11, 12, 13, 14]);
-    let conflict = accounting.rejected.iter().find(|rejection| rejection.line == 13).expect("conflict rejected");
-    assert!(conflict.reason.contains("incidents.csv:14"), "names the other copy: {}", conflict.reason);
+    let conflict = accounting
+        .rejected
+        .iter()
+        .find(|rejection| rejection.line == 13)
+        .expect("conflict rejected");
+    assert!(
+        conflict.reason.contains("incidents.csv:14"),
+        "names the other copy: {}",
+        conflict.reason
+    );
     let bad_time = &accounting.rejected[3];
-    assert_eq!((bad_time.column.as_str(), bad_time.value.as_str()), ("opened", "12/09/2026 10:00"));
+    assert_eq!(
+        (bad_time.column.as_str(), bad_time.value.as_str()),
+        ("opened", "12/09/2026 10:00")
+    );
 }

@@ -30,7 +30,15 @@ fn readme_examples() {
 #[test]
 fn a_closed_stdout_is_not_an_error() {
     let mut child = Command::new(trycmd::cargo::cargo_bin!("slacredit"))
-        .args(["report", "--contract", "contracts/", "--incidents", "examples/acme-soc-2026-10.csv", "--period", "2026-10"])
+        .args([
+            "report",
+            "--contract",
+            "contracts/",
+            "--incidents",
+            "examples/acme-soc-2026-10.csv",
+            "--period",
+            "2026-10",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -41,7 +49,12 @@ fn a_closed_stdout_is_not_an_error() {
     stdout.read_exact(&mut first).expect("some output");
     drop(stdout);
     let output = child.wait_with_output().expect("the binary ends");
-    assert_eq!(output.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
@@ -52,9 +65,22 @@ fn every_shipped_contract_validates() {
         if path.extension().is_none_or(|extension| extension != "yaml") {
             continue;
         }
-        let output = Command::new(trycmd::cargo::cargo_bin!("slacredit")).arg("validate").arg(&path).output().expect("runs");
-        assert_eq!(output.status.code(), Some(0), "{}: {}", path.display(), String::from_utf8_lossy(&output.stderr));
-        assert!(output.stderr.is_empty() && output.stdout.is_empty(), "clean contracts print nothing");
+        let output = Command::new(trycmd::cargo::cargo_bin!("slacredit"))
+            .arg("validate")
+            .arg(&path)
+            .output()
+            .expect("runs");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            output.stderr.is_empty() && output.stdout.is_empty(),
+            "clean contracts print nothing"
+        );
         checked += 1;
     }
     assert!(checked >= 2, "contracts/ holds the shipped examples");
@@ -67,8 +93,16 @@ fn the_readme_set_up_command_runs() {
         .lines()
         .find_map(|line| line.strip_prefix("cargo run --release -- "))
         .expect("README.md has a `cargo run --release -- …` set-up command");
-    let output = Command::new(trycmd::cargo::cargo_bin!("slacredit")).args(command.split_whitespace()).output().expect("runs");
-    assert_eq!(output.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new(trycmd::cargo::cargo_bin!("slacredit"))
+        .args(command.split_whitespace())
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     // Both shipped contracts appear with their totals (derived in examples/README.md):
     // ACME 6,300.00 + 1,800.00; Nimbus compute 2,500.00 + 250.00, DNS 123.45 + 250.00, storage 0.

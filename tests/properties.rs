@@ -1,5 +1,7 @@
 //! Invariants of the calculation, checked on generated inputs.
 
+use std::fmt::Write as _;
+
 use proptest::prelude::*;
 use slacredit::calc::{Outage, availability_percent, downtime};
 use slacredit::contract::load_contract_text;
@@ -10,11 +12,16 @@ use slacredit::time::{AmbiguousPolicy, PeriodSpec, TimestampFormat, parse_durati
 const MONTH: i64 = 30 * 86_400;
 
 fn outage() -> impl Strategy<Value = Outage> {
-    (0..MONTH, 1..86_400_i64, prop_oneof![Just("1"), Just("0.5"), Just("0.25")]).prop_map(|(start, length, weight)| Outage {
-        start,
-        end: start + length,
-        weight: weight.parse().expect("literal weight"),
-    })
+    (
+        0..MONTH,
+        1..86_400_i64,
+        prop_oneof![Just("1"), Just("0.5"), Just("0.25")],
+    )
+        .prop_map(|(start, length, weight)| Outage {
+            start,
+            end: start + length,
+            weight: weight.parse().expect("literal weight"),
+        })
 }
 
 proptest! {
@@ -65,8 +72,9 @@ proptest! {
             down_end.format("%Y-%m-%dT%H:%M:%SZ")
         );
         for (index, late) in late_minutes.iter().enumerate() {
-            csv.push_str(&format!("L{index},web,P1,2026-09-{:02}T10:00:00Z,2026-09-{:02}T10:{:02}:00Z,2026-09-{:02}T12:00:00Z\n",
-                index + 10, index + 10, 15 + late % 45, index + 10));
+            let (day, minute) = (index + 10, 15 + late % 45);
+            writeln!(csv, "L{index},web,P1,2026-09-{day}T10:00:00Z,2026-09-{day}T10:{minute:02}:00Z,2026-09-{day}T12:00:00Z")
+                .expect("writing to a String cannot fail");
         }
         let input = Input { name: "p.csv".to_owned(), reader: Box::new(std::io::Cursor::new(csv.into_bytes())) };
         let report = slacredit::evaluate(&[contract], vec![input], &Source::generic(), "2026-09".parse().expect("period"), None)

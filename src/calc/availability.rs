@@ -74,7 +74,11 @@ mod tests {
     const HOUR: i64 = 3_600;
 
     fn full(start: Instant, end: Instant) -> Outage {
-        Outage { start, end, weight: Decimal::ONE }
+        Outage {
+            start,
+            end,
+            weight: Decimal::ONE,
+        }
     }
 
     #[test]
@@ -86,13 +90,19 @@ mod tests {
         assert_eq!(down.seconds, 3_600);
         let availability = availability_percent(month, down.weighted);
         assert_eq!(availability.round_dp(4).to_string(), "99.8611");
-        assert!(availability > Decimal::from_str("99.8611").unwrap() && availability < Decimal::from_str("99.8612").unwrap());
+        assert!(
+            availability > Decimal::from_str("99.8611").unwrap()
+                && availability < Decimal::from_str("99.8612").unwrap()
+        );
     }
 
     #[test]
     fn overlapping_outages_count_once() {
         // 10:00–11:00 and 10:30–11:30 cover 10:00–11:30 = 90 min = 5,400 s.
-        let outages = [full(10 * HOUR, 11 * HOUR), full(10 * HOUR + 1_800, 11 * HOUR + 1_800)];
+        let outages = [
+            full(10 * HOUR, 11 * HOUR),
+            full(10 * HOUR + 1_800, 11 * HOUR + 1_800),
+        ];
         let down = downtime(&outages, 0, 24 * HOUR);
         assert_eq!(down.seconds, 5_400);
         assert_eq!(down.weighted, Decimal::from(5_400));
@@ -103,7 +113,14 @@ mod tests {
         // Degraded (0.5) 10:00–12:00 with a full outage 10:30–11:00 inside it:
         // 30 min × 0.5 + 30 min × 1 + 60 min × 0.5 = 900 + 1,800 + 1,800 = 4,500 weighted seconds.
         let half = Decimal::from_str("0.5").unwrap();
-        let outages = [Outage { start: 10 * HOUR, end: 12 * HOUR, weight: half }, full(10 * HOUR + 1_800, 11 * HOUR)];
+        let outages = [
+            Outage {
+                start: 10 * HOUR,
+                end: 12 * HOUR,
+                weight: half,
+            },
+            full(10 * HOUR + 1_800, 11 * HOUR),
+        ];
         let down = downtime(&outages, 0, 24 * HOUR);
         assert_eq!(down.seconds, 7_200);
         assert_eq!(down.weighted, Decimal::from(4_500));
@@ -114,6 +131,9 @@ mod tests {
         // 23:00 the day before to 01:00: only the hour inside the window counts.
         let down = downtime(&[full(-HOUR, HOUR)], 0, 24 * HOUR);
         assert_eq!(down.seconds, 3_600);
-        assert_eq!(downtime(&[full(-2 * HOUR, -HOUR)], 0, 24 * HOUR), Downtime::default());
+        assert_eq!(
+            downtime(&[full(-2 * HOUR, -HOUR)], 0, 24 * HOUR),
+            Downtime::default()
+        );
     }
 }

@@ -43,17 +43,25 @@ pub fn judge(incident: &Incident, kind: TargetKind, target: Target, as_of: Insta
     };
     let allowed = target.within;
     let deadline = incident.opened + allowed;
-    let (actual, status) = match done.filter(|done| *done <= as_of) {
-        Some(done) => {
-            let actual = done - incident.opened;
-            (actual, if actual > allowed { Status::Breached } else { Status::Met })
-        }
-        None => {
-            let elapsed = as_of - incident.opened;
-            (elapsed, if elapsed > allowed { Status::Breached } else { Status::Pending })
-        }
+    // Work done after `as_of` is not known yet: measure the time elapsed so far instead.
+    let (actual, done_by_as_of) = match done.filter(|done| *done <= as_of) {
+        Some(done) => (done - incident.opened, true),
+        None => (as_of - incident.opened, false),
     };
-    Judgement { kind, deadline, allowed, actual, status }
+    let status = if actual > allowed {
+        Status::Breached
+    } else if done_by_as_of {
+        Status::Met
+    } else {
+        Status::Pending
+    };
+    Judgement {
+        kind,
+        deadline,
+        allowed,
+        actual,
+        status,
+    }
 }
 
 #[cfg(test)]
@@ -76,12 +84,20 @@ mod tests {
         }
     }
 
-    const FIFTEEN_MINUTES: Target = Target { within: 900, line: 1 };
+    const FIFTEEN_MINUTES: Target = Target {
+        within: 900,
+        line: 1,
+    };
 
     #[test]
     fn acknowledged_at_exactly_the_target_is_met() {
         // Opened at 1,000 s, acknowledged at 1,900 s: 900 s taken, 900 s allowed → met.
-        let verdict = judge(&incident(Some(1_900)), TargetKind::Respond, FIFTEEN_MINUTES, 10_000);
+        let verdict = judge(
+            &incident(Some(1_900)),
+            TargetKind::Respond,
+            FIFTEEN_MINUTES,
+            10_000,
+        );
         assert_eq!((verdict.actual, verdict.status), (900, Status::Met));
         assert_eq!(verdict.deadline, 1_900);
     }
@@ -89,7 +105,12 @@ mod tests {
     #[test]
     fn one_second_more_is_breached() {
         // Acknowledged at 1,901 s: 901 s > 900 s → breached.
-        let verdict = judge(&incident(Some(1_901)), TargetKind::Respond, FIFTEEN_MINUTES, 10_000);
+        let verdict = judge(
+            &incident(Some(1_901)),
+            TargetKind::Respond,
+            FIFTEEN_MINUTES,
+            10_000,
+        );
         assert_eq!((verdict.actual, verdict.status), (901, Status::Breached));
     }
 
@@ -102,7 +123,12 @@ mod tests {
         let breached = judge(&incident(None), TargetKind::Respond, FIFTEEN_MINUTES, 1_901);
         assert_eq!((breached.actual, breached.status), (901, Status::Breached));
         // Acknowledged at 1,950 s but the report is as of 1,800 s: not known yet → pending.
-        let later = judge(&incident(Some(1_950)), TargetKind::Respond, FIFTEEN_MINUTES, 1_800);
+        let later = judge(
+            &incident(Some(1_950)),
+            TargetKind::Respond,
+            FIFTEEN_MINUTES,
+            1_800,
+        );
         assert_eq!(later.status, Status::Pending);
     }
 }

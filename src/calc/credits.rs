@@ -47,8 +47,13 @@ pub fn service_credit_lines(facts: &ServiceFacts<'_>) -> Vec<CreditLine> {
             RuleKind::Availability { bands } => {
                 service.availability_target?;
                 let up = Decimal::from(facts.measured) - facts.downtime.weighted;
-                let band = bands.iter().rev().find(|band| band.contains(up, Decimal::from(facts.measured)))?;
-                let availability = super::availability_percent(facts.measured, facts.downtime.weighted).round_dp(4);
+                let band = bands
+                    .iter()
+                    .rev()
+                    .find(|band| band.contains(up, Decimal::from(facts.measured)))?;
+                let availability =
+                    super::availability_percent(facts.measured, facts.downtime.weighted)
+                        .round_dp(4);
                 Some(RawLine {
                     rule: rule.id.clone(),
                     description: format!(
@@ -68,7 +73,9 @@ pub fn service_credit_lines(facts: &ServiceFacts<'_>) -> Vec<CreditLine> {
                     .judged
                     .iter()
                     .filter(|(incident, verdict)| {
-                        verdict.kind == *target && verdict.status == Status::Breached && rule.covers_severity(usize::from(incident.severity))
+                        verdict.kind == *target
+                            && verdict.status == Status::Breached
+                            && rule.covers_severity(usize::from(incident.severity))
                     })
                     .map(|(incident, _)| incident.id.to_string())
                     .collect();
@@ -84,7 +91,11 @@ pub fn service_credit_lines(facts: &ServiceFacts<'_>) -> Vec<CreditLine> {
                         "{quantity} {} breach{} x {credit}{}",
                         target.name(),
                         if quantity == 1 { "" } else { "es" },
-                        if matches!(credit, Amount::PercentOfFee(_)) { " of the fee" } else { "" }
+                        if matches!(credit, Amount::PercentOfFee(_)) {
+                            " of the fee"
+                        } else {
+                            ""
+                        }
                     ),
                     rate: *credit,
                     quantity,
@@ -100,10 +111,18 @@ pub fn service_credit_lines(facts: &ServiceFacts<'_>) -> Vec<CreditLine> {
 /// Rounds each line once, then fills the service cap in rule order: earlier rules keep their
 /// amount, later ones are reduced. The cap is floored to the rounding grid so a rounded line, or
 /// the sum of lines, never exceeds it.
-fn apply_caps(contract: &Contract, service_index: usize, period: PeriodSpec, raw_lines: Vec<RawLine>) -> Vec<CreditLine> {
+fn apply_caps(
+    contract: &Contract,
+    service_index: usize,
+    period: PeriodSpec,
+    raw_lines: Vec<RawLine>,
+) -> Vec<CreditLine> {
     let service = &contract.services[service_index];
     let rounding = contract.credits.rounding;
-    let cap = contract.credits.per_service_cap.map(|cap| (cap, rounding.floor(cap.of_fee(service.fee))));
+    let cap = contract
+        .credits
+        .per_service_cap
+        .map(|cap| (cap, rounding.floor(cap.of_fee(service.fee))));
     let mut room = cap.map(|(_, amount)| amount);
     raw_lines
         .into_iter()
@@ -144,17 +163,25 @@ fn apply_caps(contract: &Contract, service_index: usize, period: PeriodSpec, raw
 }
 
 /// The per-breach rules that price a breach of `kind` by `incident`, with the amount each gives.
-pub fn per_breach_credits(contract: &Contract, service: usize, incident: &Incident, kind: TargetKind) -> Vec<RuleCredit> {
+pub fn per_breach_credits(
+    contract: &Contract,
+    service: usize,
+    incident: &Incident,
+    kind: TargetKind,
+) -> Vec<RuleCredit> {
     let fee = contract.services[service].fee;
     contract
         .credits
         .rules
         .iter()
-        .filter(|rule| rule.covers_service(service) && rule.covers_severity(usize::from(incident.severity)))
+        .filter(|rule| {
+            rule.covers_service(service) && rule.covers_severity(usize::from(incident.severity))
+        })
         .filter_map(|rule| match &rule.kind {
-            RuleKind::PerBreach { target, credit } if *target == kind => {
-                Some(RuleCredit { rule: rule.id.clone(), amount: credit.of_fee(fee).normalize() })
-            }
+            RuleKind::PerBreach { target, credit } if *target == kind => Some(RuleCredit {
+                rule: rule.id.clone(),
+                amount: credit.of_fee(fee).normalize(),
+            }),
             _ => None,
         })
         .collect()

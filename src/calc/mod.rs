@@ -8,8 +8,8 @@ mod credits;
 use crate::contract::{Contract, TargetKind};
 use crate::incidents::{Incident, Incidents};
 use crate::money::Decimal;
-use crate::report::{BreachRow, ContractReport, Report, RuleCredit, ServiceSummary, TargetCounts};
-use crate::time::{Instant, Period, PeriodSpec, format_instant};
+use crate::report::{BreachRow, ContractReport, CreditLine, Report, ServiceSummary, TargetCounts};
+use crate::time::{Instant, Period, PeriodSpec, Seconds, format_instant};
 
 pub use availability::{Downtime, Outage, availability_percent, downtime};
 pub use breach::{Judgement, Status, judge};
@@ -28,7 +28,10 @@ impl Scope {
     /// The scope of `contract` for month `spec`.
     pub fn new(contract: &Contract, spec: PeriodSpec, as_of: Option<Instant>) -> Self {
         let period = spec.in_zone(contract.timezone);
-        Self { period, as_of: as_of.unwrap_or(period.end) }
+        Self {
+            period,
+            as_of: as_of.unwrap_or(period.end),
+        }
     }
 
     /// The end of what can be measured: the period end, or `as_of` if earlier.
@@ -39,7 +42,11 @@ impl Scope {
 
 /// Whether an incident matters to the period: an outage inside it or a target due inside it.
 /// `Err` carries the reason it is excluded.
-pub fn relevance(contract: &Contract, scope: Scope, incident: &Incident) -> Result<(), &'static str> {
+pub fn relevance(
+    contract: &Contract,
+    scope: Scope,
+    incident: &Incident,
+) -> Result<(), &'static str> {
     if incident.opened >= scope.period.end {
         return Err("opened after the period");
     }
@@ -49,111 +56,84 @@ pub fn relevance(contract: &Contract, scope: Scope, incident: &Incident) -> Resu
     let severity = &contract.severities[usize::from(incident.severity)];
     let outage_in_period = severity.downtime_weight > Decimal::ZERO
         && incident.outage_start() < scope.measured_end()
-        && incident.resolved.is_none_or(|resolved| resolved > scope.period.start);
+        && incident
+            .resolved
+            .is_none_or(|resolved| resolved > scope.period.start);
     let due_in_period = TargetKind::ALL
         .iter()
         .filter_map(|kind| severity.target(*kind))
         .any(|target| scope.period.contains(incident.opened + target.within));
-    if outage_in_period || due_in_period { Ok(()) } else { Err("no outage or target due in the period") }
+    if outage_in_period || due_in_period {
+        Ok(())
+    } else {
+        Err("no outage or target due in the period")
+    }
 }
 
 /// Calculates the report for month `spec`. Contracts not in force for the month are left out;
 /// `incidents` must have been read with [`relevance`] for the same scopes.
-pub fn calculate(contracts: &[Contract], incidents: &Incidents, spec: PeriodSpec, as_of: Option<Instant>) -> Report {
+pub fn calculate(
+    contracts: &[Contract],
+    incidents: &Incidents,
+    spec: PeriodSpec,
+    as_of: Option<Instant>,
+) -> Report {
     let mut reports: Vec<ContractReport> = contracts
         .iter()
         .enumerate()
         .filter(|(_, contract)| contract.in_force(spec))
         .map(|(index, contract)| {
-            let mine: Vec<&Incident> = incidents.incidents.iter().filter(|incident| usize::from(incident.contract) == index).collect();
-            contract_report(contract, &mine, incidents, Scope::new(contract, spec, as_of))
+            let mine: Vec<&Incident> = incidents
+                .incidents
+                .iter()
+                .filter(|incident| usize::from(incident.contract) == index)
+                .collect();
+            contract_report(
+                contract,
+                &mine,
+                incidents,
+                Scope::new(contract, spec, as_of),
+            )
         })
         .collect();
     reports.sort_by(|left, right| left.contract.cmp(&right.contract));
-    Report { period: spec.to_string(), as_of: as_of.map(format_instant), contracts: reports, rows: incidents.rows.clone() }
+    Report {
+        period: spec.to_string(),
+        as_of: as_of.map(format_instant),
+        contracts: reports,
+        rows: incidents.rows.clone(),
+    }
 }
 
-fn contract_report(contract: &Contract, incidents: &[&Incident], all: &Incidents, scope: Scope) -> ContractReport {
+fn contract_report(
+    contract: &Contract,
+    incidents: &[&Incident],
+    all: &Incidents,
+    scope: Scope,
+) -> ContractReport {
     let mut services = Vec::new();
     let mut breaches = Vec::new();
     let mut credit_lines = Vec::new();
-    let spec = scope.period.spec;
-    for (index, service) in contract.services.iter().enumerate() {
-        let mine: Vec<&Incident> = incidents.iter().copied().filter(|incident| usize::from(incident.service) == index).collect();
-        let outages: Vec<Outage> = mine
+    for index in 0..contract.services.len() {
+        let mine: Vec<&Incident> = incidents
             .iter()
-            .filter_map(|incident| {
-                let weight = contract.severities[usize::from(incident.severity)].downtime_weight;
-                let end = incident.resolved.map_or(scope.as_of, |resolved| resolved.min(scope.as_of));
-                (weight > Decimal::ZERO).then_some(Outage { start: incident.outage_start(), end, weight })
-            })
+            .copied()
+            .filter(|incident| usize::from(incident.service) == index)
             .collect();
-        let measured = scope.measured_end() - scope.period.start;
-        let down = downtime(&outages, scope.period.start, scope.measured_end());
-        let mut judged: Vec<(&Incident, Judgement)> = Vec::new();
-        let (mut respond, mut resolve) = (TargetCounts::default(), TargetCounts::default());
-        for incident in &mine {
-            let severity = &contract.severities[usize::from(incident.severity)];
-            for kind in TargetKind::ALL {
-                let Some(target) = severity.target(kind) else { continue };
-                let verdict = judge(incident, kind, target, scope.as_of);
-                if !scope.period.contains(verdict.deadline) {
-                    continue;
-                }
-                let counts = if kind == TargetKind::Respond { &mut respond } else { &mut resolve };
-                match verdict.status {
-                    Status::Met => counts.met += 1,
-                    Status::Breached => counts.breached += 1,
-                    Status::Pending => counts.pending += 1,
-                }
-                if verdict.status != Status::Met {
-                    judged.push((incident, verdict));
-                }
-            }
-        }
-        let facts = ServiceFacts { contract, service: index, measured, downtime: down, judged: &judged, period: spec };
-        let lines = service_credit_lines(&facts);
-        for (incident, verdict) in &judged {
-            let severity = &contract.severities[usize::from(incident.severity)];
-            breaches.push(BreachRow {
-                service: service.id.clone(),
-                incident: incident.id.to_string(),
-                severity: severity.id.clone(),
-                target: verdict.kind,
-                status: verdict.status,
-                opened: format_instant(incident.opened),
-                deadline: format_instant(verdict.deadline),
-                allowed_seconds: verdict.allowed,
-                actual_seconds: verdict.actual,
-                over_by_seconds: if verdict.status == Status::Breached { verdict.actual - verdict.allowed } else { 0 },
-                credits: if verdict.status == Status::Breached { credits::per_breach_credits(contract, index, incident, verdict.kind) } else { Vec::<RuleCredit>::new() },
-                source: all.origin(incident),
-                title: incident.title.to_string(),
-            });
-        }
-        let availability = availability_percent(measured, down.weighted);
-        let up = Decimal::from(measured) - down.weighted;
-        services.push(ServiceSummary {
-            service: service.id.clone(),
-            name: service.name.clone(),
-            fee: service.fee,
-            incidents: mine.len() as u64,
-            measured_seconds: measured,
-            downtime_seconds: down.seconds,
-            weighted_downtime_seconds: down.weighted.normalize(),
-            availability: availability.round_dp(4),
-            availability_target: service.availability_target,
-            availability_met: service
-                .availability_target
-                .map(|target| up * crate::money::HUNDRED >= target * Decimal::from(measured)),
-            respond,
-            resolve,
-            credit: lines.iter().map(|line| line.amount).sum(),
-        });
+        let (summary, service_breaches, lines) = service_report(contract, index, &mine, all, scope);
+        services.push(summary);
+        breaches.extend(service_breaches);
         credit_lines.extend(lines);
     }
     services.sort_by(|left, right| left.service.cmp(&right.service));
-    breaches.sort_by(|left, right| (&left.service, &left.incident, left.target).cmp(&(&right.service, &right.incident, right.target)));
+    breaches.sort_by(|left, right| {
+        (&left.service, &left.incident, left.target).cmp(&(
+            &right.service,
+            &right.incident,
+            right.target,
+        ))
+    });
+    // Stable: within a service, lines stay in rule order.
     credit_lines.sort_by(|left, right| left.service.cmp(&right.service));
     ContractReport {
         contract: contract.id.clone(),
@@ -170,5 +150,146 @@ fn contract_report(contract: &Contract, incidents: &[&Incident], all: &Incidents
         services,
         breaches,
         credit_lines,
+    }
+}
+
+/// One service: its summary, its breached or pending targets, and its credit lines.
+fn service_report(
+    contract: &Contract,
+    index: usize,
+    incidents: &[&Incident],
+    all: &Incidents,
+    scope: Scope,
+) -> (ServiceSummary, Vec<BreachRow>, Vec<CreditLine>) {
+    let service = &contract.services[index];
+    let outages: Vec<Outage> = incidents
+        .iter()
+        .filter_map(|incident| outage(contract, incident, scope))
+        .collect();
+    let measured = scope.measured_end() - scope.period.start;
+    let down = downtime(&outages, scope.period.start, scope.measured_end());
+    let (judged, respond, resolve) = judge_targets(contract, incidents, scope);
+    let facts = ServiceFacts {
+        contract,
+        service: index,
+        measured,
+        downtime: down,
+        judged: &judged,
+        period: scope.period.spec,
+    };
+    let lines = service_credit_lines(&facts);
+    let breaches = judged
+        .iter()
+        .map(|(incident, verdict)| breach_row(contract, index, incident, verdict, all))
+        .collect();
+    let summary = ServiceSummary {
+        service: service.id.clone(),
+        name: service.name.clone(),
+        fee: service.fee,
+        incidents: incidents.len() as u64,
+        measured_seconds: measured,
+        downtime_seconds: down.seconds,
+        weighted_downtime_seconds: down.weighted.normalize(),
+        availability: availability_percent(measured, down.weighted).round_dp(4),
+        availability_target: service.availability_target,
+        availability_met: service
+            .availability_target
+            .map(|target| meets_target(measured, down.weighted, target)),
+        respond,
+        resolve,
+        credit: lines.iter().map(|line| line.amount).sum(),
+    };
+    (summary, breaches, lines)
+}
+
+/// Whether availability reaches `target` percent, decided exactly:
+/// `100 × (measured − downtime) ≥ target × measured`.
+pub fn meets_target(measured: Seconds, weighted_downtime: Decimal, target: Decimal) -> bool {
+    let measured = Decimal::from(measured);
+    (measured - weighted_downtime) * crate::money::HUNDRED >= target * measured
+}
+
+/// The outage an incident stands for, if its severity counts as downtime: from `started` (or
+/// `opened`) to `resolved`, or to `as_of` while unresolved.
+fn outage(contract: &Contract, incident: &Incident, scope: Scope) -> Option<Outage> {
+    let weight = contract.severities[usize::from(incident.severity)].downtime_weight;
+    let end = incident
+        .resolved
+        .map_or(scope.as_of, |resolved| resolved.min(scope.as_of));
+    (weight > Decimal::ZERO).then_some(Outage {
+        start: incident.outage_start(),
+        end,
+        weight,
+    })
+}
+
+/// Judges every target due in the period: the breached and pending ones, and the counts per kind.
+fn judge_targets<'a>(
+    contract: &Contract,
+    incidents: &[&'a Incident],
+    scope: Scope,
+) -> (Vec<(&'a Incident, Judgement)>, TargetCounts, TargetCounts) {
+    let mut judged = Vec::new();
+    let (mut respond, mut resolve) = (TargetCounts::default(), TargetCounts::default());
+    for incident in incidents {
+        let severity = &contract.severities[usize::from(incident.severity)];
+        for kind in TargetKind::ALL {
+            let Some(target) = severity.target(kind) else {
+                continue;
+            };
+            let verdict = judge(incident, kind, target, scope.as_of);
+            if !scope.period.contains(verdict.deadline) {
+                continue;
+            }
+            let counts = if kind == TargetKind::Respond {
+                &mut respond
+            } else {
+                &mut resolve
+            };
+            match verdict.status {
+                Status::Met => counts.met += 1,
+                Status::Breached => counts.breached += 1,
+                Status::Pending => counts.pending += 1,
+            }
+            if verdict.status != Status::Met {
+                judged.push((*incident, verdict));
+            }
+        }
+    }
+    (judged, respond, resolve)
+}
+
+fn breach_row(
+    contract: &Contract,
+    service: usize,
+    incident: &Incident,
+    verdict: &Judgement,
+    all: &Incidents,
+) -> BreachRow {
+    let breached = verdict.status == Status::Breached;
+    BreachRow {
+        service: contract.services[service].id.clone(),
+        incident: incident.id.to_string(),
+        severity: contract.severities[usize::from(incident.severity)]
+            .id
+            .clone(),
+        target: verdict.kind,
+        status: verdict.status,
+        opened: format_instant(incident.opened),
+        deadline: format_instant(verdict.deadline),
+        allowed_seconds: verdict.allowed,
+        actual_seconds: verdict.actual,
+        over_by_seconds: if breached {
+            verdict.actual - verdict.allowed
+        } else {
+            0
+        },
+        credits: if breached {
+            credits::per_breach_credits(contract, service, incident, verdict.kind)
+        } else {
+            Vec::new()
+        },
+        source: all.origin(incident),
+        title: incident.title.to_string(),
     }
 }

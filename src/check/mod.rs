@@ -33,17 +33,40 @@ impl Context<'_> {
 
 /// Every check, in the order they run.
 pub const CHECKS: &[Check] = &[
-    Check { name: "timezone-known", summary: "the contract's timezone is an IANA name", run: check_timezone_known },
-    Check { name: "unique-ids", summary: "service, severity and rule ids are unique", run: check_unique_ids },
-    Check { name: "references-exist", summary: "ids named by rules exist", run: check_references_exist },
-    Check { name: "bands-in-range", summary: "band thresholds lie within 0-100 %", run: check_bands_in_range },
-    Check { name: "bands-ordered", summary: "bands go from the most lenient to the strictest", run: check_bands_ordered },
+    Check {
+        name: "timezone-known",
+        summary: "the contract's timezone is an IANA name",
+        run: check_timezone_known,
+    },
+    Check {
+        name: "unique-ids",
+        summary: "service, severity and rule ids are unique",
+        run: check_unique_ids,
+    },
+    Check {
+        name: "references-exist",
+        summary: "ids named by rules exist",
+        run: check_references_exist,
+    },
+    Check {
+        name: "bands-in-range",
+        summary: "band thresholds lie within 0-100 %",
+        run: check_bands_in_range,
+    },
+    Check {
+        name: "bands-ordered",
+        summary: "bands go from the most lenient to the strictest",
+        run: check_bands_ordered,
+    },
 ];
 
 /// Runs every check on one parsed contract.
 pub fn run_checks(file: &str, contract: &RawContract) -> Vec<Diagnostic> {
     let context = Context { file, contract };
-    CHECKS.iter().flat_map(|check| (check.run)(&context)).collect()
+    CHECKS
+        .iter()
+        .flat_map(|check| (check.run)(&context))
+        .collect()
 }
 
 fn check_timezone_known(context: &Context<'_>) -> Vec<Diagnostic> {
@@ -52,18 +75,35 @@ fn check_timezone_known(context: &Context<'_>) -> Vec<Diagnostic> {
         return Vec::new();
     }
     vec![
-        Diagnostic::error("timezone-known", context.at(zone), "timezone", format!("unknown timezone `{}`", zone.value))
-            .with_hint("use an IANA name such as Europe/Berlin, America/New_York or UTC"),
+        Diagnostic::error(
+            "timezone-known",
+            context.at(zone),
+            "timezone",
+            format!("unknown timezone `{}`", zone.value),
+        )
+        .with_hint("use an IANA name such as Europe/Berlin, America/New_York or UTC"),
     ]
 }
 
 fn check_unique_ids(context: &Context<'_>) -> Vec<Diagnostic> {
     let contract = context.contract;
-    let services = contract.services.iter().enumerate().map(|(index, service)| (&service.value.id, format!("services[{index}].id")));
-    let severities =
-        contract.severities.iter().enumerate().map(|(index, severity)| (&severity.value.id, format!("severities[{index}].id")));
+    let services = contract
+        .services
+        .iter()
+        .enumerate()
+        .map(|(index, service)| (&service.value.id, format!("services[{index}].id")));
+    let severities = contract
+        .severities
+        .iter()
+        .enumerate()
+        .map(|(index, severity)| (&severity.value.id, format!("severities[{index}].id")));
     let rules = contract.credits.iter().flat_map(|credits| {
-        credits.value.rules.iter().enumerate().map(|(index, rule)| (&rule.value.id, format!("credits.rules[{index}].id")))
+        credits
+            .value
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(index, rule)| (&rule.value.id, format!("credits.rules[{index}].id")))
     });
     let mut diagnostics = duplicates(context, "service", services);
     diagnostics.extend(duplicates(context, "severity", severities));
@@ -81,8 +121,16 @@ fn duplicates<'a>(
     for (id, path) in ids {
         if let Some(first_line) = first_seen.get(id.value.as_str()) {
             diagnostics.push(
-                Diagnostic::error("unique-ids", context.at(id), path, format!("{what} id `{}` is already used at line {first_line}", id.value))
-                    .with_hint(format!("give each {what} its own id")),
+                Diagnostic::error(
+                    "unique-ids",
+                    context.at(id),
+                    path,
+                    format!(
+                        "{what} id `{}` is already used at line {first_line}",
+                        id.value
+                    ),
+                )
+                .with_hint(format!("give each {what} its own id")),
             );
         } else {
             first_seen.insert(&id.value, id.referenced.line());
@@ -93,12 +141,32 @@ fn duplicates<'a>(
 
 fn check_references_exist(context: &Context<'_>) -> Vec<Diagnostic> {
     let contract = context.contract;
-    let Some(credits) = &contract.credits else { return Vec::new() };
+    let Some(credits) = &contract.credits else {
+        return Vec::new();
+    };
     let mut diagnostics = Vec::new();
     for (index, rule) in credits.value.rules.iter().enumerate() {
         let lists = [
-            ("service", "services", &rule.value.services, contract.services.iter().map(|service| service.value.id.value.as_str()).collect::<Vec<_>>()),
-            ("severity", "severities", &rule.value.severities, contract.severities.iter().map(|severity| severity.value.id.value.as_str()).collect()),
+            (
+                "service",
+                "services",
+                &rule.value.services,
+                contract
+                    .services
+                    .iter()
+                    .map(|service| service.value.id.value.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "severity",
+                "severities",
+                &rule.value.severities,
+                contract
+                    .severities
+                    .iter()
+                    .map(|severity| severity.value.id.value.as_str())
+                    .collect(),
+            ),
         ];
         for (what, key, references, known) in lists {
             for (position, reference) in references.iter().flatten().enumerate() {
@@ -107,8 +175,16 @@ fn check_references_exist(context: &Context<'_>) -> Vec<Diagnostic> {
                 }
                 let path = format!("credits.rules[{index}].{key}[{position}]");
                 diagnostics.push(
-                    Diagnostic::error("references-exist", context.at(reference), path, format!("rule `{}` names unknown {what} `{}`", rule.value.id.value, reference.value))
-                        .with_hint(format!("known {what} ids: {}", known.join(", "))),
+                    Diagnostic::error(
+                        "references-exist",
+                        context.at(reference),
+                        path,
+                        format!(
+                            "rule `{}` names unknown {what} `{}`",
+                            rule.value.id.value, reference.value
+                        ),
+                    )
+                    .with_hint(format!("known {what} ids: {}", known.join(", "))),
                 );
             }
         }
@@ -118,7 +194,9 @@ fn check_references_exist(context: &Context<'_>) -> Vec<Diagnostic> {
 
 /// Each availability band's threshold with its position: (threshold, inclusive, location, path).
 fn bands(context: &Context<'_>) -> Vec<Vec<(Decimal, bool, Location, String)>> {
-    let Some(credits) = &context.contract.credits else { return Vec::new() };
+    let Some(credits) = &context.contract.credits else {
+        return Vec::new();
+    };
     credits
         .value
         .rules
@@ -131,13 +209,19 @@ fn bands(context: &Context<'_>) -> Vec<Vec<(Decimal, bool, Location, String)>> {
                     .iter()
                     .enumerate()
                     .filter_map(|(index, band)| {
-                        let (value, inclusive, key) = match (&band.value.below, &band.value.at_or_below) {
-                            (Some(below), None) => (below, false, "below"),
-                            (None, Some(at_or_below)) => (at_or_below, true, "at_or_below"),
-                            _ => return None,
-                        };
+                        let (value, inclusive, key) =
+                            match (&band.value.below, &band.value.at_or_below) {
+                                (Some(below), None) => (below, false, "below"),
+                                (None, Some(at_or_below)) => (at_or_below, true, "at_or_below"),
+                                _ => return None,
+                            };
                         let threshold = parse_percent(&value.value.0).ok()?;
-                        Some((threshold, inclusive, context.at(value), format!("credits.rules[{rule_index}].bands[{index}].{key}")))
+                        Some((
+                            threshold,
+                            inclusive,
+                            context.at(value),
+                            format!("credits.rules[{rule_index}].bands[{index}].{key}"),
+                        ))
                     })
                     .collect(),
             )
@@ -149,10 +233,17 @@ fn check_bands_in_range(context: &Context<'_>) -> Vec<Diagnostic> {
     bands(context)
         .into_iter()
         .flatten()
-        .filter(|(threshold, ..)| threshold.is_sign_negative() || *threshold > crate::money::HUNDRED)
+        .filter(|(threshold, ..)| {
+            threshold.is_sign_negative() || *threshold > crate::money::HUNDRED
+        })
         .map(|(threshold, _, location, path)| {
-            Diagnostic::error("bands-in-range", location, path, format!("band threshold {threshold} is outside 0-100 %"))
-                .with_hint("availability thresholds are percentages: `below: 99.9` means under 99.9 %")
+            Diagnostic::error(
+                "bands-in-range",
+                location,
+                path,
+                format!("band threshold {threshold} is outside 0-100 %"),
+            )
+            .with_hint("availability thresholds are percentages: `below: 99.9` means under 99.9 %")
         })
         .collect()
 }
@@ -168,7 +259,11 @@ fn check_bands_ordered(context: &Context<'_>) -> Vec<Diagnostic> {
                 continue;
             }
             let describe = |band: &(Decimal, bool, Location, String)| {
-                format!("{} {}", if band.1 { "at_or_below:" } else { "below:" }, band.0)
+                format!(
+                    "{} {}",
+                    if band.1 { "at_or_below:" } else { "below:" },
+                    band.0
+                )
             };
             diagnostics.push(
                 Diagnostic::error(

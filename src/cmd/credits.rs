@@ -10,12 +10,17 @@ use crate::cli::{CalcArgs, Format};
 
 /// Runs `credits`.
 pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
-    let Loaded::Report(report) = calculate(args)? else { return Ok(ExitCode::from(EXIT_FINDINGS)) };
+    let Loaded::Report(report) = calculate(args)? else {
+        return Ok(ExitCode::from(EXIT_FINDINGS));
+    };
     let mut out = open_output(args.output.as_deref())?;
     match args.format {
         Format::Table => write_credits_table(&mut out, &report)?,
         Format::Csv => write_credit_lines_csv(&mut out, &report)?,
-        Format::Json => write_json(&mut out, &report.credit_lines().collect::<Vec<&CreditLine>>())?,
+        Format::Json => write_json(
+            &mut out,
+            &report.credit_lines().collect::<Vec<&CreditLine>>(),
+        )?,
     }
     out.flush()?;
     let rows = &report.rows;

@@ -40,10 +40,19 @@ pub fn calculate(args: &CalcArgs) -> anyhow::Result<Loaded> {
         }
         return Ok(Loaded::InvalidContracts);
     }
-    for contract in contracts.iter().filter(|contract| !contract.in_force(args.period)) {
-        eprintln!("note: {} ({}) is not in force in {}; left out", contract.id, contract.file, args.period);
+    for contract in contracts
+        .iter()
+        .filter(|contract| !contract.in_force(args.period))
+    {
+        eprintln!(
+            "note: {} ({}) is not in force in {}; left out",
+            contract.id, contract.file, args.period
+        );
     }
-    if !contracts.iter().any(|contract| contract.in_force(args.period)) {
+    if !contracts
+        .iter()
+        .any(|contract| contract.in_force(args.period))
+    {
         bail!("no contract is in force in {}", args.period);
     }
     let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
@@ -51,21 +60,32 @@ pub fn calculate(args: &CalcArgs) -> anyhow::Result<Loaded> {
     let mut inputs = Vec::new();
     for path in &args.incidents {
         let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-        inputs.push(Input { name: path.display().to_string(), reader: Box::new(BufReader::with_capacity(1 << 16, file)) });
+        inputs.push(Input {
+            name: path.display().to_string(),
+            reader: Box::new(BufReader::with_capacity(1 << 16, file)),
+        });
     }
-    Ok(Loaded::Report(slacredit::evaluate(&contracts, inputs, &source, args.period, as_of)?))
+    Ok(Loaded::Report(slacredit::evaluate(
+        &contracts,
+        inputs,
+        &source,
+        args.period,
+        as_of,
+    )?))
 }
 
 fn parse_as_of(text: &str) -> anyhow::Result<Instant> {
-    TimestampFormat::Rfc3339
-        .parse(text)
-        .map_err(|_| anyhow::anyhow!("--as-of `{text}` is not RFC 3339 with an offset (like 2026-10-31T23:00:00Z)"))
+    TimestampFormat::Rfc3339.parse(text).map_err(|_| {
+        anyhow::anyhow!(
+            "--as-of `{text}` is not RFC 3339 with an offset (like 2026-10-31T23:00:00Z)"
+        )
+    })
 }
 
 /// Prints each rejected row to stderr and says whether `--strict` turns them into a failure.
 pub fn report_rejections(report: &Report, strict: bool) -> bool {
     for rejection in &report.rows.rejected {
-        eprintln!("warning: rejected row {}", rejection);
+        eprintln!("warning: rejected row {rejection}");
     }
     strict && !report.rows.rejected.is_empty()
 }

@@ -33,7 +33,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Whether the error is a closed stdout (`slacredit report | head`), which is not an error.
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Expands directories into the `*.yaml` / `*.yml` files below them, sorted; files pass as given.
@@ -42,7 +46,8 @@ pub fn contract_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     for path in paths {
         if path.is_dir() {
             let mut found = Vec::new();
-            collect_yaml(path, &mut found).with_context(|| format!("cannot list {}", path.display()))?;
+            collect_yaml(path, &mut found)
+                .with_context(|| format!("cannot list {}", path.display()))?;
             found.sort();
             files.extend(found);
         } else {
@@ -57,7 +62,10 @@ fn collect_yaml(directory: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             collect_yaml(&path, found)?;
-        } else if path.extension().is_some_and(|extension| extension == "yaml" || extension == "yml") {
+        } else if path
+            .extension()
+            .is_some_and(|extension| extension == "yaml" || extension == "yml")
+        {
             found.push(path);
         }
     }
@@ -67,7 +75,9 @@ fn collect_yaml(directory: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
 /// Stdout, or the `-o` file.
 pub fn open_output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
     Ok(match path {
-        Some(path) => Box::new(BufWriter::new(File::create(path).with_context(|| format!("cannot create {}", path.display()))?)),
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
         None => Box::new(BufWriter::new(io::stdout().lock())),
     })
 }

@@ -10,7 +10,9 @@ use crate::cli::{CalcArgs, Format};
 
 /// Runs `report`.
 pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
-    let Loaded::Report(report) = calculate(args)? else { return Ok(ExitCode::from(EXIT_FINDINGS)) };
+    let Loaded::Report(report) = calculate(args)? else {
+        return Ok(ExitCode::from(EXIT_FINDINGS));
+    };
     let mut out = open_output(args.output.as_deref())?;
     match args.format {
         Format::Table => write_report_table(&mut out, &report)?,

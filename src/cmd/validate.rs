@@ -13,7 +13,14 @@ use crate::cli::ValidateArgs;
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let files = contract_files(&args.paths)?;
     if files.is_empty() {
-        anyhow::bail!("no *.yaml or *.yml files under {}", args.paths.iter().map(|path| path.display().to_string()).collect::<Vec<_>>().join(", "));
+        anyhow::bail!(
+            "no *.yaml or *.yml files under {}",
+            args.paths
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for file in &files {
@@ -26,7 +33,10 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     for diagnostic in &diagnostics {
         eprintln!("{diagnostic}");
     }
-    let errors = diagnostics.iter().filter(|diagnostic| diagnostic.level == Level::Error).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.level == Level::Error)
+        .count();
     if errors > 0 {
         eprintln!("{errors} error(s) in {} file(s) checked", files.len());
         return Ok(ExitCode::from(EXIT_FINDINGS));

@@ -8,7 +8,9 @@ use chrono_tz::Tz;
 use serde_saphyr::Spanned;
 use wildmatch::WildMatch;
 
-use super::raw::{RawContract, RawCredits, RawRule, RawService, RawSeverity, RawTarget, Text, Unsupported};
+use super::raw::{
+    RawContract, RawCredits, RawRule, RawService, RawSeverity, RawTarget, Text, Unsupported,
+};
 use super::{Band, Contract, Credits, Rule, RuleKind, Service, Severity, Target, TargetKind};
 use crate::check;
 use crate::error::{Diagnostic, Error, Level, Location};
@@ -18,16 +20,26 @@ use crate::time::parse_duration;
 /// Reads and checks one contract file. I/O problems are `Error::Read`; anything wrong with the
 /// contract is `Error::Contract` with every diagnostic found.
 pub fn load_contract_file(path: &Path) -> Result<Contract, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })?;
     load_contract_text(&path.display().to_string(), &text).map_err(Error::Contract)
 }
 
 /// Checks contract `text` read from `file`; on success the diagnostics returned are warnings only.
 pub fn load_contract_text(file: &str, text: &str) -> Result<Contract, Vec<Diagnostic>> {
-    let raw = parse_contract(file, text).map_err(|diagnostic| vec![diagnostic])?;
+    let raw = parse_contract(file, text).map_err(|diagnostic| vec![*diagnostic])?;
     let mut diagnostics = check::run_checks(file, &raw);
-    let contract = Converter { file, diagnostics: &mut diagnostics }.contract(&raw);
-    if diagnostics.iter().any(|diagnostic| diagnostic.level == Level::Error) {
+    let contract = Converter {
+        file,
+        diagnostics: &mut diagnostics,
+    }
+    .contract(&raw);
+    if diagnostics
+        .iter()
+        .any(|diagnostic| diagnostic.level == Level::Error)
+    {
         return Err(diagnostics);
     }
     Ok(contract)
@@ -35,12 +47,25 @@ pub fn load_contract_text(file: &str, text: &str) -> Result<Contract, Vec<Diagno
 
 /// Parses the YAML shape strictly: unknown keys, duplicate keys and YAML 1.1 booleans (`yes`,
 /// `no`) are errors.
-pub fn parse_contract(file: &str, text: &str) -> Result<RawContract, Diagnostic> {
+pub fn parse_contract(file: &str, text: &str) -> Result<RawContract, Box<Diagnostic>> {
     let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false, };
     serde_saphyr::from_str_with_options::<RawContract>(text, options).map_err(|error| {
-        let (line, column) = error.location().map_or((0, 0), |place| (place.line() as u32, place.column() as u32));
-        Diagnostic::error("schema", Location { file: file.to_owned(), line, column }, "", yaml_message(&error))
-            .with_hint("see docs/contract.md for the contract format")
+        let (line, column) = error
+            .location()
+            .map_or((0, 0), |place| (place.line() as u32, place.column() as u32));
+        Box::new(
+            Diagnostic::error(
+                "schema",
+                Location {
+                    file: file.to_owned(),
+                    line,
+                    column,
+                },
+                "",
+                yaml_message(&error),
+            )
+            .with_hint("see docs/contract.md for the contract format"),
+        )
     })
 }
 
@@ -52,12 +77,19 @@ pub fn yaml_message(error: &serde_saphyr::Error) -> String {
         snippets: serde_saphyr::SnippetMode::Off,
     };
     let rendered = error.render_with_options(options);
-    rendered.rsplit_once(" at line ").map_or(rendered.as_str(), |(message, _)| message).to_owned()
+    rendered
+        .rsplit_once(" at line ")
+        .map_or(rendered.as_str(), |(message, _)| message)
+        .to_owned()
 }
 
 /// Where a spanned value is.
 pub fn location_of<T>(file: &str, value: &Spanned<T>) -> Location {
-    Location { file: file.to_owned(), line: value.referenced.line() as u32, column: value.referenced.column() as u32 }
+    Location {
+        file: file.to_owned(),
+        line: value.referenced.line() as u32,
+        column: value.referenced.column() as u32,
+    }
 }
 
 struct Converter<'a> {
@@ -67,7 +99,12 @@ struct Converter<'a> {
 
 impl Converter<'_> {
     fn error<T>(&mut self, value: &Spanned<T>, path: &str, message: String) {
-        self.diagnostics.push(Diagnostic::error("invalid-value", location_of(self.file, value), path, message));
+        self.diagnostics.push(Diagnostic::error(
+            "invalid-value",
+            location_of(self.file, value),
+            path,
+            message,
+        ));
     }
 
     fn unsupported(&mut self, value: &Unsupported, path: &str) {
@@ -80,7 +117,12 @@ impl Converter<'_> {
         }
     }
 
-    fn parsed<T, V>(&mut self, value: &Spanned<V>, path: &str, parse: impl FnOnce(&V) -> Result<T, String>) -> Option<T> {
+    fn parsed<T, V>(
+        &mut self,
+        value: &Spanned<V>,
+        path: &str,
+        parse: impl FnOnce(&V) -> Result<T, String>,
+    ) -> Option<T> {
         match parse(&value.value) {
             Ok(parsed) => Some(parsed),
             Err(message) => {
@@ -92,7 +134,8 @@ impl Converter<'_> {
 
     fn date(&mut self, value: &Spanned<String>, path: &str) -> Option<NaiveDate> {
         self.parsed(value, path, |text| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date (write it like 2026-01-01)"))
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|_| format!("`{text}` is not a date (write it like 2026-01-01)"))
         })
     }
 
@@ -119,21 +162,48 @@ impl Converter<'_> {
         }
         let timezone = raw.timezone.value.parse::<Tz>().unwrap_or(chrono_tz::UTC);
         let effective_from = self.date(&raw.effective.value.from, "effective.from");
-        let effective_to = raw.effective.value.to.as_ref().and_then(|to| self.date(to, "effective.to"));
-        if raw.currency.value.len() != 3 || !raw.currency.value.chars().all(|c| c.is_ascii_uppercase()) {
-            let message = format!("`{}` is not an ISO 4217 currency code (like EUR or USD)", raw.currency.value);
+        let effective_to = raw
+            .effective
+            .value
+            .to
+            .as_ref()
+            .and_then(|to| self.date(to, "effective.to"));
+        if raw.currency.value.len() != 3
+            || !raw.currency.value.chars().all(|c| c.is_ascii_uppercase())
+        {
+            let message = format!(
+                "`{}` is not an ISO 4217 currency code (like EUR or USD)",
+                raw.currency.value
+            );
             self.error(&raw.currency, "currency", message);
         }
-        let services = raw.services.iter().enumerate().map(|(index, service)| self.service(index, service)).collect();
-        let severities = raw.severities.iter().enumerate().map(|(index, severity)| self.severity(index, severity)).collect();
+        let services = raw
+            .services
+            .iter()
+            .enumerate()
+            .map(|(index, service)| self.service(index, service))
+            .collect();
+        let severities = raw
+            .severities
+            .iter()
+            .enumerate()
+            .map(|(index, severity)| self.severity(index, severity))
+            .collect();
         let credits = raw.credits.as_ref().map_or_else(
-            || Credits { rounding: Rounding::default(), per_service_cap: None, rules: Vec::new() },
+            || Credits {
+                rounding: Rounding::default(),
+                per_service_cap: None,
+                rules: Vec::new(),
+            },
             |credits| self.credits(raw, &credits.value),
         );
         Contract {
             file: self.file.to_owned(),
             id: raw.id.value.clone(),
-            title: raw.title.as_ref().map_or_else(String::new, |title| title.value.clone()),
+            title: raw
+                .title
+                .as_ref()
+                .map_or_else(String::new, |title| title.value.clone()),
             provider: raw.provider.value.clone(),
             customer: raw.customer.value.clone(),
             currency: raw.currency.value.clone(),
@@ -149,19 +219,34 @@ impl Converter<'_> {
     fn service(&mut self, index: usize, raw: &Spanned<RawService>) -> Service {
         let path = format!("services[{index}]");
         let service = &raw.value;
-        let fee = self.parsed(&service.fee, &format!("{path}.fee"), |text| non_negative(parse_decimal(&text.0)));
+        let fee = self.parsed(&service.fee, &format!("{path}.fee"), |text| {
+            non_negative(parse_decimal(&text.0))
+        });
         let availability_target = service.availability.as_ref().and_then(|availability| {
             if let Some(calendar) = &availability.value.calendar {
                 self.calendar(calendar, &format!("{path}.availability.calendar"));
             }
             let target_path = format!("{path}.availability.target");
-            self.parsed(&availability.value.target, &target_path, |text| percent_in_range(&text.0))
+            self.parsed(&availability.value.target, &target_path, |text| {
+                percent_in_range(&text.0)
+            })
         });
         Service {
             id: service.id.value.clone(),
-            name: service.name.as_ref().map_or_else(|| service.id.value.clone(), |name| name.value.clone()),
-            patterns: service.patterns.iter().map(|pattern| pattern.value.clone()).collect(),
-            matchers: service.patterns.iter().map(|pattern| WildMatch::new(&pattern.value)).collect(),
+            name: service
+                .name
+                .as_ref()
+                .map_or_else(|| service.id.value.clone(), |name| name.value.clone()),
+            patterns: service
+                .patterns
+                .iter()
+                .map(|pattern| pattern.value.clone())
+                .collect(),
+            matchers: service
+                .patterns
+                .iter()
+                .map(|pattern| WildMatch::new(&pattern.value))
+                .collect(),
             fee: fee.unwrap_or_default(),
             availability_target,
             line: raw.referenced.line() as u32,
@@ -170,7 +255,10 @@ impl Converter<'_> {
 
     fn calendar(&mut self, calendar: &Spanned<String>, path: &str) {
         if calendar.value != "always" {
-            let message = format!("not supported yet: calendar `{}` (only the built-in `always` is)", calendar.value);
+            let message = format!(
+                "not supported yet: calendar `{}` (only the built-in `always` is)",
+                calendar.value
+            );
             self.error(calendar, path, message);
         }
     }
@@ -183,17 +271,30 @@ impl Converter<'_> {
             self.parsed(weight, &format!("{path}.downtime"), |text| {
                 let weight = parse_decimal(&text.0)?;
                 if weight.is_sign_negative() || weight > crate::money::Decimal::ONE {
-                    return Err(format!("downtime weight `{}` must be between 0 and 1", text.0));
+                    return Err(format!(
+                        "downtime weight `{}` must be between 0 and 1",
+                        text.0
+                    ));
                 }
                 Ok(weight)
             })
         });
         Severity {
             id: severity.id.value.clone(),
-            values: severity.values.iter().map(|value| value.value.trim().to_owned()).collect(),
+            values: severity
+                .values
+                .iter()
+                .map(|value| value.value.trim().to_owned())
+                .collect(),
             downtime_weight: downtime_weight.unwrap_or_default(),
-            respond: severity.respond.as_ref().and_then(|target| self.target(target, &format!("{path}.respond"))),
-            resolve: severity.resolve.as_ref().and_then(|target| self.target(target, &format!("{path}.resolve"))),
+            respond: severity
+                .respond
+                .as_ref()
+                .and_then(|target| self.target(target, &format!("{path}.respond"))),
+            resolve: severity
+                .resolve
+                .as_ref()
+                .and_then(|target| self.target(target, &format!("{path}.resolve"))),
         }
     }
 
@@ -202,34 +303,63 @@ impl Converter<'_> {
         if let Some(calendar) = &raw.value.calendar {
             self.calendar(calendar, &format!("{path}.calendar"));
         }
-        let within = self.parsed(&raw.value.within, &format!("{path}.within"), |text: &Text| parse_duration(&text.0))?;
-        Some(Target { within, line: raw.referenced.line() as u32 })
+        let within = self.parsed(
+            &raw.value.within,
+            &format!("{path}.within"),
+            |text: &Text| parse_duration(&text.0),
+        )?;
+        Some(Target {
+            within,
+            line: raw.referenced.line() as u32,
+        })
     }
 
     fn credits(&mut self, contract: &RawContract, raw: &RawCredits) -> Credits {
         self.unsupported(&raw.minimum, "credits.minimum");
         self.unsupported(&raw.claim, "credits.claim");
-        let rounding = raw.rounding.as_ref().map_or_else(Rounding::default, |rounding| {
-            let places = rounding.value.places.value;
-            if places > 6 {
-                self.error(&rounding.value.places, "credits.rounding.places", format!("{places} places is more than any currency uses (0-6)"));
-            }
-            let mode = self.parsed(&rounding.value.mode, "credits.rounding.mode", |text| text.parse()).unwrap_or(crate::money::RoundingMode::HalfEven);
-            Rounding { places: places.min(6), mode }
-        });
+        let rounding = raw
+            .rounding
+            .as_ref()
+            .map_or_else(Rounding::default, |rounding| {
+                let places = rounding.value.places.value;
+                if places > 6 {
+                    self.error(
+                        &rounding.value.places,
+                        "credits.rounding.places",
+                        format!("{places} places is more than any currency uses (0-6)"),
+                    );
+                }
+                let mode = self
+                    .parsed(&rounding.value.mode, "credits.rounding.mode", |text| {
+                        text.parse()
+                    })
+                    .unwrap_or(crate::money::RoundingMode::HalfEven);
+                Rounding {
+                    places: places.min(6),
+                    mode,
+                }
+            });
         let per_service_cap = raw.cap.as_ref().and_then(|cap| {
             self.unsupported(&cap.value.per_period, "credits.cap.per_period");
             self.unsupported(&cap.value.per_year, "credits.cap.per_year");
             let per_service = cap.value.per_service.as_ref()?;
-            self.parsed(per_service, "credits.cap.per_service", |text| Amount::parse(&text.0))
+            self.parsed(per_service, "credits.cap.per_service", |text| {
+                Amount::parse(&text.0)
+            })
         });
         let rules = raw
             .rules
             .iter()
             .enumerate()
-            .filter_map(|(index, rule)| self.rule(contract, &format!("credits.rules[{index}]"), rule))
+            .filter_map(|(index, rule)| {
+                self.rule(contract, &format!("credits.rules[{index}]"), rule)
+            })
             .collect();
-        Credits { rounding, per_service_cap, rules }
+        Credits {
+            rounding,
+            per_service_cap,
+            rules,
+        }
     }
 
     fn rule(&mut self, contract: &RawContract, path: &str, raw: &Spanned<RawRule>) -> Option<Rule> {
@@ -246,33 +376,64 @@ impl Converter<'_> {
             self.unsupported(value, &format!("{path}.{key}"));
         }
         let services = rule.services.as_ref().map(|ids| {
-            ids.iter().filter_map(|id| contract.services.iter().position(|service| service.value.id.value == id.value)).collect()
+            ids.iter()
+                .filter_map(|id| {
+                    contract
+                        .services
+                        .iter()
+                        .position(|service| service.value.id.value == id.value)
+                })
+                .collect()
         });
         let severities = rule.severities.as_ref().map(|ids| {
-            ids.iter().filter_map(|id| contract.severities.iter().position(|severity| severity.value.id.value == id.value)).collect()
+            ids.iter()
+                .filter_map(|id| {
+                    contract
+                        .severities
+                        .iter()
+                        .position(|severity| severity.value.id.value == id.value)
+                })
+                .collect()
         });
         let kind = match rule.kind.value.as_str() {
             "availability" => self.availability_rule(path, raw)?,
             "per_breach" => self.per_breach_rule(path, raw)?,
             "per_unit_late" | "per_unit_down" | "downtime_multiple" | "escalation" => {
-                self.error(&rule.kind, &format!("{path}.kind"), format!("not supported yet: rule kind {}", rule.kind.value));
+                self.error(
+                    &rule.kind,
+                    &format!("{path}.kind"),
+                    format!("not supported yet: rule kind {}", rule.kind.value),
+                );
                 return None;
             }
             other => {
-                let message = format!("unknown rule kind `{other}` (expected availability or per_breach)");
+                let message =
+                    format!("unknown rule kind `{other}` (expected availability or per_breach)");
                 self.error(&rule.kind, &format!("{path}.kind"), message);
                 return None;
             }
         };
-        Some(Rule { id: rule.id.value.clone(), line: raw.referenced.line() as u32, services, severities, kind })
+        Some(Rule {
+            id: rule.id.value.clone(),
+            line: raw.referenced.line() as u32,
+            services,
+            severities,
+            kind,
+        })
     }
 
     fn availability_rule(&mut self, path: &str, raw: &Spanned<RawRule>) -> Option<RuleKind> {
         let rule = &raw.value;
         let Some(raw_bands) = &rule.bands else {
-            self.diagnostics.push(Diagnostic::error("invalid-value", location_of(self.file, raw), path, "an availability rule needs `bands`").with_hint(
-                "bands: [{ below: 99.9, credit: 10% }, { below: 99.0, credit: 25% }]",
-            ));
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    location_of(self.file, raw),
+                    path,
+                    "an availability rule needs `bands`",
+                )
+                .with_hint("bands: [{ below: 99.9, credit: 10% }, { below: 99.0, credit: 25% }]"),
+            );
             return None;
         };
         let mut bands = Vec::new();
@@ -288,10 +449,19 @@ impl Converter<'_> {
                 }
             };
             let key = if inclusive { "at_or_below" } else { "below" };
-            let threshold = self.parsed(threshold, &format!("{band_path}.{key}"), |text| parse_percent(&text.0));
-            let credit = self.parsed(&band.value.credit, &format!("{band_path}.credit"), |text| Amount::parse(&text.0));
+            let threshold = self.parsed(threshold, &format!("{band_path}.{key}"), |text| {
+                parse_percent(&text.0)
+            });
+            let credit = self.parsed(&band.value.credit, &format!("{band_path}.credit"), |text| {
+                Amount::parse(&text.0)
+            });
             if let (Some(threshold), Some(credit)) = (threshold, credit) {
-                bands.push(Band { threshold, inclusive, credit, line: band.referenced.line() as u32 });
+                bands.push(Band {
+                    threshold,
+                    inclusive,
+                    credit,
+                    line: band.referenced.line() as u32,
+                });
             }
         }
         Some(RuleKind::Availability { bands })
@@ -301,8 +471,13 @@ impl Converter<'_> {
         let rule = &raw.value;
         let (Some(target), Some(credit)) = (&rule.target, &rule.credit) else {
             self.diagnostics.push(
-                Diagnostic::error("invalid-value", location_of(self.file, raw), path, "a per_breach rule needs `target` and `credit`")
-                    .with_hint("target: respond, credit: 500.00 (or credit: 2% of the fee)"),
+                Diagnostic::error(
+                    "invalid-value",
+                    location_of(self.file, raw),
+                    path,
+                    "a per_breach rule needs `target` and `credit`",
+                )
+                .with_hint("target: respond, credit: 500.00 (or credit: 2% of the fee)"),
             );
             return None;
         };
@@ -310,22 +485,38 @@ impl Converter<'_> {
             "respond" => TargetKind::Respond,
             "resolve" => TargetKind::Resolve,
             "rca" | "notify" => {
-                self.error(target, &format!("{path}.target"), format!("not supported yet: target {}", target.value));
+                self.error(
+                    target,
+                    &format!("{path}.target"),
+                    format!("not supported yet: target {}", target.value),
+                );
                 return None;
             }
             other => {
-                self.error(target, &format!("{path}.target"), format!("unknown target `{other}` (expected respond or resolve)"));
+                self.error(
+                    target,
+                    &format!("{path}.target"),
+                    format!("unknown target `{other}` (expected respond or resolve)"),
+                );
                 return None;
             }
         };
-        let credit = self.parsed(credit, &format!("{path}.credit"), |text| Amount::parse(&text.0))?;
+        let credit = self.parsed(credit, &format!("{path}.credit"), |text| {
+            Amount::parse(&text.0)
+        })?;
         Some(RuleKind::PerBreach { target, credit })
     }
 }
 
-fn non_negative(value: Result<crate::money::Decimal, String>) -> Result<crate::money::Decimal, String> {
+fn non_negative(
+    value: Result<crate::money::Decimal, String>,
+) -> Result<crate::money::Decimal, String> {
     let value = value?;
-    if value.is_sign_negative() { Err(format!("`{value}` is negative")) } else { Ok(value) }
+    if value.is_sign_negative() {
+        Err(format!("`{value}` is negative"))
+    } else {
+        Ok(value)
+    }
 }
 
 fn percent_in_range(text: &str) -> Result<crate::money::Decimal, String> {

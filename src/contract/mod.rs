@@ -52,7 +52,9 @@ impl Contract {
 
     /// The index of the severity whose `match` list contains `value` exactly.
     pub fn severity_for(&self, value: &str) -> Option<usize> {
-        self.severities.iter().position(|severity| severity.values.iter().any(|known| known == value))
+        self.severities
+            .iter()
+            .position(|severity| severity.values.iter().any(|known| known == value))
     }
 }
 
@@ -168,12 +170,16 @@ pub struct Rule {
 impl Rule {
     /// Whether the rule applies to service `service`.
     pub fn covers_service(&self, service: usize) -> bool {
-        self.services.as_ref().is_none_or(|services| services.contains(&service))
+        self.services
+            .as_ref()
+            .is_none_or(|services| services.contains(&service))
     }
 
     /// Whether the rule applies to severity `severity`.
     pub fn covers_severity(&self, severity: usize) -> bool {
-        self.severities.as_ref().is_none_or(|severities| severities.contains(&severity))
+        self.severities
+            .as_ref()
+            .is_none_or(|severities| severities.contains(&severity))
     }
 }
 
@@ -213,12 +219,20 @@ impl Band {
     pub fn contains(&self, up: Decimal, measured: Decimal) -> bool {
         let left = up * crate::money::HUNDRED;
         let right = self.threshold * measured;
-        if self.inclusive { left <= right } else { left < right }
+        if self.inclusive {
+            left <= right
+        } else {
+            left < right
+        }
     }
 
     /// `below 99.9` or `at or below 99.9`.
     pub fn describe(&self) -> String {
-        let relation = if self.inclusive { "at or below" } else { "below" };
+        let relation = if self.inclusive {
+            "at or below"
+        } else {
+            "below"
+        };
         format!("{relation} {}%", self.threshold)
     }
 }

@@ -122,6 +122,10 @@ pub struct Incidents {
 impl Incidents {
     /// `file:line` of an incident's row.
     pub fn origin(&self, incident: &Incident) -> String {
-        format!("{}:{}", self.files[usize::from(incident.file)], incident.line)
+        format!(
+            "{}:{}",
+            self.files[usize::from(incident.file)],
+            incident.line
+        )
     }
 }

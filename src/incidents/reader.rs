@@ -47,7 +47,8 @@ pub fn read_incidents(
     };
     let mut files = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.into_iter().enumerate() {
-        let file = u16::try_from(index).map_err(|_| Error::Usage("more than 65,535 incident files".to_owned()))?;
+        let file = u16::try_from(index)
+            .map_err(|_| Error::Usage("more than 65,535 incident files".to_owned()))?;
         files.push(input.name.clone());
         state.read_file(file, input, source)?;
     }
@@ -68,6 +69,9 @@ struct Fingerprint {
 }
 
 const KEPT: u8 = u8::MAX;
+
+/// A row: input file index and CSV line.
+type RowKey = (u16, u32);
 
 struct ReadState<'a> {
     contracts: &'a [Contract],
@@ -90,7 +94,10 @@ struct Columns {
 
 impl Columns {
     fn resolve(source: &Source, headers: &csv::ByteRecord, file: &str) -> Result<Self, Error> {
-        let header_names: Vec<String> = headers.iter().map(|name| String::from_utf8_lossy(name).trim().to_owned()).collect();
+        let header_names: Vec<String> = headers
+            .iter()
+            .map(|name| String::from_utf8_lossy(name).trim().to_owned())
+            .collect();
         let mut index = BTreeMap::new();
         let mut names = BTreeMap::new();
         for (field, mapping) in &source.fields {
@@ -105,7 +112,11 @@ impl Columns {
                 }
                 None if field.required() || source.name != "generic" => {
                     return Err(Error::Incidents {
-                        location: Location { file: file.to_owned(), line: 1, column: 1 },
+                        location: Location {
+                            file: file.to_owned(),
+                            line: 1,
+                            column: 1,
+                        },
                         message: format!(
                             "column `{name}` (for {}) is not in the header; the header has: {}",
                             field.name(),
@@ -130,15 +141,28 @@ struct Row<'r> {
 impl<'r> Row<'r> {
     /// The trimmed value of `field`, `Ok(None)` when empty or unmapped, `Err` when not UTF-8.
     fn get(&self, field: Field) -> Result<Option<&'r str>, Rejection> {
-        let Some(mapping) = self.source.fields.get(&field) else { return Ok(None) };
+        let Some(mapping) = self.source.fields.get(&field) else {
+            return Ok(None);
+        };
         let text = match mapping {
             Mapping::Constant(value) => value.as_str(),
             Mapping::Column { values, .. } => {
-                let Some(bytes) = self.columns.index.get(&field).and_then(|index| self.record.get(*index)) else {
+                let Some(bytes) = self
+                    .columns
+                    .index
+                    .get(&field)
+                    .and_then(|index| self.record.get(*index))
+                else {
                     return Ok(None);
                 };
                 let text = std::str::from_utf8(bytes)
-                    .map_err(|_| self.reject(field, &String::from_utf8_lossy(bytes), "is not valid UTF-8".to_owned()))?
+                    .map_err(|_| {
+                        self.reject(
+                            field,
+                            &String::from_utf8_lossy(bytes),
+                            "is not valid UTF-8".to_owned(),
+                        )
+                    })?
                     .trim();
                 values.get(text).map_or(text, String::as_str)
             }
@@ -147,19 +171,31 @@ impl<'r> Row<'r> {
     }
 
     fn required(&self, field: Field) -> Result<&'r str, Rejection> {
-        self.get(field)?.ok_or_else(|| self.reject(field, "", "is empty; every row needs it".to_owned()))
+        self.get(field)?
+            .ok_or_else(|| self.reject(field, "", "is empty; every row needs it".to_owned()))
     }
 
     fn instant(&self, field: Field) -> Result<Option<Instant>, Rejection> {
-        let Some(text) = self.get(field)? else { return Ok(None) };
-        self.source.timestamps.parse(text).map(Some).map_err(|error| self.reject(field, text, error.to_string()))
+        let Some(text) = self.get(field)? else {
+            return Ok(None);
+        };
+        self.source
+            .timestamps
+            .parse(text)
+            .map(Some)
+            .map_err(|error| self.reject(field, text, error.to_string()))
     }
 
     fn reject(&self, field: Field, value: &str, reason: String) -> Rejection {
         Rejection {
             file: String::new(),
             line: 0,
-            column: self.columns.names.get(&field).cloned().unwrap_or_else(|| field.name().to_owned()),
+            column: self
+                .columns
+                .names
+                .get(&field)
+                .cloned()
+                .unwrap_or_else(|| field.name().to_owned()),
             value: value.to_owned(),
             reason,
         }
@@ -169,11 +205,21 @@ impl<'r> Row<'r> {
 impl ReadState<'_> {
     fn read_file(&mut self, file: u16, input: Input, source: &Source) -> Result<(), Error> {
         let io_error = |line: u64, error: &csv::Error| Error::Incidents {
-            location: Location { file: input.name.clone(), line: line as u32, column: 1 },
+            location: Location {
+                file: input.name.clone(),
+                line: line as u32,
+                column: 1,
+            },
             message: format!("cannot read the export: {error}"),
         };
-        let mut reader = csv::ReaderBuilder::new().delimiter(source.delimiter).has_headers(true).from_reader(input.reader);
-        let headers = reader.byte_headers().map_err(|error| io_error(1, &error))?.clone();
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(source.delimiter)
+            .has_headers(true)
+            .from_reader(input.reader);
+        let headers = reader
+            .byte_headers()
+            .map_err(|error| io_error(1, &error))?
+            .clone();
         let columns = Columns::resolve(source, &headers, &input.name)?;
         let mut record = csv::ByteRecord::new();
         loop {
@@ -183,7 +229,11 @@ impl ReadState<'_> {
                 Ok(true) => {
                     self.read += 1;
                     let line = record.position().map_or(line, csv::Position::line) as u32;
-                    let row = Row { record: &record, columns: &columns, source };
+                    let row = Row {
+                        record: &record,
+                        columns: &columns,
+                        source,
+                    };
                     if let Err(mut rejection) = self.row(file, line, &row) {
                         rejection.file.clone_from(&input.name);
                         rejection.line = line;
@@ -191,7 +241,11 @@ impl ReadState<'_> {
                     }
                 }
                 Err(error) => match error.kind() {
-                    csv::ErrorKind::UnequalLengths { pos, expected_len, len } => {
+                    csv::ErrorKind::UnequalLengths {
+                        pos,
+                        expected_len,
+                        len,
+                    } => {
                         self.read += 1;
                         let line = pos.as_ref().map_or(line, csv::Position::line) as u32;
                         self.rejected.push(Rejection {
@@ -212,22 +266,41 @@ impl ReadState<'_> {
     fn row(&mut self, file: u16, line: u32, row: &Row<'_>) -> Result<(), Rejection> {
         let id = row.required(Field::Id)?;
         let service_value = row.required(Field::Service)?;
-        let (contract, service) = self.route(service_value).map_err(|reason| row.reject(Field::Service, service_value, reason))?;
+        let (contract, service) = self
+            .route(service_value)
+            .map_err(|reason| row.reject(Field::Service, service_value, reason))?;
         let severity_value = row.required(Field::Severity)?;
         let terms = &self.contracts[usize::from(contract)];
         let severity = terms.severity_for(severity_value).ok_or_else(|| {
-            let known: Vec<&str> = terms.severities.iter().flat_map(|severity| severity.values.iter().map(String::as_str)).collect();
-            let reason = format!("matches no severity of contract {} (known values: {})", terms.id, known.join(", "));
+            let known: Vec<&str> = terms
+                .severities
+                .iter()
+                .flat_map(|severity| severity.values.iter().map(String::as_str))
+                .collect();
+            let reason = format!(
+                "matches no severity of contract {} (known values: {})",
+                terms.id,
+                known.join(", ")
+            );
             row.reject(Field::Severity, severity_value, reason)
         })?;
-        let opened = row.instant(Field::Opened)?.ok_or_else(|| row.reject(Field::Opened, "", "is empty; every row needs it".to_owned()))?;
+        let opened = row.instant(Field::Opened)?.ok_or_else(|| {
+            row.reject(Field::Opened, "", "is empty; every row needs it".to_owned())
+        })?;
         let started = row.instant(Field::Started)?;
         let acknowledged = row.instant(Field::Acknowledged)?;
         let resolved = row.instant(Field::Resolved)?;
         let before_opened = |field: Field, instant: Option<Instant>| match instant {
             Some(instant) if instant < opened => {
                 let value = row.get(field).ok().flatten().unwrap_or_default();
-                Err(row.reject(field, value, format!("is before `opened` ({})", row.get(Field::Opened).ok().flatten().unwrap_or_default())))
+                Err(row.reject(
+                    field,
+                    value,
+                    format!(
+                        "is before `opened` ({})",
+                        row.get(Field::Opened).ok().flatten().unwrap_or_default()
+                    ),
+                ))
             }
             _ => Ok(()),
         };
@@ -254,7 +327,13 @@ impl ReadState<'_> {
             Ok(()) => KEPT,
             Err(reason) => self.exclude(reason),
         };
-        self.fingerprints.push(Fingerprint { id: hash_of(id), content: content_hash(&incident), line, file, exclusion });
+        self.fingerprints.push(Fingerprint {
+            id: hash_of(id),
+            content: content_hash(&incident),
+            line,
+            file,
+            exclusion,
+        });
         if exclusion == KEPT {
             incident.title = row.get(Field::Title)?.unwrap_or_default().into();
             self.incidents.push(incident);
@@ -264,16 +343,20 @@ impl ReadState<'_> {
 
     /// Counts a row excluded for `reason` and returns the reason's index.
     fn exclude(&mut self, reason: &'static str) -> u8 {
-        let index = match self.exclusion_reasons.iter().position(|known| *known == reason) {
-            Some(index) => index,
-            None => {
-                self.exclusion_reasons.push(reason);
-                self.exclusion_counts.push(0);
-                self.exclusion_reasons.len() - 1
-            }
-        };
+        let known = self
+            .exclusion_reasons
+            .iter()
+            .position(|known| *known == reason);
+        let index = known.unwrap_or_else(|| {
+            self.exclusion_reasons.push(reason);
+            self.exclusion_counts.push(0);
+            self.exclusion_reasons.len() - 1
+        });
         self.exclusion_counts[index] += 1;
-        u8::try_from(index).ok().filter(|index| *index != KEPT).expect("a handful of fixed exclusion reasons")
+        u8::try_from(index)
+            .ok()
+            .filter(|index| *index != KEPT)
+            .expect("a handful of fixed exclusion reasons")
     }
 
     /// Routes a service value to the one contract service whose `match` it fits.
@@ -286,13 +369,22 @@ impl ReadState<'_> {
             .iter()
             .enumerate()
             .flat_map(|(contract, terms)| {
-                terms.services.iter().enumerate().filter(|(_, service)| service.matches(value)).map(move |(service, _)| (contract as u16, service as u16))
+                terms
+                    .services
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, service)| service.matches(value))
+                    .map(move |(service, _)| (contract as u16, service as u16))
             })
             .collect();
         let route = match matches.as_slice() {
             [single] => Ok(*single),
             [] => {
-                let ids: Vec<&str> = self.contracts.iter().map(|contract| contract.id.as_str()).collect();
+                let ids: Vec<&str> = self
+                    .contracts
+                    .iter()
+                    .map(|contract| contract.id.as_str())
+                    .collect();
                 Err(format!("matches no service of contract {}", ids.join(", ")))
             }
             several => {
@@ -303,7 +395,10 @@ impl ReadState<'_> {
                         format!("{}/{}", terms.id, terms.services[usize::from(*service)].id)
                     })
                     .collect();
-                Err(format!("matches several services ({}); make the `match` patterns disjoint", names.join(", ")))
+                Err(format!(
+                    "matches several services ({}); make the `match` patterns disjoint",
+                    names.join(", ")
+                ))
             }
         };
         if self.routes.len() < ROUTE_CACHE_LIMIT {
@@ -312,65 +407,110 @@ impl ReadState<'_> {
         route
     }
 
-    /// Resolves duplicate ids, then returns the incidents sorted and the row accounting.
-    fn finish(mut self, files: Vec<String>) -> Incidents {
-        let mut dropped: HashSet<(u16, u32)> = HashSet::new();
+    /// Finds rows sharing an id. Identical copies after the first become "duplicate" exclusions;
+    /// copies that differ are all conflicts (file, line, reason). Every row involved moves from
+    /// wherever it was counted, so each row still counts exactly once. Returns the rows to drop.
+    fn resolve_duplicates(&mut self, files: &[String]) -> (HashSet<RowKey>, Vec<(RowKey, String)>) {
+        let mut dropped = HashSet::new();
+        let mut conflicts = Vec::new();
         self.fingerprints.sort_unstable();
-        let place = |print: &Fingerprint| format!("{}:{}", files[usize::from(print.file)], print.line);
-        for group in self.fingerprints.chunk_by(|left, right| left.id == right.id) {
+        let place =
+            |print: &Fingerprint| format!("{}:{}", files[usize::from(print.file)], print.line);
+        for group in self
+            .fingerprints
+            .chunk_by(|left, right| left.id == right.id)
+        {
             let [first, rest @ ..] = group else { continue };
             if rest.is_empty() {
                 continue;
             }
             let identical = rest.iter().all(|print| print.content == first.content);
-            // The first copy of an identical group stays as it was; every other row involved moves
-            // from wherever it was counted to "duplicate" or "rejected", so each row counts once.
-            let moved = if identical { rest } else { group };
-            for print in moved {
+            for print in if identical { rest } else { group } {
                 if print.exclusion != KEPT {
                     self.exclusion_counts[usize::from(print.exclusion)] -= 1;
                 }
                 dropped.insert((print.file, print.line));
                 if identical {
-                    *self.duplicates.entry(format!("duplicate of the identical row at {}", place(first))).or_default() += 1;
+                    let reason = format!("duplicate of the identical row at {}", place(first));
+                    *self.duplicates.entry(reason).or_default() += 1;
                 } else {
-                    let others: Vec<String> = group.iter().filter(|other| *other != print).map(place).collect();
-                    self.rejected.push(Rejection {
-                        file: files[usize::from(print.file)].clone(),
-                        line: print.line,
-                        column: "id".to_owned(),
-                        value: String::new(),
-                        reason: format!("the same id appears with different content at {}", others.join(", ")),
-                    });
+                    let others: Vec<String> = group
+                        .iter()
+                        .filter(|other| *other != print)
+                        .map(place)
+                        .collect();
+                    let reason = format!(
+                        "the same id appears with different content at {}",
+                        others.join(", ")
+                    );
+                    conflicts.push(((print.file, print.line), reason));
                 }
             }
         }
+        (dropped, conflicts)
+    }
+
+    /// Resolves duplicate ids, then returns the incidents sorted and the row accounting.
+    fn finish(mut self, files: Vec<String>) -> Incidents {
+        let (dropped, conflicts) = self.resolve_duplicates(&files);
         if !dropped.is_empty() {
-            let ids: HashMap<(u16, u32), &str> =
-                self.incidents.iter().map(|incident| ((incident.file, incident.line), &*incident.id)).collect();
-            for rejection in self.rejected.iter_mut().filter(|rejection| rejection.column == "id" && rejection.value.is_empty()) {
-                let file = files.iter().position(|name| *name == rejection.file).unwrap_or_default() as u16;
-                if let Some(id) = ids.get(&(file, rejection.line)) {
-                    rejection.value = (*id).to_owned();
-                }
+            // A conflicting copy that was kept tells the id; excluded copies only left a hash.
+            let ids: HashMap<(u16, u32), &str> = self
+                .incidents
+                .iter()
+                .map(|incident| ((incident.file, incident.line), &*incident.id))
+                .collect();
+            for ((file, line), reason) in conflicts {
+                self.rejected.push(Rejection {
+                    file: files[usize::from(file)].clone(),
+                    line,
+                    column: "id".to_owned(),
+                    value: ids
+                        .get(&(file, line))
+                        .map_or_else(String::new, |id| (*id).to_owned()),
+                    reason,
+                });
             }
-            self.incidents.retain(|incident| !dropped.contains(&(incident.file, incident.line)));
+            self.incidents
+                .retain(|incident| !dropped.contains(&(incident.file, incident.line)));
         }
         self.incidents.sort_unstable_by(|left, right| {
-            (left.contract, left.service, &left.id, left.file, left.line).cmp(&(right.contract, right.service, &right.id, right.file, right.line))
+            (left.contract, left.service, &left.id, left.file, left.line).cmp(&(
+                right.contract,
+                right.service,
+                &right.id,
+                right.file,
+                right.line,
+            ))
         });
         self.rejected.sort();
         let mut excluded: Vec<Exclusion> = self
             .exclusion_reasons
             .iter()
             .zip(&self.exclusion_counts)
-            .map(|(reason, rows)| Exclusion { reason: (*reason).to_owned(), rows: *rows })
-            .chain(self.duplicates.into_iter().map(|(reason, rows)| Exclusion { reason, rows }))
+            .map(|(reason, rows)| Exclusion {
+                reason: (*reason).to_owned(),
+                rows: *rows,
+            })
+            .chain(
+                self.duplicates
+                    .into_iter()
+                    .map(|(reason, rows)| Exclusion { reason, rows }),
+            )
             .filter(|exclusion| exclusion.rows > 0)
             .collect();
         excluded.sort();
-        let rows = RowAccounting { read: self.read, counted: self.incidents.len() as u64, excluded, rejected: self.rejected };
-        Incidents { files, incidents: self.incidents, rows }
+        let rows = RowAccounting {
+            read: self.read,
+            counted: self.incidents.len() as u64,
+            excluded,
+            rejected: self.rejected,
+        };
+        Incidents {
+            files,
+            incidents: self.incidents,
+            rows,
+        }
     }
 }
 
@@ -383,7 +523,15 @@ fn hash_of(value: &str) -> u64 {
 /// The content that decides whether two rows with one id are the same incident.
 fn content_hash(incident: &Incident) -> u64 {
     let mut hasher = DefaultHasher::new();
-    (incident.contract, incident.service, incident.severity, incident.opened, incident.started, incident.acknowledged, incident.resolved)
+    (
+        incident.contract,
+        incident.service,
+        incident.severity,
+        incident.opened,
+        incident.started,
+        incident.acknowledged,
+        incident.resolved,
+    )
         .hash(&mut hasher);
     hasher.finish()
 }

@@ -4,8 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use chrono::format::{Item, StrftimeItems};
 use chrono_tz::Tz;
 use serde::Deserialize;
+use serde_saphyr::Spanned;
 
 use crate::error::{Error, Location};
 use crate::time::{AmbiguousPolicy, TimestampFormat};
@@ -60,7 +62,10 @@ impl Field {
 
     /// Whether every row must have it.
     pub fn required(self) -> bool {
-        matches!(self, Self::Id | Self::Service | Self::Severity | Self::Opened)
+        matches!(
+            self,
+            Self::Id | Self::Service | Self::Severity | Self::Opened
+        )
     }
 }
 
@@ -96,89 +101,213 @@ impl Source {
     pub fn generic() -> Self {
         let fields = Field::ALL
             .iter()
-            .map(|field| (*field, Mapping::Column { name: field.name().to_owned(), values: BTreeMap::new() }))
+            .map(|field| {
+                (
+                    *field,
+                    Mapping::Column {
+                        name: field.name().to_owned(),
+                        values: BTreeMap::new(),
+                    },
+                )
+            })
             .collect();
-        Self { name: "generic".to_owned(), fields, timestamps: TimestampFormat::Rfc3339, delimiter: b',' }
+        Self {
+            name: "generic".to_owned(),
+            fields,
+            timestamps: TimestampFormat::Rfc3339,
+            delimiter: b',',
+        }
     }
 
     /// A preset by name, or a YAML mapping file by path.
     pub fn resolve(name_or_path: &str) -> Result<Self, Error> {
         match name_or_path {
             "generic" => Ok(Self::generic()),
-            "servicenow" | "jira" | "pagerduty" => {
-                Err(Error::Usage(format!("not supported yet: the `{name_or_path}` preset; write a mapping file (see docs/sources.md)")))
-            }
+            "servicenow" | "jira" | "pagerduty" => Err(Error::Usage(format!(
+                "not supported yet: the `{name_or_path}` preset; write a mapping file (see docs/sources.md)"
+            ))),
             path => Self::load(Path::new(path)),
         }
     }
 
-    /// Reads a YAML mapping file.
+    /// Reads a YAML mapping file. Every problem names the file, line and column.
     pub fn load(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         let file = path.display().to_string();
-        let fail = |line: u64, column: u64, message: String| Error::Source {
-            location: Location { file: file.clone(), line: line as u32, column: column as u32 },
+        let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false, };
+        let raw: RawSource =
+            serde_saphyr::from_str_with_options(&text, options).map_err(|error| {
+                let (line, column) = error
+                    .location()
+                    .map_or((0, 0), |place| (place.line(), place.column()));
+                let location = Location {
+                    file: file.clone(),
+                    line: line as u32,
+                    column: column as u32,
+                };
+                Error::Source {
+                    location,
+                    message: crate::contract::yaml_message(&error),
+                }
+            })?;
+        let fail = |at: &serde_saphyr::Location, message: String| Error::Source {
+            location: Location {
+                file: file.clone(),
+                line: at.line() as u32,
+                column: at.column() as u32,
+            },
             message,
         };
-        let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false, };
-        let raw: RawSource = serde_saphyr::from_str_with_options(&text, options).map_err(|error| {
-            let (line, column) = error.location().map_or((0, 0), |place| (place.line(), place.column()));
-            fail(line, column, crate::contract::yaml_message(&error))
-        })?;
         let mut fields = BTreeMap::new();
         for field in Field::ALL {
-            let Some(mapping) = raw.fields.get(field.name()) else { continue };
-            let mapping = match mapping {
-                RawMapping::Column(name) => Mapping::Column { name: name.clone(), values: BTreeMap::new() },
-                RawMapping::Detailed { column: Some(name), value: None, values } => {
-                    Mapping::Column { name: name.clone(), values: values.clone() }
-                }
-                RawMapping::Detailed { column: None, value: Some(value), values } if values.is_empty() => {
-                    Mapping::Constant(value.clone())
-                }
-                RawMapping::Detailed { .. } => {
-                    return Err(fail(1, 1, format!("field `{}` needs either `column` (with optional `values`) or `value`", field.name())));
-                }
-            };
-            fields.insert(field, mapping);
+            if let Some(mapping) = raw.fields.value.get(field) {
+                fields.insert(
+                    field,
+                    mapping_of(field, &mapping.value)
+                        .map_err(|message| fail(&mapping.referenced, message))?,
+                );
+            } else if field.required() {
+                return Err(fail(
+                    &raw.fields.referenced,
+                    format!("the mapping must name a column for `{}`", field.name()),
+                ));
+            }
         }
-        if let Some(unknown) = raw.fields.keys().find(|key| !Field::ALL.iter().any(|field| field.name() == key.as_str())) {
-            let known: Vec<_> = Field::ALL.iter().map(|field| field.name()).collect();
-            return Err(fail(1, 1, format!("unknown field `{unknown}` (known: {})", known.join(", "))));
-        }
-        if let Some(missing) = Field::ALL.iter().find(|field| field.required() && !fields.contains_key(field)) {
-            return Err(fail(1, 1, format!("the mapping must name a column for `{}`", missing.name())));
-        }
-        let timestamps = match raw.timestamps {
+        let timestamps = match &raw.timestamps {
             None => TimestampFormat::Rfc3339,
-            Some(RawTimestamps { format, timezone, ambiguous }) => {
-                let zone: Tz = timezone.parse().map_err(|_| fail(1, 1, format!("unknown timezone `{timezone}` in `timestamps`")))?;
-                let ambiguous = match ambiguous.as_deref() {
-                    None | Some("reject") => AmbiguousPolicy::Reject,
-                    Some("earliest") => AmbiguousPolicy::Earliest,
-                    Some("latest") => AmbiguousPolicy::Latest,
-                    Some(other) => {
-                        return Err(fail(1, 1, format!("unknown `ambiguous: {other}` (expected reject, earliest or latest)")));
-                    }
-                };
-                TimestampFormat::Local { pattern: format, zone, ambiguous }
+            Some(timestamps) => {
+                timestamp_format(&timestamps.value).map_err(|(at, message)| fail(&at, message))?
             }
         };
-        let delimiter = match raw.delimiter.as_deref() {
+        let delimiter = match &raw.delimiter {
             None => b',',
-            Some(text) if text.len() == 1 && text.is_ascii() => text.as_bytes()[0],
-            Some(other) => return Err(fail(1, 1, format!("`delimiter: {other}` must be one ASCII character"))),
+            Some(text) if text.value.len() == 1 && text.value.is_ascii() => {
+                text.value.as_bytes()[0]
+            }
+            Some(text) => {
+                return Err(fail(
+                    &text.referenced,
+                    format!("`delimiter: {}` must be one ASCII character", text.value),
+                ));
+            }
         };
-        Ok(Self { name: file, fields, timestamps, delimiter })
+        Ok(Self {
+            name: file,
+            fields,
+            timestamps,
+            delimiter,
+        })
     }
+}
+
+fn mapping_of(field: Field, raw: &RawMapping) -> Result<Mapping, String> {
+    match raw {
+        RawMapping::Column(name) => Ok(Mapping::Column {
+            name: name.clone(),
+            values: BTreeMap::new(),
+        }),
+        RawMapping::Detailed {
+            column: Some(name),
+            value: None,
+            values,
+        } => Ok(Mapping::Column {
+            name: name.clone(),
+            values: values.clone(),
+        }),
+        RawMapping::Detailed {
+            column: None,
+            value: Some(value),
+            values,
+        } if values.is_empty() => Ok(Mapping::Constant(value.clone())),
+        RawMapping::Detailed { .. } => Err(format!(
+            "field `{}` needs either `column` (with optional `values`) or `value`",
+            field.name()
+        )),
+    }
+}
+
+fn timestamp_format(
+    raw: &RawTimestamps,
+) -> Result<TimestampFormat, (serde_saphyr::Location, String)> {
+    let pattern = &raw.format;
+    if StrftimeItems::new(&pattern.value).any(|item| item == Item::Error) {
+        return Err((
+            pattern.referenced,
+            format!(
+                "`{}` is not a valid strftime pattern (like `%d/%m/%Y %H:%M`)",
+                pattern.value
+            ),
+        ));
+    }
+    let zone: Tz = raw.timezone.value.parse().map_err(|_| {
+        (
+            raw.timezone.referenced,
+            format!(
+                "unknown timezone `{}` (use an IANA name like Europe/Berlin)",
+                raw.timezone.value
+            ),
+        )
+    })?;
+    let ambiguous = match raw
+        .ambiguous
+        .as_ref()
+        .map(|policy| (policy.value.as_str(), policy.referenced))
+    {
+        None | Some(("reject", _)) => AmbiguousPolicy::Reject,
+        Some(("earliest", _)) => AmbiguousPolicy::Earliest,
+        Some(("latest", _)) => AmbiguousPolicy::Latest,
+        Some((other, at)) => {
+            return Err((
+                at,
+                format!("unknown `ambiguous: {other}` (expected reject, earliest or latest)"),
+            ));
+        }
+    };
+    Ok(TimestampFormat::Local {
+        pattern: pattern.value.clone(),
+        zone,
+        ambiguous,
+    })
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSource {
-    fields: BTreeMap<String, RawMapping>,
-    timestamps: Option<RawTimestamps>,
-    delimiter: Option<String>,
+    fields: Spanned<RawFields>,
+    timestamps: Option<Spanned<RawTimestamps>>,
+    delimiter: Option<Spanned<String>>,
+}
+
+/// One optional entry per logical field; an unknown field name is a YAML error at its line.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFields {
+    id: Option<Spanned<RawMapping>>,
+    service: Option<Spanned<RawMapping>>,
+    severity: Option<Spanned<RawMapping>>,
+    opened: Option<Spanned<RawMapping>>,
+    started: Option<Spanned<RawMapping>>,
+    acknowledged: Option<Spanned<RawMapping>>,
+    resolved: Option<Spanned<RawMapping>>,
+    title: Option<Spanned<RawMapping>>,
+}
+
+impl RawFields {
+    fn get(&self, field: Field) -> Option<&Spanned<RawMapping>> {
+        match field {
+            Field::Id => self.id.as_ref(),
+            Field::Service => self.service.as_ref(),
+            Field::Severity => self.severity.as_ref(),
+            Field::Opened => self.opened.as_ref(),
+            Field::Started => self.started.as_ref(),
+            Field::Acknowledged => self.acknowledged.as_ref(),
+            Field::Resolved => self.resolved.as_ref(),
+            Field::Title => self.title.as_ref(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -196,7 +325,7 @@ enum RawMapping {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTimestamps {
-    format: String,
-    timezone: String,
-    ambiguous: Option<String>,
+    format: Spanned<String>,
+    timezone: Spanned<String>,
+    ambiguous: Option<Spanned<String>>,
 }

@@ -84,8 +84,13 @@ pub fn write_breaches_csv(out: &mut dyn Write, report: &Report) -> io::Result<()
     ])?;
     for contract in &report.contracts {
         for breach in &contract.breaches {
-            let rules: Vec<&str> = breach.credits.iter().map(|credit| credit.rule.as_str()).collect();
-            let credit: crate::money::Decimal = breach.credits.iter().map(|credit| credit.amount).sum();
+            let rules: Vec<&str> = breach
+                .credits
+                .iter()
+                .map(|credit| credit.rule.as_str())
+                .collect();
+            let credit: crate::money::Decimal =
+                breach.credits.iter().map(|credit| credit.amount).sum();
             writer.write_record([
                 &*escape_text(&contract.contract),
                 &report.period,

@@ -184,7 +184,9 @@ pub struct CreditLine {
 impl Report {
     /// Every credit line of every contract, in report order.
     pub fn credit_lines(&self) -> impl Iterator<Item = &CreditLine> {
-        self.contracts.iter().flat_map(|contract| contract.credit_lines.iter())
+        self.contracts
+            .iter()
+            .flat_map(|contract| contract.credit_lines.iter())
     }
 }
 

@@ -10,7 +10,9 @@ use crate::time::format_duration;
 
 fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
-    table.load_style(presets::UTF8_FULL_CONDENSED).set_header(header.iter().copied());
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_header(header.iter().copied());
     table
 }
 
@@ -23,22 +25,49 @@ fn right_align(table: &mut Table, columns: &[usize]) {
 }
 
 fn heading(out: &mut dyn Write, contract: &ContractReport, period: &str) -> io::Result<()> {
-    writeln!(out, "{} {} | {} -> {} | period {} ({})", contract.contract, contract.title, contract.provider, contract.customer, period, contract.timezone)?;
-    writeln!(out, "measured [{}, {}), judged at {}", contract.period_start, contract.period_end, contract.judged_at)
+    writeln!(
+        out,
+        "{} {} | {} -> {} | period {} ({})",
+        contract.contract,
+        contract.title,
+        contract.provider,
+        contract.customer,
+        period,
+        contract.timezone
+    )?;
+    writeln!(
+        out,
+        "measured [{}, {}), judged at {}",
+        contract.period_start, contract.period_end, contract.judged_at
+    )
 }
 
 /// The whole breach report: per service, per breach, credit lines and row accounting.
 pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for contract in &report.contracts {
         heading(out, contract, &report.period)?;
-        let mut services = table(&["service", "fee", "availability %", "target %", "downtime", "respond met/breached/pending", "resolve met/breached/pending", "credit"]);
+        let mut services = table(&[
+            "service",
+            "fee",
+            "availability %",
+            "target %",
+            "downtime",
+            "respond met/breached/pending",
+            "resolve met/breached/pending",
+            "credit",
+        ]);
         for service in &contract.services {
-            let counts = |counts: &super::TargetCounts| format!("{}/{}/{}", counts.met, counts.breached, counts.pending);
+            let counts = |counts: &super::TargetCounts| {
+                format!("{}/{}/{}", counts.met, counts.breached, counts.pending)
+            };
             services.add_row([
                 service.service.clone(),
                 service.fee.to_string(),
                 service.availability.to_string(),
-                service.availability_target.map(|target| target.to_string()).unwrap_or_default(),
+                service
+                    .availability_target
+                    .map(|target| target.to_string())
+                    .unwrap_or_default(),
                 format_duration(service.downtime_seconds),
                 counts(&service.respond),
                 counts(&service.resolve),
@@ -48,7 +77,10 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
         right_align(&mut services, &[1, 2, 3, 4, 7]);
         writeln!(out, "{services}")?;
         if !contract.breaches.is_empty() {
-            let mut breaches = table(&["service", "incident", "severity", "target", "status", "allowed", "actual", "over by", "source"]);
+            let mut breaches = table(&[
+                "service", "incident", "severity", "target", "status", "allowed", "actual",
+                "over by", "source",
+            ]);
             for breach in &contract.breaches {
                 breaches.add_row([
                     breach.service.clone(),
@@ -85,7 +117,14 @@ fn write_lines(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()>
     if contract.credit_lines.is_empty() {
         return writeln!(out, "\nNo credits owed.");
     }
-    let mut lines = table(&["service", "rule", "description", "amount", "cap applied", "incidents"]);
+    let mut lines = table(&[
+        "service",
+        "rule",
+        "description",
+        "amount",
+        "cap applied",
+        "incidents",
+    ]);
     for line in &contract.credit_lines {
         lines.add_row([
             line.service.clone(),
@@ -98,7 +137,11 @@ fn write_lines(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()>
     }
     right_align(&mut lines, &[3]);
     writeln!(out, "\nCredit lines\n{lines}")?;
-    writeln!(out, "Total credit: {} {}", contract.credit_total, contract.currency)
+    writeln!(
+        out,
+        "Total credit: {} {}",
+        contract.credit_total, contract.currency
+    )
 }
 
 fn write_rows(out: &mut dyn Write, rows: &RowAccounting) -> io::Result<()> {
@@ -111,7 +154,11 @@ fn write_rows(out: &mut dyn Write, rows: &RowAccounting) -> io::Result<()> {
         rows.rejected_rows()
     )?;
     for exclusion in &rows.excluded {
-        writeln!(out, "  excluded {:>6}  {}", exclusion.rows, exclusion.reason)?;
+        writeln!(
+            out,
+            "  excluded {:>6}  {}",
+            exclusion.rows, exclusion.reason
+        )?;
     }
     for rejection in &rows.rejected {
         writeln!(out, "  rejected  {rejection}")?;

@@ -7,9 +7,8 @@ use super::Seconds;
 /// Units must appear from largest to smallest, each at most once, and a bare number is refused
 /// (is `15` minutes or hours?) so a contract never means something its author did not write.
 pub fn parse_duration(text: &str) -> Result<Seconds, String> {
-    let invalid = || {
-        format!("`{text}` is not a duration (write it like `15m`, `4h`, `3d` or `1h30m`)")
-    };
+    let invalid =
+        || format!("`{text}` is not a duration (write it like `15m`, `4h`, `3d` or `1h30m`)");
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(invalid());
@@ -45,7 +44,9 @@ pub fn parse_duration(text: &str) -> Result<Seconds, String> {
             .ok_or_else(invalid)?;
     }
     if number.is_some() {
-        return Err(format!("`{text}` has no unit: write `{text}m` for minutes or `{text}h` for hours"));
+        return Err(format!(
+            "`{text}` has no unit: write `{text}m` for minutes or `{text}h` for hours"
+        ));
     }
     Ok(total)
 }
@@ -87,7 +88,16 @@ mod tests {
     #[test]
     fn ambiguous_or_malformed_durations_are_refused() {
         assert!(parse_duration("15").unwrap_err().contains("no unit"));
-        for text in ["", "m", "1x", "30m1h", "1h1h", "1.5h", "-5m", "99999999999999999999d"] {
+        for text in [
+            "",
+            "m",
+            "1x",
+            "30m1h",
+            "1h1h",
+            "1.5h",
+            "-5m",
+            "99999999999999999999d",
+        ] {
             assert!(parse_duration(text).is_err(), "{text} should be refused");
         }
     }

@@ -6,7 +6,7 @@ mod timestamp;
 
 pub use duration::{format_duration, parse_duration};
 pub use period::{Period, PeriodSpec};
-pub use timestamp::{AmbiguousPolicy, TimestampFormat, TimestampError};
+pub use timestamp::{AmbiguousPolicy, TimestampError, TimestampFormat};
 
 /// Seconds since 1970-01-01T00:00:00Z. Every instant inside the calculation is one of these.
 pub type Instant = i64;

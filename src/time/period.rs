@@ -11,10 +11,10 @@ use super::Instant;
 /// A period as the user names it on the command line: `2026-10`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PeriodSpec {
-    /// Calendar year.
-    pub year: i32,
-    /// Month 1–12.
-    pub month: u32,
+    /// Calendar year (four digits).
+    year: i32,
+    /// Month 1–12; private so that every `PeriodSpec` holds a valid month.
+    month: u32,
 }
 
 impl FromStr for PeriodSpec {
@@ -22,7 +22,10 @@ impl FromStr for PeriodSpec {
     fn from_str(text: &str) -> Result<Self, String> {
         let invalid = || format!("`{text}` is not a period (write a month like `2026-10`)");
         let (year, month) = text.trim().split_once('-').ok_or_else(invalid)?;
-        if year.len() != 4 || month.len() != 2 {
+        if year.len() != 4
+            || month.len() != 2
+            || !(year.bytes().chain(month.bytes())).all(|byte| byte.is_ascii_digit())
+        {
             return Err(invalid());
         }
         let year: i32 = year.parse().map_err(|_| invalid())?;
@@ -42,13 +45,23 @@ impl fmt::Display for PeriodSpec {
 
 impl PeriodSpec {
     /// The first day of this month.
+    ///
+    /// # Panics
+    /// Never: a `PeriodSpec` is only made by parsing, which checks the month and the year.
     pub fn first_day(self) -> NaiveDate {
         NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("month 1-12 was checked on parse")
     }
 
     /// The first day of the following month.
+    ///
+    /// # Panics
+    /// Never, as for [`PeriodSpec::first_day`].
     pub fn next_first_day(self) -> NaiveDate {
-        let (year, month) = if self.month == 12 { (self.year + 1, 1) } else { (self.year, self.month + 1) };
+        let (year, month) = if self.month == 12 {
+            (self.year + 1, 1)
+        } else {
+            (self.year, self.month + 1)
+        };
         NaiveDate::from_ymd_opt(year, month, 1).expect("month 1-12 is a valid date")
     }
 
@@ -75,7 +88,7 @@ pub struct Period {
 }
 
 impl Period {
-    /// Length in seconds (a November in America/New_York has 721 hours).
+    /// Length in seconds (a November in `America/New_York` has 721 hours).
     pub fn seconds(self) -> i64 {
         self.end - self.start
     }
@@ -92,8 +105,14 @@ impl Period {
 pub fn local_midnight(zone: Tz, date: NaiveDate) -> Instant {
     let midnight: NaiveDateTime = date.and_hms_opt(0, 0, 0).expect("00:00:00 is a valid time");
     (0..=180)
-        .find_map(|minutes| zone.from_local_datetime(&(midnight + chrono::Duration::minutes(minutes))).earliest())
-        .map_or_else(|| midnight.and_utc().timestamp(), |moment| moment.timestamp())
+        .find_map(|minutes| {
+            zone.from_local_datetime(&(midnight + chrono::Duration::minutes(minutes)))
+                .earliest()
+        })
+        .map_or_else(
+            || midnight.and_utc().timestamp(),
+            |moment| moment.timestamp(),
+        )
 }
 
 #[cfg(test)]
@@ -107,34 +126,68 @@ mod tests {
     #[test]
     fn a_utc_month_is_its_days_times_24_hours() {
         // September 2026 has 30 days: 30 × 86,400 = 2,592,000 s.
-        assert_eq!(month("2026-09").in_zone(chrono_tz::UTC).seconds(), 2_592_000);
+        assert_eq!(
+            month("2026-09").in_zone(chrono_tz::UTC).seconds(),
+            2_592_000
+        );
     }
 
     #[test]
     fn dst_months_have_an_hour_more_or_less() {
         // Berlin springs forward on 2026-03-29: 31 × 24 − 1 = 743 h.
-        assert_eq!(month("2026-03").in_zone(chrono_tz::Europe::Berlin).seconds(), 743 * 3_600);
+        assert_eq!(
+            month("2026-03")
+                .in_zone(chrono_tz::Europe::Berlin)
+                .seconds(),
+            743 * 3_600
+        );
         // ... and falls back on 2026-10-25: 31 × 24 + 1 = 745 h.
-        assert_eq!(month("2026-10").in_zone(chrono_tz::Europe::Berlin).seconds(), 745 * 3_600);
+        assert_eq!(
+            month("2026-10")
+                .in_zone(chrono_tz::Europe::Berlin)
+                .seconds(),
+            745 * 3_600
+        );
         // New York falls back on 2026-11-01: 30 × 24 + 1 = 721 h.
-        assert_eq!(month("2026-11").in_zone(chrono_tz::America::New_York).seconds(), 721 * 3_600);
+        assert_eq!(
+            month("2026-11")
+                .in_zone(chrono_tz::America::New_York)
+                .seconds(),
+            721 * 3_600
+        );
         // A month without a change is plain: July has 31 × 24 = 744 h.
-        assert_eq!(month("2026-07").in_zone(chrono_tz::Europe::Berlin).seconds(), 744 * 3_600);
+        assert_eq!(
+            month("2026-07")
+                .in_zone(chrono_tz::Europe::Berlin)
+                .seconds(),
+            744 * 3_600
+        );
     }
 
     #[test]
     fn a_month_starts_at_local_midnight() {
         // 2026-10-01 00:00 in Berlin (CEST, UTC+2) is 2026-09-30T22:00:00Z.
         let period = month("2026-10").in_zone(chrono_tz::Europe::Berlin);
-        assert_eq!(super::super::format_instant(period.start), "2026-09-30T22:00:00Z");
+        assert_eq!(
+            super::super::format_instant(period.start),
+            "2026-09-30T22:00:00Z"
+        );
         // 2026-11-01 00:00 in Berlin (CET, UTC+1) is 2026-10-31T23:00:00Z.
-        assert_eq!(super::super::format_instant(period.end), "2026-10-31T23:00:00Z");
+        assert_eq!(
+            super::super::format_instant(period.end),
+            "2026-10-31T23:00:00Z"
+        );
     }
 
     #[test]
     fn malformed_periods_are_refused() {
-        for text in ["2026", "2026-13", "2026-00", "26-10", "2026-1", "2026-Q4", "october"] {
-            assert!(text.parse::<PeriodSpec>().is_err(), "{text} should be refused");
+        for text in [
+            "2026", "2026-13", "2026-00", "26-10", "2026-1", "2026-Q4", "october",
+        ] {
+            assert!(
+                text.parse::<PeriodSpec>().is_err(),
+                "{text} should be refused"
+            );
         }
     }
 }

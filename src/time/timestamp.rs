@@ -70,13 +70,22 @@ impl TimestampFormat {
                 .map_err(|_| TimestampError::Malformed {
                     expected: "RFC 3339 with an offset, like 2026-10-01T08:00:00+02:00".to_owned(),
                 }),
-            Self::Local { pattern, zone, ambiguous } => {
-                let local = NaiveDateTime::parse_from_str(text, pattern)
-                    .map_err(|_| TimestampError::Malformed { expected: format!("`{pattern}` in {zone}") })?;
+            Self::Local {
+                pattern,
+                zone,
+                ambiguous,
+            } => {
+                let local = NaiveDateTime::parse_from_str(text, pattern).map_err(|_| {
+                    TimestampError::Malformed {
+                        expected: format!("`{pattern}` in {zone}"),
+                    }
+                })?;
                 match (zone.from_local_datetime(&local), ambiguous) {
                     (LocalResult::Single(moment), _)
                     | (LocalResult::Ambiguous(moment, _), AmbiguousPolicy::Earliest)
-                    | (LocalResult::Ambiguous(_, moment), AmbiguousPolicy::Latest) => Ok(moment.timestamp()),
+                    | (LocalResult::Ambiguous(_, moment), AmbiguousPolicy::Latest) => {
+                        Ok(moment.timestamp())
+                    }
                     (LocalResult::Ambiguous(..), AmbiguousPolicy::Reject) => {
                         Err(TimestampError::Ambiguous { zone: *zone })
                     }
@@ -101,15 +110,23 @@ mod tests {
     use crate::time::format_instant;
 
     fn berlin(pattern: &str, ambiguous: AmbiguousPolicy) -> TimestampFormat {
-        TimestampFormat::Local { pattern: pattern.to_owned(), zone: chrono_tz::Europe::Berlin, ambiguous }
+        TimestampFormat::Local {
+            pattern: pattern.to_owned(),
+            zone: chrono_tz::Europe::Berlin,
+            ambiguous,
+        }
     }
 
     #[test]
     fn rfc3339_keeps_the_offset() {
-        let instant = TimestampFormat::Rfc3339.parse("2026-10-01T10:00:00+02:00").unwrap();
+        let instant = TimestampFormat::Rfc3339
+            .parse("2026-10-01T10:00:00+02:00")
+            .unwrap();
         assert_eq!(format_instant(instant), "2026-10-01T08:00:00Z");
         // Fractions of a second are dropped, not rounded.
-        let instant = TimestampFormat::Rfc3339.parse("2026-10-01T08:00:00.999Z").unwrap();
+        let instant = TimestampFormat::Rfc3339
+            .parse("2026-10-01T08:00:00.999Z")
+            .unwrap();
         assert_eq!(format_instant(instant), "2026-10-01T08:00:00Z");
         assert!(TimestampFormat::Rfc3339.parse("2026-10-01 08:00").is_err());
     }
@@ -118,15 +135,30 @@ mod tests {
     fn local_times_follow_the_zone() {
         let format = berlin("%d/%m/%Y %H:%M", AmbiguousPolicy::Reject);
         // 5 March is winter time in Berlin (UTC+1): 12:00 local = 11:00 UTC.
-        assert_eq!(format_instant(format.parse("5/3/2026 12:00").unwrap()), "2026-03-05T11:00:00Z");
+        assert_eq!(
+            format_instant(format.parse("5/3/2026 12:00").unwrap()),
+            "2026-03-05T11:00:00Z"
+        );
         // 29 March 2026 02:30 does not exist: clocks jump from 02:00 to 03:00.
-        assert!(matches!(format.parse("29/3/2026 02:30"), Err(TimestampError::Nonexistent { .. })));
+        assert!(matches!(
+            format.parse("29/3/2026 02:30"),
+            Err(TimestampError::Nonexistent { .. })
+        ));
         // 25 October 2026 02:30 happens twice: rejected unless a policy says which.
-        assert!(matches!(format.parse("25/10/2026 02:30"), Err(TimestampError::Ambiguous { .. })));
+        assert!(matches!(
+            format.parse("25/10/2026 02:30"),
+            Err(TimestampError::Ambiguous { .. })
+        ));
         let earliest = berlin("%d/%m/%Y %H:%M", AmbiguousPolicy::Earliest);
         let latest = berlin("%d/%m/%Y %H:%M", AmbiguousPolicy::Latest);
         // First 02:30 is CEST (UTC+2) = 00:30Z; the second is CET (UTC+1) = 01:30Z.
-        assert_eq!(format_instant(earliest.parse("25/10/2026 02:30").unwrap()), "2026-10-25T00:30:00Z");
-        assert_eq!(format_instant(latest.parse("25/10/2026 02:30").unwrap()), "2026-10-25T01:30:00Z");
+        assert_eq!(
+            format_instant(earliest.parse("25/10/2026 02:30").unwrap()),
+            "2026-10-25T00:30:00Z"
+        );
+        assert_eq!(
+            format_instant(latest.parse("25/10/2026 02:30").unwrap()),
+            "2026-10-25T01:30:00Z"
+        );
     }
 }
