@@ -1,6 +1,7 @@
 //! Incident exports: the logical incident record, where every row came from, and what became of
 //! each row (counted, excluded with a reason, or rejected with file, line, column and reason).
 
+mod fingerprint;
 mod reader;
 mod source;
 

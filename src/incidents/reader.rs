@@ -2,11 +2,10 @@
 //! every row accounted for. Rows are routed to a contract service and severity as they are read;
 //! only the incidents the caller keeps are held in memory.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
 use std::io::Read;
 
+use super::fingerprint::{self, FingerprintHasher};
 use super::source::{Field, Mapping, Source};
 use super::{Exclusion, Incident, Incidents, Rejection, RowAccounting};
 use crate::contract::Contract;
@@ -36,7 +35,7 @@ pub fn read_incidents(
     let mut state = ReadState {
         contracts,
         keep,
-        routes: HashMap::new(),
+        routes: HashMap::default(),
         incidents: Vec::new(),
         fingerprints: Vec::new(),
         read: 0,
@@ -58,7 +57,7 @@ pub fn read_incidents(
 /// A compact trace of every valid row (24 bytes), to find duplicate ids across a million rows
 /// without keeping every id in memory. Ids are compared by a 64-bit hash: two different ids
 /// collide with a probability near 3e-8 in a million-row export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Fingerprint {
     id: u64,
     content: u64,
@@ -76,7 +75,7 @@ type RowKey = (u16, u32);
 struct ReadState<'a> {
     contracts: &'a [Contract],
     keep: &'a dyn Fn(&Incident) -> Result<(), &'static str>,
-    routes: HashMap<Box<str>, Result<(u16, u16), String>>,
+    routes: HashMap<Box<str>, Result<(u16, u16), String>, FingerprintHasher>,
     incidents: Vec<Incident>,
     fingerprints: Vec<Fingerprint>,
     read: u64,
@@ -86,29 +85,49 @@ struct ReadState<'a> {
     rejected: Vec<Rejection>,
 }
 
-/// Column positions of the mapped fields in one file.
-struct Columns {
-    index: BTreeMap<Field, usize>,
-    names: BTreeMap<Field, String>,
+/// Where each field's value comes from in one file, resolved once from the header so that reading
+/// a cell is an array index, not a lookup by name.
+struct Columns<'s> {
+    slots: [Slot<'s>; Field::ALL.len()],
+    /// The column (or field) name per field, for rejection messages.
+    names: [String; Field::ALL.len()],
 }
 
-impl Columns {
-    fn resolve(source: &Source, headers: &csv::ByteRecord, file: &str) -> Result<Self, Error> {
+#[derive(Clone, Copy)]
+enum Slot<'s> {
+    /// Not in this export.
+    Absent,
+    /// The same value on every row.
+    Constant(&'s str),
+    /// A column, with value aliases when the mapping has any.
+    Column {
+        index: usize,
+        aliases: Option<&'s BTreeMap<String, String>>,
+    },
+}
+
+impl<'s> Columns<'s> {
+    fn resolve(source: &'s Source, headers: &csv::ByteRecord, file: &str) -> Result<Self, Error> {
         let header_names: Vec<String> = headers
             .iter()
             .map(|name| String::from_utf8_lossy(name).trim().to_owned())
             .collect();
-        let mut index = BTreeMap::new();
-        let mut names = BTreeMap::new();
+        let mut slots = [Slot::Absent; Field::ALL.len()];
+        let mut names: [String; Field::ALL.len()] =
+            std::array::from_fn(|index| Field::ALL[index].name().to_owned());
         for (field, mapping) in &source.fields {
-            let Mapping::Column { name, .. } = mapping else {
-                names.insert(*field, field.name().to_owned());
-                continue;
+            let (name, values) = match mapping {
+                Mapping::Constant(value) => {
+                    slots[field.index()] = Slot::Constant(value);
+                    continue;
+                }
+                Mapping::Column { name, values } => (name, values),
             };
-            names.insert(*field, name.clone());
+            names[field.index()].clone_from(name);
             match header_names.iter().position(|header| header == name) {
-                Some(position) => {
-                    index.insert(*field, position);
+                Some(index) => {
+                    let aliases = (!values.is_empty()).then_some(values);
+                    slots[field.index()] = Slot::Column { index, aliases };
                 }
                 None if field.required() || source.name != "generic" => {
                     return Err(Error::Incidents {
@@ -127,44 +146,38 @@ impl Columns {
                 None => {}
             }
         }
-        Ok(Self { index, names })
+        Ok(Self { slots, names })
     }
 }
 
 /// A row being read: its cells by field, with the mapping applied.
 struct Row<'r> {
     record: &'r csv::ByteRecord,
-    columns: &'r Columns,
-    source: &'r Source,
+    columns: &'r Columns<'r>,
+    timestamps: &'r crate::time::TimestampFormat,
 }
 
 impl<'r> Row<'r> {
     /// The trimmed value of `field`, `Ok(None)` when empty or unmapped, `Err` when not UTF-8.
     fn get(&self, field: Field) -> Result<Option<&'r str>, Rejection> {
-        let Some(mapping) = self.source.fields.get(&field) else {
-            return Ok(None);
-        };
-        let text = match mapping {
-            Mapping::Constant(value) => value.as_str(),
-            Mapping::Column { values, .. } => {
-                let Some(bytes) = self
-                    .columns
-                    .index
-                    .get(&field)
-                    .and_then(|index| self.record.get(*index))
-                else {
+        let text = match self.columns.slots[field.index()] {
+            Slot::Absent => return Ok(None),
+            Slot::Constant(value) => value,
+            Slot::Column { index, aliases } => {
+                let Some(bytes) = self.record.get(index) else {
                     return Ok(None);
                 };
-                let text = std::str::from_utf8(bytes)
-                    .map_err(|_| {
-                        self.reject(
-                            field,
-                            &String::from_utf8_lossy(bytes),
-                            "is not valid UTF-8".to_owned(),
-                        )
-                    })?
-                    .trim();
-                values.get(text).map_or(text, String::as_str)
+                let bytes = bytes.trim_ascii();
+                let text = std::str::from_utf8(bytes).map_err(|_| {
+                    self.reject(
+                        field,
+                        &String::from_utf8_lossy(bytes),
+                        "is not valid UTF-8".to_owned(),
+                    )
+                })?;
+                aliases
+                    .and_then(|aliases| aliases.get(text))
+                    .map_or(text, String::as_str)
             }
         };
         Ok((!text.is_empty()).then_some(text))
@@ -176,11 +189,25 @@ impl<'r> Row<'r> {
     }
 
     fn instant(&self, field: Field) -> Result<Option<Instant>, Rejection> {
+        // Plain columns go straight from bytes to the timestamp parser: no UTF-8 pass for cells
+        // that are ASCII digits in the common case.
+        if let Slot::Column {
+            index,
+            aliases: None,
+        } = self.columns.slots[field.index()]
+        {
+            let bytes = self.record.get(index).map_or(&b""[..], <[u8]>::trim_ascii);
+            if bytes.is_empty() {
+                return Ok(None);
+            }
+            if let Some(instant) = self.timestamps.parse_fast(bytes) {
+                return Ok(Some(instant));
+            }
+        }
         let Some(text) = self.get(field)? else {
             return Ok(None);
         };
-        self.source
-            .timestamps
+        self.timestamps
             .parse(text)
             .map(Some)
             .map_err(|error| self.reject(field, text, error.to_string()))
@@ -190,12 +217,7 @@ impl<'r> Row<'r> {
         Rejection {
             file: String::new(),
             line: 0,
-            column: self
-                .columns
-                .names
-                .get(&field)
-                .cloned()
-                .unwrap_or_else(|| field.name().to_owned()),
+            column: self.columns.names[field.index()].clone(),
             value: value.to_owned(),
             reason,
         }
@@ -232,7 +254,7 @@ impl ReadState<'_> {
                     let row = Row {
                         record: &record,
                         columns: &columns,
-                        source,
+                        timestamps: &source.timestamps,
                     };
                     if let Err(mut rejection) = self.row(file, line, &row) {
                         rejection.file.clone_from(&input.name);
@@ -310,8 +332,9 @@ impl ReadState<'_> {
             let value = row.get(Field::Started).ok().flatten().unwrap_or_default();
             return Err(row.reject(Field::Started, value, format!("is after `opened`; the failure cannot begin after it was detected ({started} > {opened})")));
         }
+        // The id is copied only for rows that are kept; `keep` does not look at it.
         let mut incident = Incident {
-            id: id.into(),
+            id: Box::default(),
             title: Box::default(),
             file,
             line,
@@ -328,13 +351,22 @@ impl ReadState<'_> {
             Err(reason) => self.exclude(reason),
         };
         self.fingerprints.push(Fingerprint {
-            id: hash_of(id),
-            content: content_hash(&incident),
+            id: fingerprint::of_text(id),
+            content: fingerprint::of_numbers(&[
+                i64::from(incident.contract),
+                i64::from(incident.service),
+                i64::from(incident.severity),
+                incident.opened,
+                incident.started.unwrap_or(i64::MIN),
+                incident.acknowledged.unwrap_or(i64::MIN),
+                incident.resolved.unwrap_or(i64::MIN),
+            ]),
             line,
             file,
             exclusion,
         });
         if exclusion == KEPT {
+            incident.id = id.into();
             incident.title = row.get(Field::Title)?.unwrap_or_default().into();
             self.incidents.push(incident);
         }
@@ -413,7 +445,13 @@ impl ReadState<'_> {
     fn resolve_duplicates(&mut self, files: &[String]) -> (HashSet<RowKey>, Vec<(RowKey, String)>) {
         let mut dropped = HashSet::new();
         let mut conflicts = Vec::new();
-        self.fingerprints.sort_unstable();
+        // Grouped by id, each group in file order, so the first copy is the earliest row.
+        self.fingerprints.sort_unstable_by_key(|print| {
+            (
+                print.id,
+                (u64::from(print.file) << 32) | u64::from(print.line),
+            )
+        });
         let place =
             |print: &Fingerprint| format!("{}:{}", files[usize::from(print.file)], print.line);
         for group in self
@@ -512,26 +550,4 @@ impl ReadState<'_> {
             rows,
         }
     }
-}
-
-fn hash_of(value: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    value.hash(&mut hasher);
-    hasher.finish()
-}
-
-/// The content that decides whether two rows with one id are the same incident.
-fn content_hash(incident: &Incident) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    (
-        incident.contract,
-        incident.service,
-        incident.severity,
-        incident.opened,
-        incident.started,
-        incident.acknowledged,
-        incident.resolved,
-    )
-        .hash(&mut hasher);
-    hasher.finish()
 }

@@ -60,6 +60,11 @@ impl Field {
         }
     }
 
+    /// Position in [`Field::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// Whether every row must have it.
     pub fn required(self) -> bool {
         matches!(

