@@ -236,10 +236,10 @@ mod tests {
                 text.push('.');
                 text.push_str(&fraction);
             }
-            match offset {
-                None => text.push('Z'),
-                Some((hours, minutes, negative)) => text.push_str(&format!("{}{hours:02}:{minutes:02}", if negative { '-' } else { '+' })),
-            }
+            let offset = offset.map_or_else(|| "Z".to_owned(), |(hours, minutes, negative)| {
+                format!("{}{hours:02}:{minutes:02}", if negative { '-' } else { '+' })
+            });
+            text.push_str(&offset);
             let chrono = DateTime::parse_from_rfc3339(&text).map(|moment| moment.timestamp()).ok();
             let fast = parse_canonical_rfc3339(text.as_bytes());
             // The fast path may decline (None) and leave the verdict to chrono, but never disagree.
