@@ -35,5 +35,8 @@ fn main() {
             }
         }
     }
-    println!("rows={rows} bytes={bytes} seconds={:.3}", started.elapsed().as_secs_f64());
+    println!(
+        "rows={rows} bytes={bytes} seconds={:.3}",
+        started.elapsed().as_secs_f64()
+    );
 }

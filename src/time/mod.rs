@@ -1,9 +1,11 @@
 //! Time as slacredit counts it: UTC instants in whole seconds, durations in seconds, periods.
 
+mod calendar;
 mod duration;
 mod period;
 mod timestamp;
 
+pub use calendar::{BusinessCalendar, Calendar, local_date};
 pub use duration::{format_duration, parse_duration};
 pub use period::{Period, PeriodSpec};
 pub use timestamp::{AmbiguousPolicy, TimestampError, TimestampFormat};
