@@ -55,6 +55,29 @@ pub fn downtime(outages: &[Outage], from: Instant, to: Instant) -> Downtime {
     result
 }
 
+/// The parts of `outages` inside the `open` intervals (sorted, disjoint): outside a calendar's
+/// opening hours nothing is measured, so nothing is down.
+pub fn clip_to_open(outages: &[Outage], open: &[(Instant, Instant)]) -> Vec<Outage> {
+    let mut pieces = Vec::with_capacity(outages.len());
+    for outage in outages {
+        let first = open.partition_point(|(_, end)| *end <= outage.start);
+        for (start, end) in open[first..]
+            .iter()
+            .take_while(|(start, _)| *start < outage.end)
+        {
+            let (start, end) = (outage.start.max(*start), outage.end.min(*end));
+            if start < end {
+                pieces.push(Outage {
+                    start,
+                    end,
+                    weight: outage.weight,
+                });
+            }
+        }
+    }
+    pieces
+}
+
 /// Availability in percent: `(measured − weighted downtime) / measured × 100`; 100 when nothing
 /// was measured.
 pub fn availability_percent(measured: Seconds, weighted_downtime: Decimal) -> Decimal {
@@ -124,6 +147,14 @@ mod tests {
         let down = downtime(&outages, 0, 24 * HOUR);
         assert_eq!(down.seconds, 7_200);
         assert_eq!(down.weighted, Decimal::from(4_500));
+    }
+
+    #[test]
+    fn only_open_time_is_down() {
+        // Open 08:00–12:00 and 13:00–18:00; an outage 11:00–14:00 is down 11–12 and 13–14 = 2 h.
+        let open = [(8 * HOUR, 12 * HOUR), (13 * HOUR, 18 * HOUR)];
+        let pieces = clip_to_open(&[full(11 * HOUR, 14 * HOUR)], &open);
+        assert_eq!(downtime(&pieces, 0, 24 * HOUR).seconds, 2 * 3_600);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use crate::contract::{Target, TargetKind};
-use crate::incidents::Incident;
-use crate::time::{Instant, Seconds};
+use crate::incidents::{Incident, Paused};
+use crate::time::{Calendar, Instant, Seconds};
 
 /// The verdict on one target of one incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -34,20 +34,50 @@ pub struct Judgement {
     pub status: Status,
 }
 
-/// Judges `target` of `incident` as known at `as_of`. Breach is `actual > allowed`, in seconds:
-/// done at exactly the allowed time is met.
-pub fn judge(incident: &Incident, kind: TargetKind, target: Target, as_of: Instant) -> Judgement {
+/// The pauses a target counts: none unless it is `pausable`.
+fn pauses_for(incident: &Incident, target: Target) -> (&[(Instant, Instant)], Seconds) {
+    if !target.pausable {
+        return (&[], 0);
+    }
+    match &incident.paused {
+        Paused::None => (&[], 0),
+        Paused::Intervals(intervals) => (intervals, 0),
+        Paused::Total(seconds) => (&[], *seconds),
+    }
+}
+
+/// The instant the allowed calendar time of `target` runs out for `incident`: `within` of the
+/// target's calendar after `opened`, extended by pauses when the target is pausable. A paused
+/// total (rather than intervals) extends it by that much calendar time.
+pub fn deadline(incident: &Incident, target: Target, calendar: &Calendar) -> Instant {
+    let (intervals, total) = pauses_for(incident, target);
+    if calendar.is_always() && intervals.is_empty() {
+        return incident.opened + target.within + total;
+    }
+    calendar.deadline(incident.opened, target.within + total, intervals)
+}
+
+/// Judges `target` of `incident` as known at `as_of`, in the target's `calendar`. Breach is
+/// `actual > allowed`, in seconds: done at exactly the allowed time is met.
+pub fn judge(
+    incident: &Incident,
+    kind: TargetKind,
+    target: Target,
+    calendar: &Calendar,
+    as_of: Instant,
+) -> Judgement {
     let done = match kind {
         TargetKind::Respond => incident.acknowledged,
         TargetKind::Resolve => incident.resolved,
     };
-    let allowed = target.within;
-    let deadline = incident.opened + allowed;
+    let (intervals, total) = pauses_for(incident, target);
     // Work done after `as_of` is not known yet: measure the time elapsed so far instead.
-    let (actual, done_by_as_of) = match done.filter(|done| *done <= as_of) {
-        Some(done) => (done - incident.opened, true),
-        None => (as_of - incident.opened, false),
+    let (end, done_by_as_of) = match done.filter(|done| *done <= as_of) {
+        Some(done) => (done, true),
+        None => (as_of, false),
     };
+    let actual = (calendar.time_between_unpaused(incident.opened, end, intervals) - total).max(0);
+    let allowed = target.within;
     let status = if actual > allowed {
         Status::Breached
     } else if done_by_as_of {
@@ -57,7 +87,7 @@ pub fn judge(incident: &Incident, kind: TargetKind, target: Target, as_of: Insta
     };
     Judgement {
         kind,
-        deadline,
+        deadline: deadline(incident, target, calendar),
         allowed,
         actual,
         status,
@@ -81,11 +111,20 @@ mod tests {
             started: None,
             acknowledged,
             resolved: None,
+            paused: Paused::None,
         }
     }
 
     const FIFTEEN_MINUTES: Target = Target {
         within: 900,
+        calendar: 0,
+        pausable: false,
+        line: 1,
+    };
+    const PAUSABLE: Target = Target {
+        within: 900,
+        calendar: 0,
+        pausable: true,
         line: 1,
     };
 
@@ -96,6 +135,7 @@ mod tests {
             &incident(Some(1_900)),
             TargetKind::Respond,
             FIFTEEN_MINUTES,
+            &Calendar::Always,
             10_000,
         );
         assert_eq!((verdict.actual, verdict.status), (900, Status::Met));
@@ -109,6 +149,7 @@ mod tests {
             &incident(Some(1_901)),
             TargetKind::Respond,
             FIFTEEN_MINUTES,
+            &Calendar::Always,
             10_000,
         );
         assert_eq!((verdict.actual, verdict.status), (901, Status::Breached));
@@ -117,18 +158,69 @@ mod tests {
     #[test]
     fn open_incidents_are_judged_at_as_of() {
         // Not acknowledged; at as_of 1,500 s only 500 s have passed → pending.
-        let pending = judge(&incident(None), TargetKind::Respond, FIFTEEN_MINUTES, 1_500);
+        let pending = judge(
+            &incident(None),
+            TargetKind::Respond,
+            FIFTEEN_MINUTES,
+            &Calendar::Always,
+            1_500,
+        );
         assert_eq!((pending.actual, pending.status), (500, Status::Pending));
         // At as_of 1,901 s, 901 s have passed → already breached.
-        let breached = judge(&incident(None), TargetKind::Respond, FIFTEEN_MINUTES, 1_901);
+        let breached = judge(
+            &incident(None),
+            TargetKind::Respond,
+            FIFTEEN_MINUTES,
+            &Calendar::Always,
+            1_901,
+        );
         assert_eq!((breached.actual, breached.status), (901, Status::Breached));
         // Acknowledged at 1,950 s but the report is as of 1,800 s: not known yet → pending.
         let later = judge(
             &incident(Some(1_950)),
             TargetKind::Respond,
             FIFTEEN_MINUTES,
+            &Calendar::Always,
             1_800,
         );
         assert_eq!(later.status, Status::Pending);
+    }
+
+    #[test]
+    fn pauses_stop_only_pausable_clocks() {
+        // Opened at 1,000, acknowledged at 2,500 (1,500 s), paused 1,200–1,800 (600 s).
+        let mut paused = incident(Some(2_500));
+        paused.paused = Paused::Intervals(vec![(1_200, 1_800)].into_boxed_slice());
+        // Pausable: 1,500 − 600 = 900 s ≤ 900 → met; the deadline moves from 1,900 to 2,500.
+        let verdict = judge(
+            &paused,
+            TargetKind::Respond,
+            PAUSABLE,
+            &Calendar::Always,
+            10_000,
+        );
+        assert_eq!(
+            (verdict.actual, verdict.status, verdict.deadline),
+            (900, Status::Met, 2_500)
+        );
+        // Not pausable: the pause is ignored, 1,500 s > 900 → breached.
+        let verdict = judge(
+            &paused,
+            TargetKind::Respond,
+            FIFTEEN_MINUTES,
+            &Calendar::Always,
+            10_000,
+        );
+        assert_eq!((verdict.actual, verdict.status), (1_500, Status::Breached));
+        // A total of 601 s pauses: 1,500 − 601 = 899 s → met.
+        paused.paused = Paused::Total(601);
+        let verdict = judge(
+            &paused,
+            TargetKind::Respond,
+            PAUSABLE,
+            &Calendar::Always,
+            10_000,
+        );
+        assert_eq!((verdict.actual, verdict.status), (899, Status::Met));
     }
 }

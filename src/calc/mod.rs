@@ -11,7 +11,7 @@ use crate::money::Decimal;
 use crate::report::{BreachRow, ContractReport, CreditLine, Report, ServiceSummary, TargetCounts};
 use crate::time::{Instant, Period, PeriodSpec, Seconds, format_instant};
 
-pub use availability::{Downtime, Outage, availability_percent, downtime};
+pub use availability::{Downtime, Outage, availability_percent, clip_to_open, downtime};
 pub use breach::{Judgement, Status, judge};
 pub use credits::{ServiceFacts, service_credit_lines};
 
@@ -62,7 +62,13 @@ pub fn relevance(
     let due_in_period = TargetKind::ALL
         .iter()
         .filter_map(|kind| severity.target(*kind))
-        .any(|target| scope.period.contains(incident.opened + target.within));
+        .any(|target| {
+            scope.period.contains(breach::deadline(
+                incident,
+                target,
+                &contract.calendars[target.calendar].calendar,
+            ))
+        });
     if outage_in_period || due_in_period {
         Ok(())
     } else {
@@ -162,12 +168,20 @@ fn service_report(
     scope: Scope,
 ) -> (ServiceSummary, Vec<BreachRow>, Vec<CreditLine>) {
     let service = &contract.services[index];
+    // Availability is measured in the service's calendar: only its open time counts, as
+    // measured time and as downtime.
+    let calendar = &contract.calendars[service.availability_calendar].calendar;
+    let open = calendar.open_intervals(scope.period.start, scope.measured_end());
+    let measured: Seconds = open.iter().map(|(start, end)| end - start).sum();
     let outages: Vec<Outage> = incidents
         .iter()
         .filter_map(|incident| outage(contract, incident, scope))
         .collect();
-    let measured = scope.measured_end() - scope.period.start;
-    let down = downtime(&outages, scope.period.start, scope.measured_end());
+    let down = downtime(
+        &clip_to_open(&outages, &open),
+        scope.period.start,
+        scope.measured_end(),
+    );
     let (judged, respond, resolve) = judge_targets(contract, incidents, scope);
     let facts = ServiceFacts {
         contract,
@@ -237,7 +251,8 @@ fn judge_targets<'a>(
             let Some(target) = severity.target(kind) else {
                 continue;
             };
-            let verdict = judge(incident, kind, target, scope.as_of);
+            let calendar = &contract.calendars[target.calendar].calendar;
+            let verdict = judge(incident, kind, target, calendar, scope.as_of);
             if !scope.period.contains(verdict.deadline) {
                 continue;
             }

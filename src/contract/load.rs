@@ -9,13 +9,16 @@ use serde_saphyr::Spanned;
 use wildmatch::WildMatch;
 
 use super::raw::{
-    RawContract, RawCredits, RawRule, RawService, RawSeverity, RawTarget, Text, Unsupported,
+    RawCalendar, RawContract, RawCredits, RawHours, RawRule, RawService, RawSeverity, RawTarget,
+    Text, Unsupported,
 };
-use super::{Band, Contract, Credits, Rule, RuleKind, Service, Severity, Target, TargetKind};
+use super::{
+    Band, Contract, Credits, NamedCalendar, Rule, RuleKind, Service, Severity, Target, TargetKind,
+};
 use crate::check;
 use crate::error::{Diagnostic, Error, Level, Location};
 use crate::money::{Amount, Rounding, parse_decimal, parse_percent};
-use crate::time::parse_duration;
+use crate::time::{BusinessCalendar, Calendar, parse_days, parse_duration, parse_interval};
 
 /// Reads and checks one contract file. I/O problems are `Error::Read`; anything wrong with the
 /// contract is `Error::Contract` with every diagnostic found.
@@ -34,6 +37,7 @@ pub fn load_contract_text(file: &str, text: &str) -> Result<Contract, Vec<Diagno
     let contract = Converter {
         file,
         diagnostics: &mut diagnostics,
+        calendar_names: Vec::new(),
     }
     .contract(&raw);
     if diagnostics
@@ -95,6 +99,8 @@ pub fn location_of<T>(file: &str, value: &Spanned<T>) -> Location {
 struct Converter<'a> {
     file: &'a str,
     diagnostics: &'a mut Vec<Diagnostic>,
+    /// Calendar names by index: `always` first, then the declared ones in name order.
+    calendar_names: Vec<String>,
 }
 
 impl Converter<'_> {
@@ -141,7 +147,6 @@ impl Converter<'_> {
 
     fn contract(&mut self, raw: &RawContract) -> Contract {
         for (value, key) in [
-            (&raw.calendars, "calendars"),
             (&raw.severity_basis, "severity_basis"),
             (&raw.maintenance, "maintenance"),
             (&raw.exclusions, "exclusions"),
@@ -177,6 +182,7 @@ impl Converter<'_> {
             );
             self.error(&raw.currency, "currency", message);
         }
+        let calendars = self.calendars(raw, timezone);
         let services = raw
             .services
             .iter()
@@ -210,9 +216,11 @@ impl Converter<'_> {
             timezone,
             effective_from: effective_from.unwrap_or_default(),
             effective_to,
+            calendars,
             services,
             severities,
             credits,
+            warnings: Vec::new(),
         }
     }
 
@@ -222,10 +230,14 @@ impl Converter<'_> {
         let fee = self.parsed(&service.fee, &format!("{path}.fee"), |text| {
             non_negative(parse_decimal(&text.0))
         });
+        let availability_calendar = service
+            .availability
+            .as_ref()
+            .and_then(|availability| availability.value.calendar.as_ref())
+            .map_or(0, |calendar| {
+                self.calendar(calendar, &format!("{path}.availability.calendar"))
+            });
         let availability_target = service.availability.as_ref().and_then(|availability| {
-            if let Some(calendar) = &availability.value.calendar {
-                self.calendar(calendar, &format!("{path}.availability.calendar"));
-            }
             let target_path = format!("{path}.availability.target");
             self.parsed(&availability.value.target, &target_path, |text| {
                 percent_in_range(&text.0)
@@ -249,18 +261,150 @@ impl Converter<'_> {
                 .collect(),
             fee: fee.unwrap_or_default(),
             availability_target,
+            availability_calendar,
             line: raw.referenced.line() as u32,
         }
     }
 
-    fn calendar(&mut self, calendar: &Spanned<String>, path: &str) {
-        if calendar.value != "always" {
-            let message = format!(
-                "not supported yet: calendar `{}` (only the built-in `always` is)",
-                calendar.value
-            );
-            self.error(calendar, path, message);
+    /// The index of the calendar `name` refers to; an unknown name is an error (and gives 0).
+    fn calendar(&mut self, name: &Spanned<String>, path: &str) -> usize {
+        if let Some(index) = self
+            .calendar_names
+            .iter()
+            .position(|known| *known == name.value)
+        {
+            return index;
         }
+        let known = self.calendar_names.join(", ");
+        self.diagnostics.push(
+            Diagnostic::error(
+                "references-exist",
+                location_of(self.file, name),
+                path,
+                format!("unknown calendar `{}`", name.value),
+            )
+            .with_hint(format!(
+                "declare it under `calendars:`; known calendars: {known}"
+            )),
+        );
+        0
+    }
+
+    /// The built-in `always` and every declared calendar, in name order.
+    fn calendars(&mut self, raw: &RawContract, contract_zone: Tz) -> Vec<NamedCalendar> {
+        let mut calendars = vec![NamedCalendar {
+            name: "always".to_owned(),
+            calendar: Calendar::Always,
+        }];
+        for (name, entry) in raw.calendars.iter().flatten() {
+            let calendar = match &entry.value {
+                RawCalendar::AllDay => Calendar::Always,
+                RawCalendar::Hours(hours) => self.hours(name, hours, contract_zone),
+            };
+            if name == "always" {
+                if !calendar.is_always() {
+                    self.error(
+                        entry,
+                        "calendars.always",
+                        "`always` is the built-in 24x7 calendar and cannot be redefined".to_owned(),
+                    );
+                }
+                continue;
+            }
+            calendars.push(NamedCalendar {
+                name: name.clone(),
+                calendar,
+            });
+        }
+        self.calendar_names = calendars
+            .iter()
+            .map(|calendar| calendar.name.clone())
+            .collect();
+        calendars
+    }
+
+    fn hours(&mut self, name: &str, hours: &RawHours, contract_zone: Tz) -> Calendar {
+        let zone = match &hours.timezone {
+            None => contract_zone,
+            Some(zone) => zone.value.parse().unwrap_or_else(|_| {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "timezone-known",
+                        location_of(self.file, zone),
+                        format!("calendars.{name}.timezone"),
+                        format!("unknown timezone `{}`", zone.value),
+                    )
+                    .with_hint("use an IANA name such as Europe/Berlin, America/New_York or UTC"),
+                );
+                contract_zone
+            }),
+        };
+        // Every interval with where it was written, so an overlap can point at the later one.
+        let mut by_day: [Vec<(u32, u32, Location, String)>; 7] = Default::default();
+        for (days_text, intervals) in &hours.weekly {
+            let path = format!("calendars.{name}.weekly.{days_text}");
+            let days = match parse_days(days_text) {
+                Ok(days) => days,
+                Err(message) => {
+                    self.diagnostics.push(Diagnostic::error(
+                        "calendar-intervals-valid",
+                        location_of(self.file, intervals),
+                        path,
+                        message,
+                    ));
+                    continue;
+                }
+            };
+            for (position, interval) in intervals.value.iter().enumerate() {
+                match parse_interval(&interval.value) {
+                    Ok((start, end)) => {
+                        for day in &days {
+                            by_day[*day].push((start, end, location_of(self.file, interval), format!("{path}[{position}]")));
+                        }
+                    }
+                    Err(message) => self.diagnostics.push(
+                        Diagnostic::error("calendar-intervals-valid", location_of(self.file, interval), format!("{path}[{position}]"), message)
+                            .with_hint("opening hours are local `HH:MM-HH:MM`, e.g. [\"08:00-12:00\", \"13:00-18:00\"]"),
+                    ),
+                }
+            }
+        }
+        let mut weekly: [Vec<(u32, u32)>; 7] = Default::default();
+        for (day, intervals) in by_day.iter_mut().enumerate() {
+            intervals.sort_by_key(|(start, end, ..)| (*start, *end));
+            for pair in intervals.windows(2) {
+                if pair[1].0 < pair[0].1 {
+                    self.diagnostics.push(Diagnostic::error(
+                        "calendar-intervals-valid",
+                        pair[1].2.clone(),
+                        pair[1].3.clone(),
+                        format!(
+                            "opening hours overlap on {}: {} and {}",
+                            DAY_NAMES[day],
+                            minutes_text(pair[0].0, pair[0].1),
+                            minutes_text(pair[1].0, pair[1].1)
+                        ),
+                    ));
+                }
+            }
+            weekly[day] = intervals
+                .iter()
+                .map(|(start, end, ..)| (*start, *end))
+                .collect();
+        }
+        let holidays = hours
+            .holidays
+            .iter()
+            .enumerate()
+            .filter_map(|(index, holiday)| {
+                self.date(holiday, &format!("calendars.{name}.holidays[{index}]"))
+            })
+            .collect();
+        Calendar::Business(Box::new(BusinessCalendar {
+            zone,
+            weekly,
+            holidays,
+        }))
     }
 
     fn severity(&mut self, index: usize, raw: &Spanned<RawSeverity>) -> Severity {
@@ -299,10 +443,9 @@ impl Converter<'_> {
     }
 
     fn target(&mut self, raw: &Spanned<RawTarget>, path: &str) -> Option<Target> {
-        self.unsupported(&raw.value.pausable, &format!("{path}.pausable"));
-        if let Some(calendar) = &raw.value.calendar {
-            self.calendar(calendar, &format!("{path}.calendar"));
-        }
+        let calendar = raw.value.calendar.as_ref().map_or(0, |calendar| {
+            self.calendar(calendar, &format!("{path}.calendar"))
+        });
         let within = self.parsed(
             &raw.value.within,
             &format!("{path}.within"),
@@ -310,6 +453,12 @@ impl Converter<'_> {
         )?;
         Some(Target {
             within,
+            calendar,
+            pausable: raw
+                .value
+                .pausable
+                .as_ref()
+                .is_some_and(|pausable| pausable.value),
             line: raw.referenced.line() as u32,
         })
     }
@@ -506,6 +655,26 @@ impl Converter<'_> {
         })?;
         Some(RuleKind::PerBreach { target, credit })
     }
+}
+
+const DAY_NAMES: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+fn minutes_text(start: u32, end: u32) -> String {
+    format!(
+        "{:02}:{:02}-{:02}:{:02}",
+        start / 60,
+        start % 60,
+        end / 60,
+        end % 60
+    )
 }
 
 fn non_negative(

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use wildmatch::WildMatch;
 
 use crate::money::{Amount, Decimal, Rounding};
-use crate::time::{PeriodSpec, Seconds};
+use crate::time::{Calendar, PeriodSpec, Seconds};
 
 pub use load::{load_contract_file, load_contract_text, location_of, parse_contract, yaml_message};
 
@@ -34,12 +34,25 @@ pub struct Contract {
     pub effective_from: NaiveDate,
     /// First day no longer in force (exclusive); `None` = open-ended.
     pub effective_to: Option<NaiveDate>,
+    /// Calendars by index: 0 is the built-in `always`, then the declared ones in name order.
+    pub calendars: Vec<NamedCalendar>,
     /// Services in file order.
     pub services: Vec<Service>,
     /// Severities, most severe first.
     pub severities: Vec<Severity>,
     /// The credit terms.
     pub credits: Credits,
+    /// Warnings found while checking it (the contract is usable).
+    pub warnings: Vec<crate::error::Diagnostic>,
+}
+
+/// A calendar with the name contracts refer to it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedCalendar {
+    /// `always`, `office`, ...
+    pub name: String,
+    /// The clock.
+    pub calendar: Calendar,
 }
 
 impl Contract {
@@ -71,8 +84,10 @@ pub struct Service {
     pub matchers: Vec<WildMatch>,
     /// Fee per period: the basis of percentage credits.
     pub fee: Decimal,
-    /// Availability target in percent, measured 24x7.
+    /// Availability target in percent.
     pub availability_target: Option<Decimal>,
+    /// Index of the calendar availability is measured in.
+    pub availability_calendar: usize,
     /// Contract line of the service entry.
     pub line: u32,
 }
@@ -109,11 +124,15 @@ impl Severity {
     }
 }
 
-/// A time target, measured on the 24x7 clock.
+/// A time target, measured in a calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Target {
-    /// Allowed time in seconds.
+    /// Allowed calendar time in seconds.
     pub within: Seconds,
+    /// Index of the calendar it is measured in.
+    pub calendar: usize,
+    /// Whether pauses (waiting for the customer) stop the clock.
+    pub pausable: bool,
     /// Contract line of the target.
     pub line: u32,
 }

@@ -3,10 +3,12 @@
 //! Numbers that mean money or percentages are read as [`Text`], straight from their characters,
 //! and converted to `Decimal` in `load.rs`; nothing passes through `f64`.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, Visitor};
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 
 /// A key of the full contract format that this version does not implement yet. Its presence is
@@ -57,7 +59,7 @@ pub struct RawContract {
     #[serde(default)]
     pub severities: Vec<Spanned<RawSeverity>>,
     pub credits: Option<Spanned<RawCredits>>,
-    pub calendars: Unsupported,
+    pub calendars: Option<BTreeMap<String, Spanned<RawCalendar>>>,
     pub severity_basis: Unsupported,
     pub maintenance: Unsupported,
     pub exclusions: Unsupported,
@@ -112,7 +114,7 @@ pub struct RawSeverity {
 pub struct RawTarget {
     pub within: Spanned<Text>,
     pub calendar: Option<Spanned<String>>,
-    pub pausable: Unsupported,
+    pub pausable: Option<Spanned<bool>>,
 }
 
 /// The `credits` section.
@@ -172,4 +174,48 @@ pub struct RawBand {
     pub below: Option<Spanned<Text>>,
     pub at_or_below: Option<Spanned<Text>>,
     pub credit: Spanned<Text>,
+}
+
+/// One entry of `calendars`: `24x7`, or weekly opening hours.
+#[derive(Debug)]
+pub enum RawCalendar {
+    /// `name: 24x7`.
+    AllDay,
+    /// `name: { timezone, weekly, holidays }`.
+    Hours(RawHours),
+}
+
+impl<'de> Deserialize<'de> for RawCalendar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CalendarVisitor;
+        impl<'de> Visitor<'de> for CalendarVisitor {
+            type Value = RawCalendar;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("`24x7` or a mapping with `weekly` opening hours")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<RawCalendar, E> {
+                if text == "24x7" {
+                    Ok(RawCalendar::AllDay)
+                } else {
+                    Err(E::custom(format!(
+                        "unknown calendar `{text}`: write `24x7` or a mapping with `weekly` opening hours"
+                    )))
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawCalendar, A::Error> {
+                RawHours::deserialize(MapAccessDeserializer::new(map)).map(RawCalendar::Hours)
+            }
+        }
+        deserializer.deserialize_any(CalendarVisitor)
+    }
+}
+
+/// Weekly opening hours: `weekly: { mon-fri: ["08:00-12:00", "13:00-18:00"], sat: [...] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHours {
+    pub timezone: Option<Spanned<String>>,
+    pub weekly: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub holidays: Vec<Spanned<String>>,
 }

@@ -7,6 +7,8 @@
 
 use std::hash::{BuildHasherDefault, Hasher};
 
+use super::Paused;
+
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
@@ -29,6 +31,19 @@ pub fn of_numbers(numbers: &[i64]) -> u64 {
     numbers
         .iter()
         .fold(FNV_OFFSET, |state, number| mix(state ^ (*number as u64)))
+}
+
+/// The fingerprint of an incident's pauses, as one number for [`of_numbers`].
+pub fn of_paused(paused: &Paused) -> i64 {
+    let numbers: Vec<i64> = match paused {
+        Paused::None => Vec::new(),
+        Paused::Total(seconds) => vec![*seconds],
+        Paused::Intervals(intervals) => intervals
+            .iter()
+            .flat_map(|(start, end)| [*start, *end])
+            .collect(),
+    };
+    of_numbers(&numbers) as i64
 }
 
 /// A `Hasher` for hash maps keyed by short strings; see the module comment.

@@ -37,6 +37,20 @@ pub struct Incident {
     pub acknowledged: Option<Instant>,
     /// Service restored; `None` = still open.
     pub resolved: Option<Instant>,
+    /// Time the clock stood still (waiting for the customer), for pausable targets.
+    pub paused: Paused,
+}
+
+/// Pauses as an export records them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub enum Paused {
+    /// No pauses.
+    #[default]
+    None,
+    /// Pause intervals `[start, end)`, sorted and merged.
+    Intervals(Box<[(Instant, Instant)]>),
+    /// Only a total is known.
+    Total(crate::time::Seconds),
 }
 
 impl Incident {

@@ -7,10 +7,10 @@ use std::io::Read;
 
 use super::fingerprint::{self, FingerprintHasher};
 use super::source::{Field, Mapping, Source};
-use super::{Exclusion, Incident, Incidents, Rejection, RowAccounting};
+use super::{Exclusion, Incident, Incidents, Paused, Rejection, RowAccounting};
 use crate::contract::Contract;
 use crate::error::{Error, Location};
-use crate::time::Instant;
+use crate::time::{Instant, Seconds, parse_duration};
 
 /// One export to read: its name for messages and its bytes.
 pub struct Input {
@@ -213,6 +213,69 @@ impl<'r> Row<'r> {
             .map_err(|error| self.reject(field, text, error.to_string()))
     }
 
+    /// The `paused` cell: intervals `start/end;start/end` (in the export's timestamp format),
+    /// merged and sorted, or a total written as a duration (`1h20m`) or in seconds.
+    fn paused(&self, opened: Instant) -> Result<Paused, Rejection> {
+        let Some(text) = self.get(Field::Paused)? else {
+            return Ok(Paused::None);
+        };
+        if !text.contains('/') {
+            let total = text
+                .parse::<Seconds>()
+                .ok()
+                .filter(|seconds| *seconds >= 0)
+                .map_or_else(|| parse_duration(text), Ok)
+                .map_err(|_| self.reject(Field::Paused, text, "is neither pause intervals `start/end;start/end` nor a duration like `1h20m`".to_owned()))?;
+            return Ok(if total == 0 {
+                Paused::None
+            } else {
+                Paused::Total(total)
+            });
+        }
+        let mut intervals = Vec::new();
+        for part in text
+            .split(';')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+        {
+            let (start, end) = part.split_once('/').ok_or_else(|| {
+                self.reject(
+                    Field::Paused,
+                    part,
+                    "is not a pause interval `start/end`".to_owned(),
+                )
+            })?;
+            let parse = |moment: &str| {
+                self.timestamps
+                    .parse(moment)
+                    .map_err(|error| self.reject(Field::Paused, moment, error.to_string()))
+            };
+            let (start, end) = (parse(start)?, parse(end)?);
+            if end < start || start < opened {
+                let reason = if end < start {
+                    "ends before it starts"
+                } else {
+                    "starts before the incident was opened"
+                };
+                return Err(self.reject(Field::Paused, part, format!("pause {reason}")));
+            }
+            intervals.push((start, end));
+        }
+        intervals.sort_unstable();
+        let mut merged: Vec<(Instant, Instant)> = Vec::with_capacity(intervals.len());
+        for (start, end) in intervals {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        Ok(if merged.is_empty() {
+            Paused::None
+        } else {
+            Paused::Intervals(merged.into_boxed_slice())
+        })
+    }
+
     fn reject(&self, field: Field, value: &str, reason: String) -> Rejection {
         Rejection {
             file: String::new(),
@@ -345,6 +408,7 @@ impl ReadState<'_> {
             started,
             acknowledged,
             resolved,
+            paused: row.paused(opened)?,
         };
         let exclusion = match (self.keep)(&incident) {
             Ok(()) => KEPT,
@@ -360,6 +424,7 @@ impl ReadState<'_> {
                 incident.started.unwrap_or(i64::MIN),
                 incident.acknowledged.unwrap_or(i64::MIN),
                 incident.resolved.unwrap_or(i64::MIN),
+                fingerprint::of_paused(&incident.paused),
             ]),
             line,
             file,

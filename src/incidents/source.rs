@@ -29,13 +29,15 @@ pub enum Field {
     Acknowledged,
     /// Service restored.
     Resolved,
+    /// Pause intervals `start/end;start/end`, or a total (`1h20m`, or seconds).
+    Paused,
     /// Title, for reports.
     Title,
 }
 
 impl Field {
     /// Every field, in column order of the generic preset.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Id,
         Self::Service,
         Self::Severity,
@@ -43,6 +45,7 @@ impl Field {
         Self::Started,
         Self::Acknowledged,
         Self::Resolved,
+        Self::Paused,
         Self::Title,
     ];
 
@@ -56,6 +59,7 @@ impl Field {
             Self::Started => "started",
             Self::Acknowledged => "acknowledged",
             Self::Resolved => "resolved",
+            Self::Paused => "paused",
             Self::Title => "title",
         }
     }
@@ -297,6 +301,7 @@ struct RawFields {
     started: Option<Spanned<RawMapping>>,
     acknowledged: Option<Spanned<RawMapping>>,
     resolved: Option<Spanned<RawMapping>>,
+    paused: Option<Spanned<RawMapping>>,
     title: Option<Spanned<RawMapping>>,
 }
 
@@ -310,6 +315,7 @@ impl RawFields {
             Field::Started => self.started.as_ref(),
             Field::Acknowledged => self.acknowledged.as_ref(),
             Field::Resolved => self.resolved.as_ref(),
+            Field::Paused => self.paused.as_ref(),
             Field::Title => self.title.as_ref(),
         }
     }

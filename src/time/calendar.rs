@@ -158,6 +158,63 @@ impl BusinessCalendar {
     }
 }
 
+/// Parses the days of a `weekly` key: `mon`, `mon-fri`, `sat,sun`, `mon-wed,fri`; Monday is 0.
+pub fn parse_days(text: &str) -> Result<Vec<usize>, String> {
+    const NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let invalid =
+        || format!("`{text}` is not a day or range of days (write `mon`, `mon-fri` or `sat,sun`)");
+    let day = |name: &str| {
+        NAMES
+            .iter()
+            .position(|known| *known == name.trim())
+            .ok_or_else(invalid)
+    };
+    let mut days = Vec::new();
+    for part in text.split(',') {
+        match part.split_once('-') {
+            Some((first, last)) => {
+                let (first, last) = (day(first)?, day(last)?);
+                if first > last {
+                    return Err(format!(
+                        "`{text}` runs backwards; write it from Monday's side, like `mon-fri` or `sat,sun`"
+                    ));
+                }
+                days.extend(first..=last);
+            }
+            None => days.push(day(part)?),
+        }
+    }
+    Ok(days)
+}
+
+/// Parses an opening interval `08:00-12:00` into local minutes `[start, end)`; `24:00` may end one.
+pub fn parse_interval(text: &str) -> Result<(u32, u32), String> {
+    let invalid =
+        || format!("`{text}` is not an interval of local times (write it like `08:00-18:00`)");
+    let minute = |time: &str| -> Result<u32, String> {
+        let (hours, minutes) = time.trim().split_once(':').ok_or_else(invalid)?;
+        if hours.len() != 2 || minutes.len() != 2 {
+            return Err(invalid());
+        }
+        let (hours, minutes): (u32, u32) = (
+            hours.parse().map_err(|_| invalid())?,
+            minutes.parse().map_err(|_| invalid())?,
+        );
+        if minutes > 59 || hours > 24 || (hours == 24 && minutes > 0) {
+            return Err(invalid());
+        }
+        Ok(hours * 60 + minutes)
+    };
+    let (start, end) = text.split_once('-').ok_or_else(invalid)?;
+    let (start, end) = (minute(start)?, minute(end)?);
+    if end <= start {
+        return Err(format!(
+            "`{text}` ends before it starts; an interval cannot cross midnight (split it at 24:00)"
+        ));
+    }
+    Ok((start, end))
+}
+
 /// The local calendar date of an instant in `zone`.
 pub fn local_date(zone: Tz, instant: Instant) -> NaiveDate {
     zone.timestamp_opt(instant, 0)
@@ -302,6 +359,27 @@ mod tests {
             ),
             0
         );
+    }
+
+    #[test]
+    fn weekly_keys_and_intervals_parse() {
+        assert_eq!(parse_days("mon-fri"), Ok(vec![0, 1, 2, 3, 4]));
+        assert_eq!(parse_days("sat,sun"), Ok(vec![5, 6]));
+        assert_eq!(parse_days("mon-tue,thu"), Ok(vec![0, 1, 3]));
+        assert!(parse_days("fri-mon").is_err());
+        assert!(parse_days("monday").is_err());
+        assert_eq!(parse_interval("08:00-12:30"), Ok((480, 750)));
+        assert_eq!(parse_interval("00:00-24:00"), Ok((0, 1_440)));
+        for bad in [
+            "18:00-08:00",
+            "08:00-08:00",
+            "8:00-12:00",
+            "08:00",
+            "08:00-24:30",
+            "08:60-09:00",
+        ] {
+            assert!(parse_interval(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
