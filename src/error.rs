@@ -67,6 +67,19 @@ impl Diagnostic {
         }
     }
 
+    /// A warning of `check` at `location`.
+    pub fn warning(
+        check: &'static str,
+        location: Location,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            level: Level::Warning,
+            ..Self::error(check, location, path, message)
+        }
+    }
+
     /// Adds a hint.
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {

@@ -360,3 +360,114 @@ CONFLICT,web,P1,2026-09-13T10:00:00Z,,,2026-09-13T12:00:00Z,second copy differs
         ("opened", "12/09/2026 10:00")
     );
 }
+
+/// A UTC contract measured in office hours: Mon–Fri 08:00–18:00, closed on 2026-06-24.
+fn office_contract(respond: &str) -> Contract {
+    let text = format!(
+        "id: OFFICE\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\neffective: {{ from: 2026-01-01 }}\n\
+         calendars:\n  office:\n    weekly: {{ mon-fri: [\"08:00-18:00\"] }}\n    holidays: [2026-06-24]\n\
+         services:\n  - {{ id: web, match: [web], fee: 1000.00, availability: {{ target: 99.0, calendar: office }} }}\n\
+         severities:\n\
+         \x20 - {{ id: sev1, match: [P1], downtime: 1 }}\n\
+         \x20 - {{ id: sev3, match: [P3], downtime: 0, respond: {respond} }}\n\
+         credits:\n  rules:\n    - {{ id: r, kind: per_breach, target: respond, credit: 100.00 }}\n"
+    );
+    load_contract_text("office.yaml", &text)
+        .unwrap_or_else(|problems| panic!("office contract invalid: {problems:#?}"))
+}
+
+const OFFICE_HEADER: &str = "id,service,severity,opened,acknowledged,resolved,paused\n";
+
+fn run_office(contract: &Contract, rows: &str) -> Report {
+    let csv = format!("{OFFICE_HEADER}{rows}");
+    let input = Input {
+        name: "office.csv".to_owned(),
+        reader: Box::new(std::io::Cursor::new(csv.into_bytes())),
+    };
+    slacredit::evaluate(
+        std::slice::from_ref(contract),
+        vec![input],
+        &Source::generic(),
+        "2026-06".parse().expect("period"),
+        None,
+    )
+    .expect("evaluation succeeds")
+}
+
+#[test]
+fn a_response_target_in_office_hours_runs_over_the_weekend() {
+    let terms = office_contract("{ within: 4h, calendar: office }");
+    // Opened Fri 5 June 16:00, acknowledged Mon 8 June 10:30: Fri 16–18 (2 h) + Mon 08–10:30
+    // (2 h 30 min) = 4 h 30 min of office time > 4 h → breached by 30 min; due Mon 10:00.
+    let report = run_office(
+        &terms,
+        "W,web,P3,2026-06-05T16:00:00Z,2026-06-08T10:30:00Z,2026-06-08T12:00:00Z,\n",
+    );
+    let breach = &report.contracts[0].breaches[0];
+    assert_eq!(
+        (breach.actual_seconds, breach.over_by_seconds),
+        (16_200, 1_800)
+    );
+    assert_eq!(breach.deadline, "2026-06-08T10:00:00Z");
+    assert_eq!(
+        report.contracts[0].credit_lines[0].amount.to_string(),
+        "100.00"
+    );
+}
+
+#[test]
+fn a_pause_stops_a_pausable_office_clock() {
+    let row = "W,web,P3,2026-06-05T16:00:00Z,2026-06-08T10:30:00Z,2026-06-08T12:00:00Z,2026-06-08T08:00:00Z/2026-06-08T09:00:00Z\n";
+    // Pausable: 4 h 30 min − the 1 h paused inside office hours = 3 h 30 min ≤ 4 h → met.
+    let pausable = run_office(
+        &office_contract("{ within: 4h, calendar: office, pausable: true }"),
+        row,
+    );
+    assert_eq!(
+        (web(&pausable).respond.met, web(&pausable).respond.breached),
+        (1, 0)
+    );
+    // Not pausable: the pause is ignored → breached as before.
+    let fixed = run_office(&office_contract("{ within: 4h, calendar: office }"), row);
+    assert_eq!(web(&fixed).respond.breached, 1);
+    // A total written as a duration works the same way: 4 h 30 min − 45 min = 3 h 45 min → met.
+    let total = run_office(
+        &office_contract("{ within: 4h, calendar: office, pausable: true }"),
+        "W,web,P3,2026-06-05T16:00:00Z,2026-06-08T10:30:00Z,2026-06-08T12:00:00Z,45m\n",
+    );
+    assert_eq!(web(&total).respond.met, 1);
+}
+
+#[test]
+fn availability_in_office_hours_counts_only_open_time() {
+    let terms = office_contract("{ within: 4h, calendar: office }");
+    // June 2026 starts on a Monday: 22 weekdays, less the 24 June holiday = 21 × 10 h = 210 h
+    // = 756,000 s measured. A Saturday outage (10:00–14:00) counts nothing; Mon 8 June 17:00 to
+    // Tue 9 June 09:00 counts Mon 17–18 + Tue 08–09 = 2 h = 7,200 s.
+    let rows = "SAT,web,P1,2026-06-06T10:00:00Z,,2026-06-06T14:00:00Z,\nNIGHT,web,P1,2026-06-08T17:00:00Z,,2026-06-09T09:00:00Z,\n";
+    let report = run_office(&terms, rows);
+    assert_eq!(web(&report).measured_seconds, 756_000);
+    assert_eq!(web(&report).downtime_seconds, 7_200);
+    // (756,000 − 7,200) / 756,000 × 100 = 99.0476…% ≥ 99.0 → met.
+    assert_eq!(web(&report).availability.to_string(), "99.0476");
+    assert_eq!(web(&report).availability_met, Some(true));
+}
+
+#[test]
+fn a_day_unit_on_a_business_calendar_warns() {
+    let terms = office_contract("{ within: 1d, calendar: office }");
+    let names: Vec<&str> = terms.warnings.iter().map(|warning| warning.check).collect();
+    assert_eq!(names, ["day-unit-on-business-calendar"]);
+    assert!(
+        terms.warnings[0]
+            .message
+            .contains("24 hours of opening time"),
+        "{}",
+        terms.warnings[0].message
+    );
+    assert!(
+        office_contract("{ within: 24h, calendar: office }")
+            .warnings
+            .is_empty()
+    );
+}

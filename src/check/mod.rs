@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono_tz::Tz;
 use serde_saphyr::Spanned;
 
-use crate::contract::raw::RawContract;
+use crate::contract::raw::{RawCalendar, RawContract};
 use crate::error::{Diagnostic, Location};
 use crate::money::{Decimal, parse_percent};
 
@@ -57,6 +57,11 @@ pub const CHECKS: &[Check] = &[
         name: "bands-ordered",
         summary: "bands go from the most lenient to the strictest",
         run: check_bands_ordered,
+    },
+    Check {
+        name: "day-unit-on-business-calendar",
+        summary: "a `d` duration on a business calendar means 24 hours of opening time (warning)",
+        run: check_day_unit_on_business_calendar,
     },
 ];
 
@@ -274,6 +279,54 @@ fn check_bands_ordered(context: &Context<'_>) -> Vec<Diagnostic> {
                 )
                 .with_hint("order bands by falling threshold: [{ below: 99.9, credit: 10% }, { below: 99.0, credit: 25% }]"),
             );
+        }
+    }
+    diagnostics
+}
+
+fn check_day_unit_on_business_calendar(context: &Context<'_>) -> Vec<Diagnostic> {
+    let contract = context.contract;
+    let is_business = |name: &str| {
+        contract
+            .calendars
+            .iter()
+            .flatten()
+            .any(|(declared, calendar)| {
+                declared == name && matches!(calendar.value, RawCalendar::Hours(_))
+            })
+    };
+    let mut diagnostics = Vec::new();
+    for (index, severity) in contract.severities.iter().enumerate() {
+        for (key, target) in [
+            ("respond", &severity.value.respond),
+            ("resolve", &severity.value.resolve),
+        ] {
+            let Some(target) = target else { continue };
+            let Some(calendar) = target
+                .value
+                .calendar
+                .as_ref()
+                .filter(|calendar| is_business(&calendar.value))
+            else {
+                continue;
+            };
+            let within = &target.value.within;
+            if within.value.0.contains('d') {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        "day-unit-on-business-calendar",
+                        context.at(within),
+                        format!("severities[{index}].{key}.within"),
+                        format!(
+                            "`{}` on calendar `{}` means {} hours of opening time, not calendar days",
+                            within.value.0,
+                            calendar.value,
+                            crate::time::parse_duration(&within.value.0).map_or(0, |seconds| seconds / 3_600)
+                        ),
+                    )
+                    .with_hint("write the hours you mean (`27h` = three 9-hour business days), or measure on `always`"),
+                );
+            }
         }
     }
     diagnostics

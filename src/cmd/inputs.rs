@@ -29,7 +29,12 @@ pub fn calculate(args: &CalcArgs) -> anyhow::Result<Loaded> {
     let mut problems: Vec<Diagnostic> = Vec::new();
     for path in contract_files(&args.contracts)? {
         match load_contract_file(&path) {
-            Ok(contract) => contracts.push(contract),
+            Ok(contract) => {
+                for warning in &contract.warnings {
+                    eprintln!("{warning}");
+                }
+                contracts.push(contract);
+            }
             Err(Error::Contract(diagnostics)) => problems.extend(diagnostics),
             Err(error) => return Err(error.into()),
         }

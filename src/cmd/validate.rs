@@ -25,7 +25,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     for file in &files {
         match load_contract_file(file) {
-            Ok(_) => {}
+            Ok(contract) => diagnostics.extend(contract.warnings),
             Err(Error::Contract(found)) => diagnostics.extend(found),
             Err(error) => return Err(error.into()),
         }

@@ -30,11 +30,11 @@ pub fn load_contract_file(path: &Path) -> Result<Contract, Error> {
     load_contract_text(&path.display().to_string(), &text).map_err(Error::Contract)
 }
 
-/// Checks contract `text` read from `file`; on success the diagnostics returned are warnings only.
+/// Checks contract `text` read from `file`. On success the contract carries its warnings.
 pub fn load_contract_text(file: &str, text: &str) -> Result<Contract, Vec<Diagnostic>> {
     let raw = parse_contract(file, text).map_err(|diagnostic| vec![*diagnostic])?;
     let mut diagnostics = check::run_checks(file, &raw);
-    let contract = Converter {
+    let mut contract = Converter {
         file,
         diagnostics: &mut diagnostics,
         calendar_names: Vec::new(),
@@ -46,6 +46,7 @@ pub fn load_contract_text(file: &str, text: &str) -> Result<Contract, Vec<Diagno
     {
         return Err(diagnostics);
     }
+    contract.warnings = diagnostics;
     Ok(contract)
 }
 
@@ -370,27 +371,43 @@ impl Converter<'_> {
             }
         }
         let mut weekly: [Vec<(u32, u32)>; 7] = Default::default();
+        // One message per overlapping pair of entries, naming every day it affects.
+        let mut overlaps: Vec<(Location, String, String, Vec<&str>)> = Vec::new();
         for (day, intervals) in by_day.iter_mut().enumerate() {
             intervals.sort_by_key(|(start, end, ..)| (*start, *end));
             for pair in intervals.windows(2) {
-                if pair[1].0 < pair[0].1 {
-                    self.diagnostics.push(Diagnostic::error(
-                        "calendar-intervals-valid",
+                if pair[1].0 >= pair[0].1 {
+                    continue;
+                }
+                let what = format!(
+                    "{} and {}",
+                    minutes_text(pair[0].0, pair[0].1),
+                    minutes_text(pair[1].0, pair[1].1)
+                );
+                match overlaps
+                    .iter_mut()
+                    .find(|(location, _, known, _)| *location == pair[1].2 && *known == what)
+                {
+                    Some((.., days)) => days.push(DAY_NAMES[day]),
+                    None => overlaps.push((
                         pair[1].2.clone(),
                         pair[1].3.clone(),
-                        format!(
-                            "opening hours overlap on {}: {} and {}",
-                            DAY_NAMES[day],
-                            minutes_text(pair[0].0, pair[0].1),
-                            minutes_text(pair[1].0, pair[1].1)
-                        ),
-                    ));
+                        what,
+                        vec![DAY_NAMES[day]],
+                    )),
                 }
             }
             weekly[day] = intervals
                 .iter()
                 .map(|(start, end, ..)| (*start, *end))
                 .collect();
+        }
+        for (location, path, what, days) in overlaps {
+            let message = format!("opening hours {what} overlap on {}", days.join(", "));
+            self.diagnostics.push(
+                Diagnostic::error("calendar-intervals-valid", location, path, message)
+                    .with_hint("list each day's intervals once, without overlaps: [\"08:00-12:00\", \"13:00-18:00\"]"),
+            );
         }
         let holidays = hours
             .holidays
