@@ -8,7 +8,9 @@ mod credits;
 use crate::contract::{Contract, TargetKind};
 use crate::incidents::{Incident, Incidents};
 use crate::money::Decimal;
-use crate::report::{BreachRow, ContractReport, CreditLine, Report, ServiceSummary, TargetCounts};
+use crate::report::{
+    BreachRow, ContractReport, CreditLine, Finding, Report, ServiceSummary, TargetCounts,
+};
 use crate::time::{Instant, Period, PeriodSpec, Seconds, format_instant};
 
 pub use availability::{Downtime, Outage, availability_percent, clip_to_open, downtime};
@@ -40,7 +42,8 @@ impl Scope {
     }
 }
 
-/// Whether an incident matters to the period: an outage inside it or a target due inside it.
+/// Whether an incident matters to the period: opened in it, an outage inside it, or a target
+/// due inside it.
 /// `Err` carries the reason it is excluded.
 pub fn relevance(
     contract: &Contract,
@@ -69,10 +72,10 @@ pub fn relevance(
                 &contract.calendars[target.calendar].calendar,
             ))
         });
-    if outage_in_period || due_in_period {
+    if scope.period.contains(incident.opened) || outage_in_period || due_in_period {
         Ok(())
     } else {
-        Err("no outage or target due in the period")
+        Err("not opened in the period, and no outage or target due in it")
     }
 }
 
@@ -120,6 +123,7 @@ fn contract_report(
     let mut services = Vec::new();
     let mut breaches = Vec::new();
     let mut credit_lines = Vec::new();
+    let mut findings = Vec::new();
     for index in 0..contract.services.len() {
         let mine: Vec<&Incident> = incidents
             .iter()
@@ -127,6 +131,7 @@ fn contract_report(
             .filter(|incident| usize::from(incident.service) == index)
             .collect();
         let (summary, service_breaches, lines) = service_report(contract, index, &mine, all, scope);
+        findings.extend(downgrade_findings(contract, &mine, all, scope));
         services.push(summary);
         breaches.extend(service_breaches);
         credit_lines.extend(lines);
@@ -156,7 +161,42 @@ fn contract_report(
         services,
         breaches,
         credit_lines,
+        findings,
     }
+}
+
+/// Incidents opened in the period at a more severe tier than they end at, with no reason given.
+/// Each is reported once, in the period it was opened in.
+fn downgrade_findings(
+    contract: &Contract,
+    incidents: &[&Incident],
+    all: &Incidents,
+    scope: Scope,
+) -> Vec<Finding> {
+    incidents
+        .iter()
+        .filter(|incident| {
+            scope.period.contains(incident.opened) && incident.unexplained_downgrade()
+        })
+        .map(|incident| {
+            let name = |index: u16| contract.severities[usize::from(index)].id.as_str();
+            let initial = incident
+                .initial_severity
+                .expect("a downgrade has an initial severity");
+            Finding {
+                kind: "downgrade-without-reason",
+                service: contract.services[usize::from(incident.service)].id.clone(),
+                incident: incident.id.to_string(),
+                message: format!(
+                    "opened as {} and downgraded to {} with no downgrade_reason; judged as {}",
+                    name(initial),
+                    name(incident.final_severity),
+                    name(incident.severity)
+                ),
+                source: all.origin(incident),
+            }
+        })
+        .collect()
 }
 
 /// One service: its summary, its breached or pending targets, and its credit lines.
@@ -211,9 +251,21 @@ fn service_report(
             .map(|target| meets_target(measured, down.weighted, target)),
         respond,
         resolve,
+        mean_time_to_detect_seconds: mean_time_to_detect(incidents, scope),
         credit: lines.iter().map(|line| line.amount).sum(),
     };
     (summary, breaches, lines)
+}
+
+/// Mean of `opened − started` (whole seconds, rounded down) over incidents opened in the period
+/// whose export says when the failure began.
+fn mean_time_to_detect(incidents: &[&Incident], scope: Scope) -> Option<Seconds> {
+    let delays: Vec<Seconds> = incidents
+        .iter()
+        .filter(|incident| scope.period.contains(incident.opened))
+        .filter_map(|incident| incident.started.map(|started| incident.opened - started))
+        .collect();
+    (!delays.is_empty()).then(|| delays.iter().sum::<Seconds>() / delays.len() as Seconds)
 }
 
 /// Whether availability reaches `target` percent, decided exactly:
@@ -304,6 +356,7 @@ fn breach_row(
         } else {
             Vec::new()
         },
+        detected_after_seconds: incident.started.map(|started| incident.opened - started),
         source: all.origin(incident),
         title: incident.title.to_string(),
     }

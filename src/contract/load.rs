@@ -13,7 +13,8 @@ use super::raw::{
     Text, Unsupported,
 };
 use super::{
-    Band, Contract, Credits, NamedCalendar, Rule, RuleKind, Service, Severity, Target, TargetKind,
+    Band, Contract, Credits, NamedCalendar, Rule, RuleKind, Service, Severity, SeverityBasis,
+    Target, TargetKind,
 };
 use crate::check;
 use crate::error::{Diagnostic, Error, Level, Location};
@@ -148,7 +149,6 @@ impl Converter<'_> {
 
     fn contract(&mut self, raw: &RawContract) -> Contract {
         for (value, key) in [
-            (&raw.severity_basis, "severity_basis"),
             (&raw.maintenance, "maintenance"),
             (&raw.exclusions, "exclusions"),
             (&raw.notifications, "notifications"),
@@ -184,6 +184,24 @@ impl Converter<'_> {
             self.error(&raw.currency, "currency", message);
         }
         let calendars = self.calendars(raw, timezone);
+        let severity_basis = raw
+            .severity_basis
+            .as_ref()
+            .map_or(SeverityBasis::Highest, |basis| match basis.value.as_str() {
+                "highest" => SeverityBasis::Highest,
+                "final" => SeverityBasis::Final,
+                "initial" => SeverityBasis::Initial,
+                other => {
+                    self.error(
+                        basis,
+                        "severity_basis",
+                        format!(
+                            "unknown severity_basis `{other}` (expected highest, final or initial)"
+                        ),
+                    );
+                    SeverityBasis::Highest
+                }
+            });
         let services = raw
             .services
             .iter()
@@ -221,6 +239,7 @@ impl Converter<'_> {
             services,
             severities,
             credits,
+            severity_basis,
             warnings: Vec::new(),
         }
     }

@@ -42,8 +42,34 @@ pub struct Contract {
     pub severities: Vec<Severity>,
     /// The credit terms.
     pub credits: Credits,
+    /// Which severity an incident is judged at.
+    pub severity_basis: SeverityBasis,
     /// Warnings found while checking it (the contract is usable).
     pub warnings: Vec<crate::error::Diagnostic>,
+}
+
+/// Which of an incident's severities counts: contracts word this differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SeverityBasis {
+    /// The more severe of the initial and the final severity (the default: a downgrade never
+    /// moves an incident out of a stricter target).
+    #[default]
+    Highest,
+    /// The severity the ticket ends at.
+    Final,
+    /// The severity at opening, when the export has it; else the final one.
+    Initial,
+}
+
+impl SeverityBasis {
+    /// The severity index to judge at; lower indexes are more severe.
+    pub fn judged(self, initial: Option<u16>, final_severity: u16) -> u16 {
+        match (self, initial) {
+            (Self::Highest, Some(initial)) => initial.min(final_severity),
+            (Self::Initial, Some(initial)) => initial,
+            _ => final_severity,
+        }
+    }
 }
 
 /// A calendar with the name contracts refer to it by.

@@ -60,7 +60,7 @@ pub struct RawContract {
     pub severities: Vec<Spanned<RawSeverity>>,
     pub credits: Option<Spanned<RawCredits>>,
     pub calendars: Option<BTreeMap<String, Spanned<RawCalendar>>>,
-    pub severity_basis: Unsupported,
+    pub severity_basis: Option<Spanned<String>>,
     pub maintenance: Unsupported,
     pub exclusions: Unsupported,
     pub notifications: Unsupported,

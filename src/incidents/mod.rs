@@ -27,8 +27,14 @@ pub struct Incident {
     pub contract: u16,
     /// Index of the service within the contract.
     pub service: u16,
-    /// Index of the severity within the contract.
+    /// Index of the severity the incident is judged at (the contract's `severity_basis`).
     pub severity: u16,
+    /// Index of the severity the export reports now.
+    pub final_severity: u16,
+    /// Index of the severity at opening, when the export has it.
+    pub initial_severity: Option<u16>,
+    /// Whether the export gives a reason for a downgrade.
+    pub downgrade_reason: bool,
     /// Ticket opened / incident detected.
     pub opened: Instant,
     /// Failure began, when the export knows it (downtime starts here).
@@ -54,6 +60,14 @@ pub enum Paused {
 }
 
 impl Incident {
+    /// Whether the incident was opened at a more severe tier than it ends at (severities are
+    /// ordered most severe first) without a reason given.
+    pub fn unexplained_downgrade(&self) -> bool {
+        self.initial_severity
+            .is_some_and(|initial| initial < self.final_severity)
+            && !self.downgrade_reason
+    }
+
     /// When the outage began: `started` if given, else `opened`.
     pub fn outage_start(&self) -> Instant {
         self.started.unwrap_or(self.opened)

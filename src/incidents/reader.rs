@@ -213,6 +213,29 @@ impl<'r> Row<'r> {
             .map_err(|error| self.reject(field, text, error.to_string()))
     }
 
+    /// The severity a cell names, as an index into the contract's severities.
+    fn severity(&self, field: Field, contract: &Contract) -> Result<Option<u16>, Rejection> {
+        let Some(value) = self.get(field)? else {
+            return Ok(None);
+        };
+        match contract.severity_for(value) {
+            Some(index) => Ok(Some(index as u16)),
+            None => {
+                let known: Vec<&str> = contract
+                    .severities
+                    .iter()
+                    .flat_map(|severity| severity.values.iter().map(String::as_str))
+                    .collect();
+                let reason = format!(
+                    "matches no severity of contract {} (known values: {})",
+                    contract.id,
+                    known.join(", ")
+                );
+                Err(self.reject(field, value, reason))
+            }
+        }
+    }
+
     /// The `paused` cell: intervals `start/end;start/end` (in the export's timestamp format),
     /// merged and sorted, or a total written as a duration (`1h20m`) or in seconds.
     fn paused(&self, opened: Instant) -> Result<Paused, Rejection> {
@@ -354,21 +377,16 @@ impl ReadState<'_> {
         let (contract, service) = self
             .route(service_value)
             .map_err(|reason| row.reject(Field::Service, service_value, reason))?;
-        let severity_value = row.required(Field::Severity)?;
         let terms = &self.contracts[usize::from(contract)];
-        let severity = terms.severity_for(severity_value).ok_or_else(|| {
-            let known: Vec<&str> = terms
-                .severities
-                .iter()
-                .flat_map(|severity| severity.values.iter().map(String::as_str))
-                .collect();
-            let reason = format!(
-                "matches no severity of contract {} (known values: {})",
-                terms.id,
-                known.join(", ")
-            );
-            row.reject(Field::Severity, severity_value, reason)
+        let final_severity = row.severity(Field::Severity, terms)?.ok_or_else(|| {
+            row.reject(
+                Field::Severity,
+                "",
+                "is empty; every row needs it".to_owned(),
+            )
         })?;
+        let initial_severity = row.severity(Field::InitialSeverity, terms)?;
+        let downgrade_reason = row.get(Field::DowngradeReason)?.is_some();
         let opened = row.instant(Field::Opened)?.ok_or_else(|| {
             row.reject(Field::Opened, "", "is empty; every row needs it".to_owned())
         })?;
@@ -403,7 +421,12 @@ impl ReadState<'_> {
             line,
             contract,
             service,
-            severity: severity as u16,
+            severity: terms
+                .severity_basis
+                .judged(initial_severity, final_severity),
+            final_severity,
+            initial_severity,
+            downgrade_reason,
             opened,
             started,
             acknowledged,
@@ -419,7 +442,8 @@ impl ReadState<'_> {
             content: fingerprint::of_numbers(&[
                 i64::from(incident.contract),
                 i64::from(incident.service),
-                i64::from(incident.severity),
+                i64::from(incident.final_severity),
+                incident.initial_severity.map_or(-1, i64::from),
                 incident.opened,
                 incident.started.unwrap_or(i64::MIN),
                 incident.acknowledged.unwrap_or(i64::MIN),

@@ -31,13 +31,17 @@ pub enum Field {
     Resolved,
     /// Pause intervals `start/end;start/end`, or a total (`1h20m`, or seconds).
     Paused,
+    /// Severity when the ticket was opened.
+    InitialSeverity,
+    /// Why the severity was lowered.
+    DowngradeReason,
     /// Title, for reports.
     Title,
 }
 
 impl Field {
     /// Every field, in column order of the generic preset.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 11] = [
         Self::Id,
         Self::Service,
         Self::Severity,
@@ -46,6 +50,8 @@ impl Field {
         Self::Acknowledged,
         Self::Resolved,
         Self::Paused,
+        Self::InitialSeverity,
+        Self::DowngradeReason,
         Self::Title,
     ];
 
@@ -60,6 +66,8 @@ impl Field {
             Self::Acknowledged => "acknowledged",
             Self::Resolved => "resolved",
             Self::Paused => "paused",
+            Self::InitialSeverity => "initial_severity",
+            Self::DowngradeReason => "downgrade_reason",
             Self::Title => "title",
         }
     }
@@ -302,6 +310,8 @@ struct RawFields {
     acknowledged: Option<Spanned<RawMapping>>,
     resolved: Option<Spanned<RawMapping>>,
     paused: Option<Spanned<RawMapping>>,
+    initial_severity: Option<Spanned<RawMapping>>,
+    downgrade_reason: Option<Spanned<RawMapping>>,
     title: Option<Spanned<RawMapping>>,
 }
 
@@ -316,6 +326,8 @@ impl RawFields {
             Field::Acknowledged => self.acknowledged.as_ref(),
             Field::Resolved => self.resolved.as_ref(),
             Field::Paused => self.paused.as_ref(),
+            Field::InitialSeverity => self.initial_severity.as_ref(),
+            Field::DowngradeReason => self.downgrade_reason.as_ref(),
             Field::Title => self.title.as_ref(),
         }
     }

@@ -60,6 +60,23 @@ pub struct ContractReport {
     pub credit_lines: Vec<CreditLine>,
     /// Sum of the credit lines' amounts.
     pub credit_total: Decimal,
+    /// Obligations and rules the incidents show broken, which are not money.
+    pub findings: Vec<Finding>,
+}
+
+/// Something a finance analyst or a procurement lead should know that is not a credit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable kebab-case kind, e.g. `downgrade-without-reason`.
+    pub kind: &'static str,
+    /// Service id.
+    pub service: String,
+    /// Incident id.
+    pub incident: String,
+    /// What happened, in plain words.
+    pub message: String,
+    /// The export row, `file:line`.
+    pub source: String,
 }
 
 /// One service in one period.
@@ -85,6 +102,9 @@ pub struct ServiceSummary {
     pub availability_target: Option<Decimal>,
     /// Whether availability reached the target (exact comparison).
     pub availability_met: Option<bool>,
+    /// Mean time to detect (`opened − started`) over incidents opened in the period that have
+    /// `started`, in seconds.
+    pub mean_time_to_detect_seconds: Option<Seconds>,
     /// Response targets due in the period.
     pub respond: TargetCounts,
     /// Resolution targets due in the period.
@@ -129,6 +149,8 @@ pub struct BreachRow {
     pub over_by_seconds: Seconds,
     /// Rules that price this breach, with the credit each gives before caps.
     pub credits: Vec<RuleCredit>,
+    /// Time to detect (`opened − started`) when the export has `started`.
+    pub detected_after_seconds: Option<Seconds>,
     /// The export row it came from, `file:line`.
     pub source: String,
     /// Ticket title.

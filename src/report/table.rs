@@ -98,6 +98,20 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
             writeln!(out, "\nBreaches\n{breaches}")?;
         }
         write_lines(out, contract)?;
+        if !contract.findings.is_empty() {
+            writeln!(out, "\nFindings")?;
+            for finding in &contract.findings {
+                writeln!(
+                    out,
+                    "  {} {} ({}): {} [{}]",
+                    finding.kind,
+                    finding.incident,
+                    finding.service,
+                    finding.message,
+                    finding.source
+                )?;
+            }
+        }
         writeln!(out)?;
     }
     write_rows(out, &report.rows)
