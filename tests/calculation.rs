@@ -471,3 +471,53 @@ fn a_day_unit_on_a_business_calendar_warns() {
             .is_empty()
     );
 }
+
+fn with_basis(basis: &str) -> Contract {
+    let text = format!(
+        "id: BASIS\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\neffective: {{ from: 2026-01-01 }}\n{basis}\
+         services: [{{ id: web, match: [web], fee: 1000.00 }}]\n\
+         severities:\n  - {{ id: sev1, match: [P1], respond: {{ within: 15m }} }}\n  - {{ id: sev2, match: [P2], respond: {{ within: 30m }} }}\n"
+    );
+    load_contract_text("basis.yaml", &text).unwrap_or_else(|problems| panic!("{problems:#?}"))
+}
+
+fn run_basis(contract: &Contract, reason: &str) -> Report {
+    // Opened as P1, now P2, acknowledged after 20 minutes.
+    let csv = format!(
+        "id,service,severity,initial_severity,downgrade_reason,opened,started,acknowledged\n\
+         D,web,P2,P1,{reason},2026-09-10T10:00:00Z,2026-09-10T09:50:00Z,2026-09-10T10:20:00Z\n"
+    );
+    let input = Input { name: "basis.csv".to_owned(), reader: Box::new(std::io::Cursor::new(csv.into_bytes())) };
+    slacredit::evaluate(std::slice::from_ref(contract), vec![input], &Source::generic(), "2026-09".parse().expect("period"), None)
+        .expect("evaluates")
+}
+
+#[test]
+fn the_severity_basis_decides_which_target_applies() {
+    // 20 min against sev1's 15 min is a breach; against sev2's 30 min it is met.
+    let highest = run_basis(&with_basis(""), "");
+    assert_eq!((web(&highest).respond.breached, highest.contracts[0].breaches[0].severity.as_str()), (1, "sev1"));
+    let initial = run_basis(&with_basis("severity_basis: initial\n"), "");
+    assert_eq!(web(&initial).respond.breached, 1);
+    let final_basis = run_basis(&with_basis("severity_basis: final\n"), "");
+    assert_eq!((web(&final_basis).respond.met, web(&final_basis).respond.breached), (1, 0));
+}
+
+#[test]
+fn a_downgrade_without_a_reason_is_a_finding() {
+    let unexplained = run_basis(&with_basis(""), "");
+    let findings = &unexplained.contracts[0].findings;
+    assert_eq!(findings.len(), 1);
+    assert_eq!((findings[0].kind, findings[0].incident.as_str(), findings[0].source.as_str()), ("downgrade-without-reason", "D", "basis.csv:2"));
+    assert!(findings[0].message.contains("opened as sev1 and downgraded to sev2"), "{}", findings[0].message);
+    let explained = run_basis(&with_basis(""), "customer confirmed partial impact");
+    assert!(explained.contracts[0].findings.is_empty());
+}
+
+#[test]
+fn time_to_detect_is_opened_minus_started() {
+    let report = run_basis(&with_basis(""), "");
+    // Started 09:50, opened 10:00: detected after 600 s; the only such incident, so the mean too.
+    assert_eq!(report.contracts[0].breaches[0].detected_after_seconds, Some(600));
+    assert_eq!(web(&report).mean_time_to_detect_seconds, Some(600));
+}
