@@ -16,18 +16,23 @@ pub mod time;
 
 pub use error::{Diagnostic, Error};
 
+use std::cell::RefCell;
+use std::collections::HashSet;
+
 use contract::Contract;
-use incidents::{Input, Source};
+use incidents::{Exceptions, Input, Source};
 use time::{Instant, PeriodSpec};
 
 /// Reads the exports for month `spec` and calculates the report: the whole pipeline after the
-/// contracts are loaded. Contracts not in force for the month take no rows.
+/// contracts are loaded. Contracts not in force for the month take no rows. Incidents named in
+/// `exceptions` are excluded; an exception naming an id that no export contains is an error.
 pub fn evaluate(
     contracts: &[Contract],
     inputs: Vec<Input>,
     source: &Source,
     spec: PeriodSpec,
     as_of: Option<Instant>,
+    exceptions: &Exceptions,
 ) -> Result<report::Report, Error> {
     let in_force: Vec<Contract> = contracts
         .iter()
@@ -38,10 +43,42 @@ pub fn evaluate(
         .iter()
         .map(|contract| calc::Scope::new(contract, spec, as_of))
         .collect();
-    let keep = |incident: &incidents::Incident| {
+    let seen: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+    let keep = |incident: &incidents::Incident, id: &str| {
+        let waived = exceptions.by_incident.contains_key(id);
+        if waived {
+            seen.borrow_mut().insert(id.to_owned());
+        }
         let index = usize::from(incident.contract);
-        calc::relevance(&in_force[index], scopes[index], incident)
+        calc::relevance(&in_force[index], scopes[index], incident)?;
+        if waived {
+            Err("signed-off exception (--exceptions)")
+        } else {
+            Ok(())
+        }
     };
     let incidents = incidents::read_incidents(inputs, source, &in_force, &keep)?;
+    let seen = seen.into_inner();
+    let mut unknown: Vec<&incidents::Exception> = exceptions
+        .by_incident
+        .values()
+        .filter(|exception| !seen.contains(&exception.incident))
+        .collect();
+    if !unknown.is_empty() {
+        unknown.sort_by_key(|exception| exception.line);
+        let lines: Vec<String> = unknown
+            .iter()
+            .map(|exception| {
+                format!(
+                    "{}:{}: incident `{}` is in no incident export read",
+                    exceptions.file, exception.line, exception.incident
+                )
+            })
+            .collect();
+        return Err(Error::Usage(format!(
+            "unknown incidents in the exceptions file:\n  {}",
+            lines.join("\n  ")
+        )));
+    }
     Ok(calc::calculate(&in_force, &incidents, spec, as_of))
 }

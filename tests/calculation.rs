@@ -2,7 +2,7 @@
 //! expected figure is worked out by hand in the comment above it.
 
 use slacredit::contract::{Contract, load_contract_text};
-use slacredit::incidents::{Input, Source};
+use slacredit::incidents::{Exceptions, Input, Source};
 use slacredit::report::{Report, ServiceSummary};
 use slacredit::time::TimestampFormat;
 
@@ -24,10 +24,17 @@ fn contract(fee: &str, credits: &str) -> Contract {
 
 const HEADER: &str = "id,service,severity,opened,started,acknowledged,resolved,title\n";
 
-fn run(contract: &Contract, rows: &str, period: &str, as_of: Option<&str>) -> Report {
-    let csv = format!("{HEADER}{rows}");
+/// Evaluates `csv` (header included), read as the file `name`, for `period`.
+fn evaluate_csv(
+    contract: &Contract,
+    name: &str,
+    csv: String,
+    period: &str,
+    as_of: Option<&str>,
+    exceptions: &Exceptions,
+) -> Report {
     let input = Input {
-        name: "incidents.csv".to_owned(),
+        name: name.to_owned(),
         reader: Box::new(std::io::Cursor::new(csv.into_bytes())),
     };
     let as_of = as_of.map(|text| TimestampFormat::Rfc3339.parse(text).expect("test instant"));
@@ -37,8 +44,21 @@ fn run(contract: &Contract, rows: &str, period: &str, as_of: Option<&str>) -> Re
         &Source::generic(),
         period.parse().expect("test period"),
         as_of,
+        exceptions,
     )
     .expect("evaluation succeeds")
+}
+
+fn run(contract: &Contract, rows: &str, period: &str, as_of: Option<&str>) -> Report {
+    let csv = format!("{HEADER}{rows}");
+    evaluate_csv(
+        contract,
+        "incidents.csv",
+        csv,
+        period,
+        as_of,
+        &Exceptions::default(),
+    )
 }
 
 fn web(report: &Report) -> &ServiceSummary {
@@ -380,18 +400,14 @@ const OFFICE_HEADER: &str = "id,service,severity,opened,acknowledged,resolved,pa
 
 fn run_office(contract: &Contract, rows: &str) -> Report {
     let csv = format!("{OFFICE_HEADER}{rows}");
-    let input = Input {
-        name: "office.csv".to_owned(),
-        reader: Box::new(std::io::Cursor::new(csv.into_bytes())),
-    };
-    slacredit::evaluate(
-        std::slice::from_ref(contract),
-        vec![input],
-        &Source::generic(),
-        "2026-06".parse().expect("period"),
+    evaluate_csv(
+        contract,
+        "office.csv",
+        csv,
+        "2026-06",
         None,
+        &Exceptions::default(),
     )
-    .expect("evaluation succeeds")
 }
 
 #[test]
@@ -487,20 +503,37 @@ fn run_basis(contract: &Contract, reason: &str) -> Report {
         "id,service,severity,initial_severity,downgrade_reason,opened,started,acknowledged\n\
          D,web,P2,P1,{reason},2026-09-10T10:00:00Z,2026-09-10T09:50:00Z,2026-09-10T10:20:00Z\n"
     );
-    let input = Input { name: "basis.csv".to_owned(), reader: Box::new(std::io::Cursor::new(csv.into_bytes())) };
-    slacredit::evaluate(std::slice::from_ref(contract), vec![input], &Source::generic(), "2026-09".parse().expect("period"), None)
-        .expect("evaluates")
+    evaluate_csv(
+        contract,
+        "basis.csv",
+        csv,
+        "2026-09",
+        None,
+        &Exceptions::default(),
+    )
 }
 
 #[test]
 fn the_severity_basis_decides_which_target_applies() {
     // 20 min against sev1's 15 min is a breach; against sev2's 30 min it is met.
     let highest = run_basis(&with_basis(""), "");
-    assert_eq!((web(&highest).respond.breached, highest.contracts[0].breaches[0].severity.as_str()), (1, "sev1"));
+    assert_eq!(
+        (
+            web(&highest).respond.breached,
+            highest.contracts[0].breaches[0].severity.as_str()
+        ),
+        (1, "sev1")
+    );
     let initial = run_basis(&with_basis("severity_basis: initial\n"), "");
     assert_eq!(web(&initial).respond.breached, 1);
     let final_basis = run_basis(&with_basis("severity_basis: final\n"), "");
-    assert_eq!((web(&final_basis).respond.met, web(&final_basis).respond.breached), (1, 0));
+    assert_eq!(
+        (
+            web(&final_basis).respond.met,
+            web(&final_basis).respond.breached
+        ),
+        (1, 0)
+    );
 }
 
 #[test]
@@ -508,8 +541,21 @@ fn a_downgrade_without_a_reason_is_a_finding() {
     let unexplained = run_basis(&with_basis(""), "");
     let findings = &unexplained.contracts[0].findings;
     assert_eq!(findings.len(), 1);
-    assert_eq!((findings[0].kind, findings[0].incident.as_str(), findings[0].source.as_str()), ("downgrade-without-reason", "D", "basis.csv:2"));
-    assert!(findings[0].message.contains("opened as sev1 and downgraded to sev2"), "{}", findings[0].message);
+    assert_eq!(
+        (
+            findings[0].kind,
+            findings[0].incident.as_str(),
+            findings[0].source.as_str()
+        ),
+        ("downgrade-without-reason", "D", "basis.csv:2")
+    );
+    assert!(
+        findings[0]
+            .message
+            .contains("opened as sev1 and downgraded to sev2"),
+        "{}",
+        findings[0].message
+    );
     let explained = run_basis(&with_basis(""), "customer confirmed partial impact");
     assert!(explained.contracts[0].findings.is_empty());
 }
@@ -518,6 +564,126 @@ fn a_downgrade_without_a_reason_is_a_finding() {
 fn time_to_detect_is_opened_minus_started() {
     let report = run_basis(&with_basis(""), "");
     // Started 09:50, opened 10:00: detected after 600 s; the only such incident, so the mean too.
-    assert_eq!(report.contracts[0].breaches[0].detected_after_seconds, Some(600));
+    assert_eq!(
+        report.contracts[0].breaches[0].detected_after_seconds,
+        Some(600)
+    );
     assert_eq!(web(&report).mean_time_to_detect_seconds, Some(600));
+}
+
+fn exclusions_contract() -> Contract {
+    contract(
+        "1000.00",
+        &format!(
+            "{BANDS}    - {{ id: r, kind: per_breach, target: respond, credit: 50.00 }}\nexclusions: {{ causes: [customer, force_majeure] }}\n"
+        ),
+    )
+}
+
+const EXCLUSION_ROWS: &str = "\
+id,service,severity,opened,acknowledged,resolved,cause,disputed
+A,web,P1,2026-09-10T10:00:00Z,2026-09-10T10:05:00Z,2026-09-10T11:00:00Z,vendor,
+B,web,P1,2026-09-12T10:00:00Z,2026-09-12T10:05:00Z,2026-09-12T14:00:00Z,Customer,no
+C,web,P1,2026-09-15T00:00:00Z,2026-09-15T00:20:00Z,2026-09-15T10:00:00Z,vendor,yes
+";
+
+#[test]
+fn excluded_causes_and_disputes_are_held_out() {
+    let report = evaluate_csv(
+        &exclusions_contract(),
+        "x.csv",
+        EXCLUSION_ROWS.to_owned(),
+        "2026-09",
+        None,
+        &Exceptions::default(),
+    );
+    // B's cause `Customer` matches `customer` (case ignored): excluded entirely. C is disputed:
+    // held out. Only A counts: 3,600 s down → 99.8611 % → 10 % of 1,000.00 = 100.00.
+    assert_eq!(web(&report).downtime_seconds, 3_600);
+    assert_eq!(report.contracts[0].credit_total.to_string(), "100.00");
+    // With C: 3,600 + 36,000 = 39,600 s down → (2,592,000 − 39,600) / 2,592,000 = 98.4722 %
+    // → below 99.0 → 25 % = 250.00, plus C's 20-minute response (50.00) = 300.00.
+    // C's exposure is 300.00 − 100.00 = 200.00.
+    let disputed = &report.contracts[0].disputed;
+    assert_eq!(
+        (
+            disputed.len(),
+            disputed[0].incident.as_str(),
+            disputed[0].exposure.to_string().as_str()
+        ),
+        (1, "C", "200.00")
+    );
+    assert_eq!(web(&report).disputed_exposure.to_string(), "200.00");
+    let rows = &report.rows;
+    assert_eq!((rows.read, rows.counted, rows.excluded_rows()), (3, 2, 1));
+    assert_eq!(
+        rows.excluded[0].reason,
+        "cause listed in the contract's exclusions.causes"
+    );
+}
+
+fn exceptions_file(name: &str, rows: &str) -> Exceptions {
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(
+        &path,
+        format!("incident,approved_by,approved_on,reason\n{rows}"),
+    )
+    .expect("write exceptions");
+    Exceptions::read(&path).expect("valid exceptions file")
+}
+
+#[test]
+fn signed_off_exceptions_are_excluded_and_must_exist() {
+    let waived = exceptions_file(
+        "waive-a.csv",
+        "A,J. Doe (Example Corp),2026-10-02,planned network change agreed by email\n",
+    );
+    let report = evaluate_csv(
+        &exclusions_contract(),
+        "x.csv",
+        EXCLUSION_ROWS.to_owned(),
+        "2026-09",
+        None,
+        &waived,
+    );
+    // A waived, B an excluded cause, C disputed: nothing is down, nothing is owed.
+    assert_eq!(web(&report).downtime_seconds, 0);
+    assert!(report.contracts[0].credit_lines.is_empty());
+    let reasons: Vec<&str> = report
+        .rows
+        .excluded
+        .iter()
+        .map(|exclusion| exclusion.reason.as_str())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "cause listed in the contract's exclusions.causes",
+            "signed-off exception (--exceptions)"
+        ]
+    );
+
+    let typo = exceptions_file(
+        "typo.csv",
+        "A,J. Doe,2026-10-02,agreed\nZ,J. Doe,2026-10-02,agreed\n",
+    );
+    let input = Input {
+        name: "x.csv".to_owned(),
+        reader: Box::new(std::io::Cursor::new(EXCLUSION_ROWS.as_bytes().to_vec())),
+    };
+    let error = slacredit::evaluate(
+        &[exclusions_contract()],
+        vec![input],
+        &Source::generic(),
+        "2026-09".parse().expect("period"),
+        None,
+        &typo,
+    )
+    .expect_err("an unknown exception id is an error");
+    assert!(
+        error
+            .to_string()
+            .contains("typo.csv:3: incident `Z` is in no incident export read"),
+        "{error}"
+    );
 }

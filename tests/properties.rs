@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use proptest::prelude::*;
 use slacredit::calc::{Outage, availability_percent, downtime};
 use slacredit::contract::load_contract_text;
-use slacredit::incidents::{Input, Source};
+use slacredit::incidents::{Exceptions, Input, Source};
 use slacredit::money::{Amount, Decimal, parse_decimal, parse_percent};
 use slacredit::time::{AmbiguousPolicy, PeriodSpec, TimestampFormat, parse_duration};
 
@@ -77,7 +77,7 @@ proptest! {
                 .expect("writing to a String cannot fail");
         }
         let input = Input { name: "p.csv".to_owned(), reader: Box::new(std::io::Cursor::new(csv.into_bytes())) };
-        let report = slacredit::evaluate(&[contract], vec![input], &Source::generic(), "2026-09".parse().expect("period"), None)
+        let report = slacredit::evaluate(&[contract], vec![input], &Source::generic(), "2026-09".parse().expect("period"), None, &Exceptions::default())
             .expect("evaluates");
         let cap = Amount::PercentOfFee(Decimal::from(cap_percent)).of_fee(fee);
         let total: Decimal = report.contracts[0].credit_lines.iter().map(|line| line.amount).sum();

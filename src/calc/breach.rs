@@ -115,6 +115,8 @@ mod tests {
             acknowledged,
             resolved: None,
             paused: Paused::None,
+            excluded_cause: false,
+            disputed: false,
         }
     }
 

@@ -5,11 +5,12 @@ mod availability;
 mod breach;
 mod credits;
 
-use crate::contract::{Contract, TargetKind};
+use crate::contract::{Contract, DisputedPolicy, TargetKind};
 use crate::incidents::{Incident, Incidents};
 use crate::money::Decimal;
 use crate::report::{
-    BreachRow, ContractReport, CreditLine, Finding, Report, ServiceSummary, TargetCounts,
+    BreachRow, ContractReport, CreditLine, DisputedIncident, Finding, Report, ServiceSummary,
+    TargetCounts,
 };
 use crate::time::{Instant, Period, PeriodSpec, Seconds, format_instant};
 
@@ -55,6 +56,9 @@ pub fn relevance(
     }
     if incident.opened > scope.as_of {
         return Err("opened after --as-of");
+    }
+    if incident.excluded_cause {
+        return Err("cause listed in the contract's exclusions.causes");
     }
     let severity = &contract.severities[usize::from(incident.severity)];
     let outage_in_period = severity.downtime_weight > Decimal::ZERO
@@ -124,13 +128,33 @@ fn contract_report(
     let mut breaches = Vec::new();
     let mut credit_lines = Vec::new();
     let mut findings = Vec::new();
+    let mut disputed = Vec::new();
     for index in 0..contract.services.len() {
         let mine: Vec<&Incident> = incidents
             .iter()
             .copied()
             .filter(|incident| usize::from(incident.service) == index)
             .collect();
-        let (summary, service_breaches, lines) = service_report(contract, index, &mine, all, scope);
+        let (held, counted): (Vec<&Incident>, Vec<&Incident>) = mine.iter().partition(|incident| {
+            incident.disputed && contract.exclusions.disputed == DisputedPolicy::Pending
+        });
+        let (mut summary, service_breaches, lines) =
+            service_report(contract, index, &counted, all, scope);
+        if !held.is_empty() {
+            let (with_all, ..) = service_report(contract, index, &mine, all, scope);
+            summary.disputed_exposure = with_all.credit - summary.credit;
+            disputed.extend(held.iter().map(|incident| {
+                let with_one: Vec<&Incident> = counted.iter().copied().chain([*incident]).collect();
+                let (with, ..) = service_report(contract, index, &with_one, all, scope);
+                DisputedIncident {
+                    service: summary.service.clone(),
+                    incident: incident.id.to_string(),
+                    exposure: with.credit - summary.credit,
+                    source: all.origin(incident),
+                    title: incident.title.to_string(),
+                }
+            }));
+        }
         findings.extend(downgrade_findings(contract, &mine, all, scope));
         services.push(summary);
         breaches.extend(service_breaches);
@@ -162,6 +186,7 @@ fn contract_report(
         breaches,
         credit_lines,
         findings,
+        disputed,
     }
 }
 
@@ -252,6 +277,7 @@ fn service_report(
         respond,
         resolve,
         mean_time_to_detect_seconds: mean_time_to_detect(incidents, scope),
+        disputed_exposure: Decimal::ZERO,
         credit: lines.iter().map(|line| line.amount).sum(),
     };
     (summary, breaches, lines)

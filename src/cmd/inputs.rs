@@ -7,7 +7,7 @@ use std::io::BufReader;
 use anyhow::{Context as _, bail};
 
 use slacredit::contract::load_contract_file;
-use slacredit::incidents::{Input, Source};
+use slacredit::incidents::{Exceptions, Input, Source};
 use slacredit::report::Report;
 use slacredit::time::{Instant, TimestampFormat};
 use slacredit::{Diagnostic, Error};
@@ -70,12 +70,19 @@ pub fn calculate(args: &CalcArgs) -> anyhow::Result<Loaded> {
             reader: Box::new(BufReader::with_capacity(1 << 16, file)),
         });
     }
+    let exceptions = args
+        .exceptions
+        .as_deref()
+        .map(Exceptions::read)
+        .transpose()?
+        .unwrap_or_default();
     Ok(Loaded::Report(slacredit::evaluate(
         &contracts,
         inputs,
         &source,
         args.period,
         as_of,
+        &exceptions,
     )?))
 }
 

@@ -9,12 +9,12 @@ use serde_saphyr::Spanned;
 use wildmatch::WildMatch;
 
 use super::raw::{
-    RawCalendar, RawContract, RawCredits, RawHours, RawRule, RawService, RawSeverity, RawTarget,
-    Text, Unsupported,
+    RawCalendar, RawContract, RawCredits, RawExclusions, RawHours, RawRule, RawService,
+    RawSeverity, RawTarget, Text, Unsupported,
 };
 use super::{
-    Band, Contract, Credits, NamedCalendar, Rule, RuleKind, Service, Severity, SeverityBasis,
-    Target, TargetKind,
+    Band, Contract, Credits, DisputedPolicy, Exclusions, NamedCalendar, Rule, RuleKind, Service,
+    Severity, SeverityBasis, Target, TargetKind,
 };
 use crate::check;
 use crate::error::{Diagnostic, Error, Level, Location};
@@ -150,7 +150,6 @@ impl Converter<'_> {
     fn contract(&mut self, raw: &RawContract) -> Contract {
         for (value, key) in [
             (&raw.maintenance, "maintenance"),
-            (&raw.exclusions, "exclusions"),
             (&raw.notifications, "notifications"),
             (&raw.termination, "termination"),
         ] {
@@ -240,6 +239,12 @@ impl Converter<'_> {
             severities,
             credits,
             severity_basis,
+            exclusions: raw
+                .exclusions
+                .as_ref()
+                .map_or_else(Exclusions::default, |exclusions| {
+                    self.exclusions(&exclusions.value)
+                }),
             warnings: Vec::new(),
         }
     }
@@ -308,6 +313,33 @@ impl Converter<'_> {
             )),
         );
         0
+    }
+
+    fn exclusions(&mut self, raw: &RawExclusions) -> Exclusions {
+        let disputed = match raw
+            .disputed
+            .as_ref()
+            .map(|policy| (policy, policy.value.as_str()))
+        {
+            None | Some((_, "pending")) => DisputedPolicy::Pending,
+            Some((_, "count")) => DisputedPolicy::Count,
+            Some((policy, other)) => {
+                self.error(
+                    policy,
+                    "exclusions.disputed",
+                    format!("unknown `disputed: {other}` (expected pending or count)"),
+                );
+                DisputedPolicy::Pending
+            }
+        };
+        Exclusions {
+            causes: raw
+                .causes
+                .iter()
+                .map(|cause| cause.value.trim().to_owned())
+                .collect(),
+            disputed,
+        }
     }
 
     /// The built-in `always` and every declared calendar, in name order.

@@ -44,8 +44,30 @@ pub struct Contract {
     pub credits: Credits,
     /// Which severity an incident is judged at.
     pub severity_basis: SeverityBasis,
+    /// Incidents that never count.
+    pub exclusions: Exclusions,
     /// Warnings found while checking it (the contract is usable).
     pub warnings: Vec<crate::error::Diagnostic>,
+}
+
+/// The `exclusions` section.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Exclusions {
+    /// Causes whose incidents never count (compared without regard to case).
+    pub causes: Vec<String>,
+    /// What disputed incidents do.
+    pub disputed: DisputedPolicy,
+}
+
+/// How disputed incidents are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DisputedPolicy {
+    /// Held out of credits and downtime until resolved, and listed with the credit they would
+    /// carry (the default: nothing disputed is invoiced).
+    #[default]
+    Pending,
+    /// Counted like any other incident.
+    Count,
 }
 
 /// Which of an incident's severities counts: contracts word this differently.

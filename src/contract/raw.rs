@@ -62,7 +62,7 @@ pub struct RawContract {
     pub calendars: Option<BTreeMap<String, Spanned<RawCalendar>>>,
     pub severity_basis: Option<Spanned<String>>,
     pub maintenance: Unsupported,
-    pub exclusions: Unsupported,
+    pub exclusions: Option<Spanned<RawExclusions>>,
     pub notifications: Unsupported,
     pub termination: Unsupported,
 }
@@ -218,4 +218,13 @@ pub struct RawHours {
     pub weekly: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub holidays: Vec<Spanned<String>>,
+}
+
+/// `exclusions: { causes, disputed }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExclusions {
+    #[serde(default)]
+    pub causes: Vec<Spanned<String>>,
+    pub disputed: Option<Spanned<String>>,
 }

@@ -1,6 +1,7 @@
 //! Incident exports: the logical incident record, where every row came from, and what became of
 //! each row (counted, excluded with a reason, or rejected with file, line, column and reason).
 
+mod exceptions;
 mod fingerprint;
 mod reader;
 mod source;
@@ -9,6 +10,7 @@ use serde::Serialize;
 
 use crate::time::Instant;
 
+pub use exceptions::{Exception, Exceptions};
 pub use reader::{Input, read_incidents};
 pub use source::{Field, Source};
 
@@ -45,6 +47,10 @@ pub struct Incident {
     pub resolved: Option<Instant>,
     /// Time the clock stood still (waiting for the customer), for pausable targets.
     pub paused: Paused,
+    /// Whether the cause is one the contract excludes (`exclusions.causes`).
+    pub excluded_cause: bool,
+    /// Whether the customer disputes it.
+    pub disputed: bool,
 }
 
 /// Pauses as an export records them.

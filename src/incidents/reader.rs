@@ -24,13 +24,14 @@ pub struct Input {
 /// free-text service column cannot grow memory without bound.
 const ROUTE_CACHE_LIMIT: usize = 10_000;
 
-/// Reads every export in order. `keep` decides, for a valid incident, whether it belongs in the
-/// calculation (`Ok`) or is excluded (`Err(reason)`); duplicates are resolved across all files.
+/// Reads every export in order. `keep` decides, for a valid incident and its id, whether it
+/// belongs in the calculation (`Ok`) or is excluded (`Err(reason)`); duplicates are resolved
+/// across all files.
 pub fn read_incidents(
     inputs: Vec<Input>,
     source: &Source,
     contracts: &[Contract],
-    keep: &dyn Fn(&Incident) -> Result<(), &'static str>,
+    keep: &dyn Fn(&Incident, &str) -> Result<(), &'static str>,
 ) -> Result<Incidents, Error> {
     let mut state = ReadState {
         contracts,
@@ -74,7 +75,7 @@ type RowKey = (u16, u32);
 
 struct ReadState<'a> {
     contracts: &'a [Contract],
-    keep: &'a dyn Fn(&Incident) -> Result<(), &'static str>,
+    keep: &'a dyn Fn(&Incident, &str) -> Result<(), &'static str>,
     routes: HashMap<Box<str>, Result<(u16, u16), String>, FingerprintHasher>,
     incidents: Vec<Incident>,
     fingerprints: Vec<Fingerprint>,
@@ -233,6 +234,32 @@ impl<'r> Row<'r> {
                 );
                 Err(self.reject(field, value, reason))
             }
+        }
+    }
+
+    /// A yes/no cell: `true`/`yes`/`1` or `false`/`no`/`0` (any case); empty is no.
+    fn flag(&self, field: Field) -> Result<bool, Rejection> {
+        match self.get(field)? {
+            None => Ok(false),
+            Some(text)
+                if ["true", "yes", "1", "y"]
+                    .iter()
+                    .any(|yes| text.eq_ignore_ascii_case(yes)) =>
+            {
+                Ok(true)
+            }
+            Some(text)
+                if ["false", "no", "0", "n"]
+                    .iter()
+                    .any(|no| text.eq_ignore_ascii_case(no)) =>
+            {
+                Ok(false)
+            }
+            Some(text) => Err(self.reject(
+                field,
+                text,
+                "is not a yes/no value (true, false, yes, no, 1, 0)".to_owned(),
+            )),
         }
     }
 
@@ -413,7 +440,7 @@ impl ReadState<'_> {
             let value = row.get(Field::Started).ok().flatten().unwrap_or_default();
             return Err(row.reject(Field::Started, value, format!("is after `opened`; the failure cannot begin after it was detected ({started} > {opened})")));
         }
-        // The id is copied only for rows that are kept; `keep` does not look at it.
+        // The id is copied only for rows that are kept; `keep` is given it as a borrowed `&str`.
         let mut incident = Incident {
             id: Box::default(),
             title: Box::default(),
@@ -432,8 +459,16 @@ impl ReadState<'_> {
             acknowledged,
             resolved,
             paused: row.paused(opened)?,
+            excluded_cause: row.get(Field::Cause)?.is_some_and(|cause| {
+                terms
+                    .exclusions
+                    .causes
+                    .iter()
+                    .any(|excluded| excluded.eq_ignore_ascii_case(cause))
+            }),
+            disputed: row.flag(Field::Disputed)?,
         };
-        let exclusion = match (self.keep)(&incident) {
+        let exclusion = match (self.keep)(&incident, id) {
             Ok(()) => KEPT,
             Err(reason) => self.exclude(reason),
         };
@@ -449,6 +484,7 @@ impl ReadState<'_> {
                 incident.acknowledged.unwrap_or(i64::MIN),
                 incident.resolved.unwrap_or(i64::MIN),
                 fingerprint::of_paused(&incident.paused),
+                i64::from(incident.excluded_cause) * 2 + i64::from(incident.disputed),
             ]),
             line,
             file,

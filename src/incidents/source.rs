@@ -35,13 +35,17 @@ pub enum Field {
     InitialSeverity,
     /// Why the severity was lowered.
     DowngradeReason,
+    /// Root cause category: `vendor`, `customer`, `force_majeure`, ...
+    Cause,
+    /// Whether the customer disputes the incident (`true`/`yes`/`1`).
+    Disputed,
     /// Title, for reports.
     Title,
 }
 
 impl Field {
     /// Every field, in column order of the generic preset.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 13] = [
         Self::Id,
         Self::Service,
         Self::Severity,
@@ -52,6 +56,8 @@ impl Field {
         Self::Paused,
         Self::InitialSeverity,
         Self::DowngradeReason,
+        Self::Cause,
+        Self::Disputed,
         Self::Title,
     ];
 
@@ -68,6 +74,8 @@ impl Field {
             Self::Paused => "paused",
             Self::InitialSeverity => "initial_severity",
             Self::DowngradeReason => "downgrade_reason",
+            Self::Cause => "cause",
+            Self::Disputed => "disputed",
             Self::Title => "title",
         }
     }
@@ -312,6 +320,8 @@ struct RawFields {
     paused: Option<Spanned<RawMapping>>,
     initial_severity: Option<Spanned<RawMapping>>,
     downgrade_reason: Option<Spanned<RawMapping>>,
+    cause: Option<Spanned<RawMapping>>,
+    disputed: Option<Spanned<RawMapping>>,
     title: Option<Spanned<RawMapping>>,
 }
 
@@ -328,6 +338,8 @@ impl RawFields {
             Field::Paused => self.paused.as_ref(),
             Field::InitialSeverity => self.initial_severity.as_ref(),
             Field::DowngradeReason => self.downgrade_reason.as_ref(),
+            Field::Cause => self.cause.as_ref(),
+            Field::Disputed => self.disputed.as_ref(),
             Field::Title => self.title.as_ref(),
         }
     }

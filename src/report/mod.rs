@@ -62,6 +62,23 @@ pub struct ContractReport {
     pub credit_total: Decimal,
     /// Obligations and rules the incidents show broken, which are not money.
     pub findings: Vec<Finding>,
+    /// Disputed incidents held out of the credits, with what each would add.
+    pub disputed: Vec<DisputedIncident>,
+}
+
+/// A disputed incident, held out of credits and downtime until the dispute is settled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DisputedIncident {
+    /// Service id.
+    pub service: String,
+    /// Incident id.
+    pub incident: String,
+    /// The credit it would add to its service's lines on its own, after caps and rounding.
+    pub exposure: Decimal,
+    /// The export row, `file:line`.
+    pub source: String,
+    /// Ticket title.
+    pub title: String,
 }
 
 /// Something a finance analyst or a procurement lead should know that is not a credit.
@@ -111,6 +128,8 @@ pub struct ServiceSummary {
     pub resolve: TargetCounts,
     /// Credits for the service (sum of its lines).
     pub credit: Decimal,
+    /// What the service's credits would grow by if every disputed incident counted.
+    pub disputed_exposure: Decimal,
 }
 
 /// How many targets of one kind were met, breached or pending.

@@ -98,6 +98,20 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
             writeln!(out, "\nBreaches\n{breaches}")?;
         }
         write_lines(out, contract)?;
+        if !contract.disputed.is_empty() {
+            writeln!(out, "\nDisputed (held out of credits until settled)")?;
+            for disputed in &contract.disputed {
+                writeln!(
+                    out,
+                    "  {} ({}): would add {} {} [{}]",
+                    disputed.incident,
+                    disputed.service,
+                    disputed.exposure,
+                    contract.currency,
+                    disputed.source
+                )?;
+            }
+        }
         if !contract.findings.is_empty() {
             writeln!(out, "\nFindings")?;
             for finding in &contract.findings {
