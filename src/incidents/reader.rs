@@ -219,22 +219,20 @@ impl<'r> Row<'r> {
         let Some(value) = self.get(field)? else {
             return Ok(None);
         };
-        match contract.severity_for(value) {
-            Some(index) => Ok(Some(index as u16)),
-            None => {
-                let known: Vec<&str> = contract
-                    .severities
-                    .iter()
-                    .flat_map(|severity| severity.values.iter().map(String::as_str))
-                    .collect();
-                let reason = format!(
-                    "matches no severity of contract {} (known values: {})",
-                    contract.id,
-                    known.join(", ")
-                );
-                Err(self.reject(field, value, reason))
-            }
-        }
+        let index = contract.severity_for(value).ok_or_else(|| {
+            let known: Vec<&str> = contract
+                .severities
+                .iter()
+                .flat_map(|severity| severity.values.iter().map(String::as_str))
+                .collect();
+            let reason = format!(
+                "matches no severity of contract {} (known values: {})",
+                contract.id,
+                known.join(", ")
+            );
+            self.reject(field, value, reason)
+        })?;
+        Ok(Some(index as u16))
     }
 
     /// A yes/no cell: `true`/`yes`/`1` or `false`/`no`/`0` (any case); empty is no.
