@@ -59,7 +59,7 @@ pub struct CalcArgs {
     /// Write the output to this file instead of stdout.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Signed-off exceptions: a CSV with incident, approved_by, approved_on, reason.
+    /// Signed-off exceptions: a CSV with columns `incident`, `approved_by`, `approved_on`, `reason`.
     #[arg(long, value_name = "CSV")]
     pub exceptions: Option<PathBuf>,
     /// Exit 1 when any incident row is rejected.
