@@ -687,3 +687,67 @@ fn signed_off_exceptions_are_excluded_and_must_exist() {
         "{error}"
     );
 }
+
+fn maintenance_contract(denominator: &str) -> Contract {
+    contract(
+        "1000.00",
+        &format!(
+            "{BANDS}maintenance:\n  windows: [{{ weekly: sun, from: \"02:00\", to: \"06:00\" }}]\n  notice: 5d\n  cap: 3h\n  denominator: {denominator}\n"
+        ),
+    )
+}
+
+/// September 2026 Sundays are the 6th, 13th, 20th and 27th; every row is planned maintenance.
+const MAINTENANCE_ROWS: &str = "\
+id,service,severity,opened,resolved,maintenance,notified
+M1,web,P3,2026-09-06T02:00:00Z,2026-09-06T04:00:00Z,yes,2026-08-30T09:00:00Z
+M2,web,P3,2026-09-13T02:00:00Z,2026-09-13T03:00:00Z,yes,2026-09-10T09:00:00Z
+M3,web,P3,2026-09-20T05:00:00Z,2026-09-20T07:00:00Z,yes,2026-09-01T09:00:00Z
+M4,web,P3,2026-09-27T02:00:00Z,2026-09-27T04:00:00Z,yes,2026-09-01T09:00:00Z
+";
+
+#[test]
+fn maintenance_is_excluded_only_inside_windows_with_notice_and_under_the_cap() {
+    let report = evaluate_csv(
+        &maintenance_contract("exclude"),
+        "m.csv",
+        MAINTENANCE_ROWS.to_owned(),
+        "2026-09",
+        None,
+        &Exceptions::default(),
+    );
+    // M1: inside the window, 7 days' notice → 2 h excluded.
+    // M2: inside the window but only 3 days' notice (5 d needed) → 1 h of downtime.
+    // M3: 05:00–07:00 is half inside the 02:00–06:00 window → 1 h excluded, 1 h down.
+    // M4: inside, with notice, but the 3 h cap is used up by M1 + M3 → 2 h down.
+    // Excluded 2 h + 1 h = 10,800 s; maintenance downtime 1 h + 1 h + 2 h = 14,400 s.
+    assert_eq!(web(&report).maintenance_excluded_seconds, 10_800);
+    assert_eq!(web(&report).maintenance_downtime_seconds, 14_400);
+    assert_eq!(web(&report).downtime_seconds, 14_400);
+    // Denominator `exclude`: measured 2,592,000 − 10,800 = 2,581,200 s;
+    // (2,581,200 − 14,400) / 2,581,200 × 100 = 99.44212 %.
+    assert_eq!(web(&report).measured_seconds, 2_581_200);
+    assert_eq!(web(&report).availability.to_string(), "99.4421");
+    // Maintenance rows have no response or resolution targets.
+    assert_eq!(
+        web(&report).respond.met + web(&report).respond.breached + web(&report).respond.pending,
+        0
+    );
+}
+
+#[test]
+fn the_denominator_choice_changes_availability() {
+    let report = evaluate_csv(
+        &maintenance_contract("available"),
+        "m.csv",
+        MAINTENANCE_ROWS.to_owned(),
+        "2026-09",
+        None,
+        &Exceptions::default(),
+    );
+    // Denominator `available`: excluded time stays in and counts as up:
+    // (2,592,000 − 14,400) / 2,592,000 × 100 = 99.44444 %.
+    assert_eq!(web(&report).measured_seconds, 2_592_000);
+    assert_eq!(web(&report).availability.to_string(), "99.4444");
+    assert_eq!(web(&report).maintenance_excluded_seconds, 10_800);
+}

@@ -117,6 +117,8 @@ mod tests {
             paused: Paused::None,
             excluded_cause: false,
             disputed: false,
+            maintenance: false,
+            notified: None,
         }
     }
 

@@ -5,14 +5,14 @@ mod availability;
 mod breach;
 mod credits;
 
-use crate::contract::{Contract, DisputedPolicy, TargetKind};
+use crate::contract::{Contract, Denominator, DisputedPolicy, Maintenance, TargetKind};
 use crate::incidents::{Incident, Incidents};
 use crate::money::Decimal;
 use crate::report::{
     BreachRow, ContractReport, CreditLine, DisputedIncident, Finding, Report, ServiceSummary,
     TargetCounts,
 };
-use crate::time::{Instant, Period, PeriodSpec, Seconds, format_instant};
+use crate::time::{Instant, Period, PeriodSpec, Seconds, format_instant, subtract};
 
 pub use availability::{Downtime, Outage, availability_percent, clip_to_open, downtime};
 pub use breach::{Judgement, Status, judge};
@@ -61,21 +61,22 @@ pub fn relevance(
         return Err("cause listed in the contract's exclusions.causes");
     }
     let severity = &contract.severities[usize::from(incident.severity)];
-    let outage_in_period = severity.downtime_weight > Decimal::ZERO
+    let outage_in_period = (severity.downtime_weight > Decimal::ZERO || incident.maintenance)
         && incident.outage_start() < scope.measured_end()
         && incident
             .resolved
             .is_none_or(|resolved| resolved > scope.period.start);
-    let due_in_period = TargetKind::ALL
-        .iter()
-        .filter_map(|kind| severity.target(*kind))
-        .any(|target| {
-            scope.period.contains(breach::deadline(
-                incident,
-                target,
-                &contract.calendars[target.calendar].calendar,
-            ))
-        });
+    let due_in_period = !incident.maintenance
+        && TargetKind::ALL
+            .iter()
+            .filter_map(|kind| severity.target(*kind))
+            .any(|target| {
+                scope.period.contains(breach::deadline(
+                    incident,
+                    target,
+                    &contract.calendars[target.calendar].calendar,
+                ))
+            });
     if scope.period.contains(incident.opened) || outage_in_period || due_in_period {
         Ok(())
     } else {
@@ -234,16 +235,41 @@ fn service_report(
 ) -> (ServiceSummary, Vec<BreachRow>, Vec<CreditLine>) {
     let service = &contract.services[index];
     // Availability is measured in the service's calendar: only its open time counts, as
-    // measured time and as downtime.
+    // measured time and as downtime. Qualifying planned maintenance is taken out of that time.
     let calendar = &contract.calendars[service.availability_calendar].calendar;
     let open = calendar.open_intervals(scope.period.start, scope.measured_end());
-    let measured: Seconds = open.iter().map(|(start, end)| end - start).sum();
+    let excluded = contract
+        .maintenance
+        .as_ref()
+        .map_or_else(Vec::new, |terms| {
+            excluded_maintenance(terms, incidents, scope, &open)
+        });
+    let counted_open: Vec<(Instant, Instant)> = open
+        .iter()
+        .flat_map(|(start, end)| subtract(*start, *end, &excluded))
+        .collect();
+    let open_seconds: Seconds = open.iter().map(|(start, end)| end - start).sum();
+    let excluded_seconds: Seconds = excluded.iter().map(|(start, end)| end - start).sum();
+    let measured = match contract.maintenance.as_ref().map(|terms| terms.denominator) {
+        Some(Denominator::Available) => open_seconds,
+        _ => open_seconds - excluded_seconds,
+    };
     let outages: Vec<Outage> = incidents
         .iter()
         .filter_map(|incident| outage(contract, incident, scope))
         .collect();
     let down = downtime(
-        &clip_to_open(&outages, &open),
+        &clip_to_open(&outages, &counted_open),
+        scope.period.start,
+        scope.measured_end(),
+    );
+    let maintenance_outages: Vec<Outage> = incidents
+        .iter()
+        .filter(|incident| incident.maintenance)
+        .filter_map(|incident| outage(contract, incident, scope))
+        .collect();
+    let maintenance_down = downtime(
+        &clip_to_open(&maintenance_outages, &counted_open),
         scope.period.start,
         scope.measured_end(),
     );
@@ -277,6 +303,8 @@ fn service_report(
         respond,
         resolve,
         mean_time_to_detect_seconds: mean_time_to_detect(incidents, scope),
+        maintenance_excluded_seconds: excluded_seconds,
+        maintenance_downtime_seconds: maintenance_down.seconds,
         disputed_exposure: Decimal::ZERO,
         credit: lines.iter().map(|line| line.amount).sum(),
     };
@@ -304,7 +332,13 @@ pub fn meets_target(measured: Seconds, weighted_downtime: Decimal, target: Decim
 /// The outage an incident stands for, if its severity counts as downtime: from `started` (or
 /// `opened`) to `resolved`, or to `as_of` while unresolved.
 fn outage(contract: &Contract, incident: &Incident, scope: Scope) -> Option<Outage> {
-    let weight = contract.severities[usize::from(incident.severity)].downtime_weight;
+    let severity_weight = contract.severities[usize::from(incident.severity)].downtime_weight;
+    // Planned maintenance takes the service down entirely, whatever severity the row carries.
+    let weight = if incident.maintenance {
+        Decimal::ONE
+    } else {
+        severity_weight
+    };
     let end = incident
         .resolved
         .map_or(scope.as_of, |resolved| resolved.min(scope.as_of));
@@ -315,6 +349,63 @@ fn outage(contract: &Contract, incident: &Incident, scope: Scope) -> Option<Outa
     })
 }
 
+/// The part of the maintenance rows that is excluded: inside an allowed window, announced with at
+/// least the required notice, within the calendar's open time, overlaps counted once, and at
+/// most the contract's cap per period, taken in time order.
+fn excluded_maintenance(
+    terms: &Maintenance,
+    incidents: &[&Incident],
+    scope: Scope,
+    open: &[(Instant, Instant)],
+) -> Vec<(Instant, Instant)> {
+    let mut pieces: Vec<(Instant, Instant)> = Vec::new();
+    for incident in incidents.iter().filter(|incident| incident.maintenance) {
+        let start = incident.outage_start();
+        let announced = incident
+            .notified
+            .is_some_and(|notified| notified <= start - terms.notice);
+        if !(announced || terms.notice == 0) {
+            continue;
+        }
+        let end = incident
+            .resolved
+            .map_or(scope.as_of, |resolved| resolved.min(scope.as_of));
+        for (window_start, window_end) in terms
+            .windows
+            .open_intervals(start.max(scope.period.start), end.min(scope.measured_end()))
+        {
+            let first = open.partition_point(|(_, open_end)| *open_end <= window_start);
+            for (open_start, open_end) in open[first..]
+                .iter()
+                .take_while(|(open_start, _)| *open_start < window_end)
+            {
+                let piece = (window_start.max(*open_start), window_end.min(*open_end));
+                if piece.0 < piece.1 {
+                    pieces.push(piece);
+                }
+            }
+        }
+    }
+    pieces.sort_unstable();
+    let mut merged: Vec<(Instant, Instant)> = Vec::with_capacity(pieces.len());
+    for (start, end) in pieces {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    let Some(cap) = terms.cap else { return merged };
+    let mut room = cap;
+    merged
+        .into_iter()
+        .map_while(|(start, end)| {
+            let length = (end - start).min(room);
+            room -= length;
+            (length > 0).then_some((start, start + length))
+        })
+        .collect()
+}
+
 /// Judges every target due in the period: the breached and pending ones, and the counts per kind.
 fn judge_targets<'a>(
     contract: &Contract,
@@ -323,7 +414,7 @@ fn judge_targets<'a>(
 ) -> (Vec<(&'a Incident, Judgement)>, TargetCounts, TargetCounts) {
     let mut judged = Vec::new();
     let (mut respond, mut resolve) = (TargetCounts::default(), TargetCounts::default());
-    for incident in incidents {
+    for incident in incidents.iter().filter(|incident| !incident.maintenance) {
         let severity = &contract.severities[usize::from(incident.severity)];
         for kind in TargetKind::ALL {
             let Some(target) = severity.target(kind) else {

@@ -1,6 +1,7 @@
 //! From YAML text to a checked [`Contract`]: parse the raw shape, run the named checks, then
 //! convert every value, collecting all problems rather than stopping at the first.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -9,12 +10,12 @@ use serde_saphyr::Spanned;
 use wildmatch::WildMatch;
 
 use super::raw::{
-    RawCalendar, RawContract, RawCredits, RawExclusions, RawHours, RawRule, RawService,
-    RawSeverity, RawTarget, Text, Unsupported,
+    RawCalendar, RawContract, RawCredits, RawExclusions, RawHours, RawMaintenance, RawRule,
+    RawService, RawSeverity, RawTarget, Text, Unsupported,
 };
 use super::{
-    Band, Contract, Credits, DisputedPolicy, Exclusions, NamedCalendar, Rule, RuleKind, Service,
-    Severity, SeverityBasis, Target, TargetKind,
+    Band, Contract, Credits, Denominator, DisputedPolicy, Exclusions, Maintenance, NamedCalendar,
+    Rule, RuleKind, Service, Severity, SeverityBasis, Target, TargetKind,
 };
 use crate::check;
 use crate::error::{Diagnostic, Error, Level, Location};
@@ -147,14 +148,7 @@ impl Converter<'_> {
         })
     }
 
-    fn contract(&mut self, raw: &RawContract) -> Contract {
-        for (value, key) in [
-            (&raw.maintenance, "maintenance"),
-            (&raw.notifications, "notifications"),
-            (&raw.termination, "termination"),
-        ] {
-            self.unsupported(value, key);
-        }
+    fn check_period(&mut self, raw: &RawContract) {
         if let Some(period) = &raw.period
             && period.value != "month"
         {
@@ -165,14 +159,9 @@ impl Converter<'_> {
             };
             self.error(period, "period", message);
         }
-        let timezone = raw.timezone.value.parse::<Tz>().unwrap_or(chrono_tz::UTC);
-        let effective_from = self.date(&raw.effective.value.from, "effective.from");
-        let effective_to = raw
-            .effective
-            .value
-            .to
-            .as_ref()
-            .and_then(|to| self.date(to, "effective.to"));
+    }
+
+    fn check_currency(&mut self, raw: &RawContract) {
         if raw.currency.value.len() != 3
             || !raw.currency.value.chars().all(|c| c.is_ascii_uppercase())
         {
@@ -182,9 +171,10 @@ impl Converter<'_> {
             );
             self.error(&raw.currency, "currency", message);
         }
-        let calendars = self.calendars(raw, timezone);
-        let severity_basis = raw
-            .severity_basis
+    }
+
+    fn severity_basis(&mut self, raw: &RawContract) -> SeverityBasis {
+        raw.severity_basis
             .as_ref()
             .map_or(SeverityBasis::Highest, |basis| match basis.value.as_str() {
                 "highest" => SeverityBasis::Highest,
@@ -200,7 +190,28 @@ impl Converter<'_> {
                     );
                     SeverityBasis::Highest
                 }
-            });
+            })
+    }
+
+    fn contract(&mut self, raw: &RawContract) -> Contract {
+        for (value, key) in [
+            (&raw.notifications, "notifications"),
+            (&raw.termination, "termination"),
+        ] {
+            self.unsupported(value, key);
+        }
+        self.check_period(raw);
+        let timezone = raw.timezone.value.parse::<Tz>().unwrap_or(chrono_tz::UTC);
+        let effective_from = self.date(&raw.effective.value.from, "effective.from");
+        let effective_to = raw
+            .effective
+            .value
+            .to
+            .as_ref()
+            .and_then(|to| self.date(to, "effective.to"));
+        self.check_currency(raw);
+        let calendars = self.calendars(raw, timezone);
+        let severity_basis = self.severity_basis(raw);
         let services = raw
             .services
             .iter()
@@ -245,6 +256,10 @@ impl Converter<'_> {
                 .map_or_else(Exclusions::default, |exclusions| {
                     self.exclusions(&exclusions.value)
                 }),
+            maintenance: raw
+                .maintenance
+                .as_ref()
+                .map(|maintenance| self.maintenance(&maintenance.value, timezone)),
             warnings: Vec::new(),
         }
     }
@@ -313,6 +328,83 @@ impl Converter<'_> {
             )),
         );
         0
+    }
+
+    fn maintenance(&mut self, raw: &RawMaintenance, zone: Tz) -> Maintenance {
+        let mut weekly: [Vec<(u32, u32)>; 7] = Default::default();
+        let mut dated: BTreeMap<NaiveDate, Vec<(u32, u32)>> = BTreeMap::new();
+        for (index, window) in raw.windows.iter().enumerate() {
+            let path = format!("maintenance.windows[{index}]");
+            let window = &window.value;
+            let text = format!("{}-{}", window.from.value, window.to.value);
+            let Some(interval) = self.parsed(&window.from, &format!("{path}.from"), |_| {
+                parse_interval(&text)
+            }) else {
+                continue;
+            };
+            match (&window.weekly, &window.date) {
+                (Some(days), None) => {
+                    if let Some(days) =
+                        self.parsed(days, &format!("{path}.weekly"), |days| parse_days(days))
+                    {
+                        for day in days {
+                            weekly[day].push(interval);
+                        }
+                    }
+                }
+                (None, Some(date)) => {
+                    if let Some(date) = self.date(date, &format!("{path}.date")) {
+                        dated.entry(date).or_default().push(interval);
+                    }
+                }
+                _ => self.error(
+                    &window.from,
+                    &path,
+                    "a window needs exactly one of `weekly` (e.g. sun) or `date` (e.g. 2026-12-27)"
+                        .to_owned(),
+                ),
+            }
+        }
+        for intervals in weekly.iter_mut().chain(dated.values_mut()) {
+            intervals.sort_unstable();
+        }
+        let duration = |converter: &mut Self, value: &Option<Spanned<Text>>, key: &str| {
+            value.as_ref().and_then(|value| {
+                converter.parsed(value, &format!("maintenance.{key}"), |text| {
+                    parse_duration(&text.0)
+                })
+            })
+        };
+        let notice = duration(self, &raw.notice, "notice").unwrap_or(0);
+        let cap = duration(self, &raw.cap, "cap");
+        let denominator = match raw
+            .denominator
+            .as_ref()
+            .map(|value| (value, value.value.as_str()))
+        {
+            None | Some((_, "exclude")) => Denominator::Exclude,
+            Some((_, "available")) => Denominator::Available,
+            Some((value, other)) => {
+                self.error(
+                    value,
+                    "maintenance.denominator",
+                    format!("unknown denominator `{other}` (expected exclude or available)"),
+                );
+                Denominator::Exclude
+            }
+        };
+        let windows = Calendar::Business(Box::new(BusinessCalendar {
+            zone,
+            weekly,
+            holidays: std::collections::BTreeSet::new(),
+            dated,
+        }));
+        Maintenance {
+            windows,
+            notice,
+            cap,
+            denominator,
+        }
     }
 
     fn exclusions(&mut self, raw: &RawExclusions) -> Exclusions {
@@ -472,6 +564,7 @@ impl Converter<'_> {
             zone,
             weekly,
             holidays,
+            dated: BTreeMap::new(),
         }))
     }
 

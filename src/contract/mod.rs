@@ -46,8 +46,33 @@ pub struct Contract {
     pub severity_basis: SeverityBasis,
     /// Incidents that never count.
     pub exclusions: Exclusions,
+    /// Planned maintenance terms, if the contract allows any.
+    pub maintenance: Option<Maintenance>,
     /// Warnings found while checking it (the contract is usable).
     pub warnings: Vec<crate::error::Diagnostic>,
+}
+
+/// The `maintenance` section: when planned work may happen without counting as downtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Maintenance {
+    /// The allowed windows, as a calendar in the contract's zone.
+    pub windows: Calendar,
+    /// Notice required before the work starts.
+    pub notice: Seconds,
+    /// At most this much maintenance is excluded per period and service; `None` = no cap.
+    pub cap: Option<Seconds>,
+    /// How excluded maintenance enters availability.
+    pub denominator: Denominator,
+}
+
+/// Where excluded maintenance goes in the availability formula.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Denominator {
+    /// Removed from measured time: (measured − excluded − down) / (measured − excluded).
+    #[default]
+    Exclude,
+    /// Counted as time the service was up: (measured − down) / measured.
+    Available,
 }
 
 /// The `exclusions` section.

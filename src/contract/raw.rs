@@ -61,7 +61,7 @@ pub struct RawContract {
     pub credits: Option<Spanned<RawCredits>>,
     pub calendars: Option<BTreeMap<String, Spanned<RawCalendar>>>,
     pub severity_basis: Option<Spanned<String>>,
-    pub maintenance: Unsupported,
+    pub maintenance: Option<Spanned<RawMaintenance>>,
     pub exclusions: Option<Spanned<RawExclusions>>,
     pub notifications: Unsupported,
     pub termination: Unsupported,
@@ -227,4 +227,26 @@ pub struct RawExclusions {
     #[serde(default)]
     pub causes: Vec<Spanned<String>>,
     pub disputed: Option<Spanned<String>>,
+}
+
+/// `maintenance: { windows, notice, cap, denominator }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMaintenance {
+    #[serde(default)]
+    pub windows: Vec<Spanned<RawWindow>>,
+    pub notice: Option<Spanned<Text>>,
+    pub cap: Option<Spanned<Text>>,
+    pub denominator: Option<Spanned<String>>,
+}
+
+/// One allowed maintenance window: `{ weekly: sun, from: "02:00", to: "06:00" }` or
+/// `{ date: 2026-12-27, from: "00:00", to: "08:00" }`, in the contract's time zone.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWindow {
+    pub weekly: Option<Spanned<String>>,
+    pub date: Option<Spanned<String>>,
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
 }

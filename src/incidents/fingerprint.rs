@@ -7,7 +7,7 @@
 
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::Paused;
+use super::{Incident, Paused};
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -31,6 +31,31 @@ pub fn of_numbers(numbers: &[i64]) -> u64 {
     numbers
         .iter()
         .fold(FNV_OFFSET, |state, number| mix(state ^ (*number as u64)))
+}
+
+/// The fingerprint of everything that decides whether two rows with one id are the same
+/// incident: routing, severities, times, pauses and flags (not the title).
+pub fn of_incident(incident: &Incident) -> u64 {
+    of_numbers(&[
+        i64::from(incident.contract),
+        i64::from(incident.service),
+        i64::from(incident.final_severity),
+        incident.initial_severity.map_or(-1, i64::from),
+        incident.opened,
+        incident.started.unwrap_or(i64::MIN),
+        incident.acknowledged.unwrap_or(i64::MIN),
+        incident.resolved.unwrap_or(i64::MIN),
+        of_paused(&incident.paused),
+        [
+            incident.downgrade_reason,
+            incident.excluded_cause,
+            incident.disputed,
+            incident.maintenance,
+        ]
+        .iter()
+        .fold(0, |bits, flag| bits * 2 + i64::from(*flag)),
+        incident.notified.unwrap_or(i64::MIN),
+    ])
 }
 
 /// The fingerprint of an incident's pauses, as one number for [`of_numbers`].

@@ -16,6 +16,10 @@ pub use source::{Field, Source};
 
 /// One incident as the calculation sees it, routed to a contract, service and severity.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each flag is a separate yes/no column of the export, not states of one thing"
+)]
 pub struct Incident {
     /// The ticket number.
     pub id: Box<str>,
@@ -51,6 +55,10 @@ pub struct Incident {
     pub excluded_cause: bool,
     /// Whether the customer disputes it.
     pub disputed: bool,
+    /// Whether the row is planned maintenance rather than an incident.
+    pub maintenance: bool,
+    /// When notice of planned maintenance was given.
+    pub notified: Option<Instant>,
 }
 
 /// Pauses as an export records them.

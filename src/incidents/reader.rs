@@ -465,6 +465,8 @@ impl ReadState<'_> {
                     .any(|excluded| excluded.eq_ignore_ascii_case(cause))
             }),
             disputed: row.flag(Field::Disputed)?,
+            maintenance: row.flag(Field::Maintenance)?,
+            notified: row.instant(Field::Notified)?,
         };
         let exclusion = match (self.keep)(&incident, id) {
             Ok(()) => KEPT,
@@ -472,18 +474,7 @@ impl ReadState<'_> {
         };
         self.fingerprints.push(Fingerprint {
             id: fingerprint::of_text(id),
-            content: fingerprint::of_numbers(&[
-                i64::from(incident.contract),
-                i64::from(incident.service),
-                i64::from(incident.final_severity),
-                incident.initial_severity.map_or(-1, i64::from),
-                incident.opened,
-                incident.started.unwrap_or(i64::MIN),
-                incident.acknowledged.unwrap_or(i64::MIN),
-                incident.resolved.unwrap_or(i64::MIN),
-                fingerprint::of_paused(&incident.paused),
-                i64::from(incident.excluded_cause) * 2 + i64::from(incident.disputed),
-            ]),
+            content: fingerprint::of_incident(&incident),
             line,
             file,
             exclusion,

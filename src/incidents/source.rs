@@ -39,13 +39,17 @@ pub enum Field {
     Cause,
     /// Whether the customer disputes the incident (`true`/`yes`/`1`).
     Disputed,
+    /// Whether the row is planned maintenance (`true`/`yes`/`1`).
+    Maintenance,
+    /// When notice of the maintenance was given.
+    Notified,
     /// Title, for reports.
     Title,
 }
 
 impl Field {
     /// Every field, in column order of the generic preset.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 15] = [
         Self::Id,
         Self::Service,
         Self::Severity,
@@ -58,6 +62,8 @@ impl Field {
         Self::DowngradeReason,
         Self::Cause,
         Self::Disputed,
+        Self::Maintenance,
+        Self::Notified,
         Self::Title,
     ];
 
@@ -76,6 +82,8 @@ impl Field {
             Self::DowngradeReason => "downgrade_reason",
             Self::Cause => "cause",
             Self::Disputed => "disputed",
+            Self::Maintenance => "maintenance",
+            Self::Notified => "notified",
             Self::Title => "title",
         }
     }
@@ -322,6 +330,8 @@ struct RawFields {
     downgrade_reason: Option<Spanned<RawMapping>>,
     cause: Option<Spanned<RawMapping>>,
     disputed: Option<Spanned<RawMapping>>,
+    maintenance: Option<Spanned<RawMapping>>,
+    notified: Option<Spanned<RawMapping>>,
     title: Option<Spanned<RawMapping>>,
 }
 
@@ -340,6 +350,8 @@ impl RawFields {
             Field::DowngradeReason => self.downgrade_reason.as_ref(),
             Field::Cause => self.cause.as_ref(),
             Field::Disputed => self.disputed.as_ref(),
+            Field::Maintenance => self.maintenance.as_ref(),
+            Field::Notified => self.notified.as_ref(),
             Field::Title => self.title.as_ref(),
         }
     }

@@ -122,6 +122,11 @@ pub struct ServiceSummary {
     /// Mean time to detect (`opened − started`) over incidents opened in the period that have
     /// `started`, in seconds.
     pub mean_time_to_detect_seconds: Option<Seconds>,
+    /// Planned maintenance excluded from measured time (or counted as up).
+    pub maintenance_excluded_seconds: Seconds,
+    /// Planned maintenance that counted as downtime: outside a window, short of notice, or over
+    /// the cap.
+    pub maintenance_downtime_seconds: Seconds,
     /// Response targets due in the period.
     pub respond: TargetCounts,
     /// Resolution targets due in the period.

@@ -7,7 +7,7 @@
 //! first occurrence for the start of an interval and its second for the end. Each real instant
 //! counts once.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
@@ -33,6 +33,9 @@ pub struct BusinessCalendar {
     pub weekly: [Vec<(u32, u32)>; 7],
     /// Dates on which the calendar is closed all day.
     pub holidays: BTreeSet<NaiveDate>,
+    /// One-off openings on particular dates, as local minutes `[start, end)`, in addition to the
+    /// weekly hours (maintenance windows agreed for one night, say).
+    pub dated: BTreeMap<NaiveDate, Vec<(u32, u32)>>,
 }
 
 /// How far ahead a deadline is searched for before the target is taken as never due: a calendar
@@ -112,8 +115,8 @@ impl Calendar {
     }
 }
 
-/// `[start, end)` minus the `paused` intervals (sorted, disjoint), as the pieces left.
-fn subtract(
+/// `[start, end)` minus the `paused` intervals (sorted, disjoint), as the pieces left in order.
+pub fn subtract(
     start: Instant,
     end: Instant,
     paused: &[(Instant, Instant)],
@@ -154,7 +157,16 @@ impl BusinessCalendar {
                 }
             }
         }
-        intervals
+        // Dated openings may overlap the weekly ones: keep the intervals sorted and disjoint.
+        intervals.sort_unstable();
+        let mut merged: Vec<(Instant, Instant)> = Vec::with_capacity(intervals.len());
+        for (start, end) in intervals {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        merged
     }
 }
 
@@ -271,6 +283,7 @@ mod tests {
             zone,
             weekly,
             holidays,
+            dated: BTreeMap::new(),
         }))
     }
 
@@ -401,6 +414,7 @@ mod tests {
             zone: chrono_tz::UTC,
             weekly: Default::default(),
             holidays: BTreeSet::new(),
+            dated: BTreeMap::new(),
         }));
         assert_eq!(closed.deadline(0, 60, &[]), Instant::MAX);
     }

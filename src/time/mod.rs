@@ -5,7 +5,7 @@ mod duration;
 mod period;
 mod timestamp;
 
-pub use calendar::{BusinessCalendar, Calendar, local_date, parse_days, parse_interval};
+pub use calendar::{BusinessCalendar, Calendar, local_date, parse_days, parse_interval, subtract};
 pub use duration::{format_duration, parse_duration};
 pub use period::{Period, PeriodSpec};
 pub use timestamp::{AmbiguousPolicy, TimestampError, TimestampFormat};
