@@ -751,3 +751,45 @@ fn the_denominator_choice_changes_availability() {
     assert_eq!(web(&report).availability.to_string(), "99.4444");
     assert_eq!(web(&report).maintenance_excluded_seconds, 10_800);
 }
+
+#[test]
+fn a_quarterly_contract_measures_the_quarter_on_three_months_of_fees() {
+    let text = "id: Q\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\neffective: { from: 2026-01-01 }\nperiod: quarter\n\
+                services: [{ id: web, match: [web], fee: 3000.00, availability: { target: 99.9 } }]\n\
+                severities: [{ id: sev1, match: [P1], downtime: 1 }]\n\
+                credits:\n  rules:\n    - { id: a, kind: availability, bands: [{ below: 99.9, credit: 10% }] }\n";
+    let quarterly = load_contract_text("q.yaml", text).expect("valid");
+    let rows = format!("{HEADER}A,web,P1,2026-02-10T00:00:00Z,,,2026-02-10T06:00:00Z,\n");
+    let report = evaluate_csv(
+        &quarterly,
+        "q.csv",
+        rows.clone(),
+        "2026-Q1",
+        None,
+        &Exceptions::default(),
+    );
+    // Q1 2026: 90 days = 7,776,000 s; 6 h = 21,600 s down → (7,776,000 − 21,600) / 7,776,000
+    // = 99.7222 % → 10 % of the quarter's fees, 3 × 3,000.00 = 9,000.00 → 900.00.
+    assert_eq!(web(&report).measured_seconds, 7_776_000);
+    assert_eq!(web(&report).availability.to_string(), "99.7222");
+    assert_eq!(
+        (
+            web(&report).fee.to_string().as_str(),
+            report.contracts[0].credit_total.to_string().as_str()
+        ),
+        ("9000.00", "900.00")
+    );
+    // A month is not one of this contract's periods.
+    assert!(
+        evaluate_csv(
+            &quarterly,
+            "q.csv",
+            rows,
+            "2026-02",
+            None,
+            &Exceptions::default()
+        )
+        .contracts
+        .is_empty()
+    );
+}

@@ -64,7 +64,7 @@ pub fn service_credit_lines(facts: &ServiceFacts<'_>) -> Vec<CreditLine> {
                     ),
                     rate: band.credit,
                     quantity: 1,
-                    amount: band.credit.of_fee(service.fee),
+                    amount: band.credit.of_fee(contract.period_fee(facts.service)),
                     incidents: Vec::new(),
                 })
             }
@@ -99,7 +99,8 @@ pub fn service_credit_lines(facts: &ServiceFacts<'_>) -> Vec<CreditLine> {
                     ),
                     rate: *credit,
                     quantity,
-                    amount: credit.of_fee(service.fee) * Decimal::from(quantity),
+                    amount: credit.of_fee(contract.period_fee(facts.service))
+                        * Decimal::from(quantity),
                     incidents,
                 })
             }
@@ -119,10 +120,12 @@ fn apply_caps(
 ) -> Vec<CreditLine> {
     let service = &contract.services[service_index];
     let rounding = contract.credits.rounding;
-    let cap = contract
-        .credits
-        .per_service_cap
-        .map(|cap| (cap, rounding.floor(cap.of_fee(service.fee))));
+    let cap = contract.credits.per_service_cap.map(|cap| {
+        (
+            cap,
+            rounding.floor(cap.of_fee(contract.period_fee(service_index))),
+        )
+    });
     let mut room = cap.map(|(_, amount)| amount);
     raw_lines
         .into_iter()
@@ -148,7 +151,7 @@ fn apply_caps(
                 service: service.id.clone(),
                 rule: line.rule,
                 description: line.description,
-                basis: service.fee,
+                basis: contract.period_fee(service_index),
                 rate: line.rate.to_string(),
                 quantity: line.quantity,
                 amount_before_caps: before,
@@ -169,7 +172,7 @@ pub fn per_breach_credits(
     incident: &Incident,
     kind: TargetKind,
 ) -> Vec<RuleCredit> {
-    let fee = contract.services[service].fee;
+    let fee = contract.period_fee(service);
     contract
         .credits
         .rules

@@ -290,7 +290,7 @@ fn service_report(
     let summary = ServiceSummary {
         service: service.id.clone(),
         name: service.name.clone(),
-        fee: service.fee,
+        fee: contract.period_fee(index),
         incidents: incidents.len() as u64,
         measured_seconds: measured,
         downtime_seconds: down.seconds,

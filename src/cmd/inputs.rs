@@ -49,10 +49,20 @@ pub fn calculate(args: &CalcArgs) -> anyhow::Result<Loaded> {
         .iter()
         .filter(|contract| !contract.in_force(args.period))
     {
-        eprintln!(
-            "note: {} ({}) is not in force in {}; left out",
-            contract.id, contract.file, args.period
-        );
+        if contract.period == args.period.kind() {
+            eprintln!(
+                "note: {} ({}) is not in force in {}; left out",
+                contract.id, contract.file, args.period
+            );
+        } else {
+            eprintln!(
+                "note: {} ({}) is measured per {}, and {} is not one; left out",
+                contract.id,
+                contract.file,
+                contract.period.name(),
+                args.period
+            );
+        }
     }
     if !contracts
         .iter()

@@ -20,7 +20,9 @@ use super::{
 use crate::check;
 use crate::error::{Diagnostic, Error, Level, Location};
 use crate::money::{Amount, Rounding, parse_decimal, parse_percent};
-use crate::time::{BusinessCalendar, Calendar, parse_days, parse_duration, parse_interval};
+use crate::time::{
+    BusinessCalendar, Calendar, PeriodKind, parse_days, parse_duration, parse_interval,
+};
 
 /// Reads and checks one contract file. I/O problems are `Error::Read`; anything wrong with the
 /// contract is `Error::Contract` with every diagnostic found.
@@ -148,16 +150,22 @@ impl Converter<'_> {
         })
     }
 
-    fn check_period(&mut self, raw: &RawContract) {
-        if let Some(period) = &raw.period
-            && period.value != "month"
+    fn period(&mut self, raw: &RawContract) -> PeriodKind {
+        match raw
+            .period
+            .as_ref()
+            .map(|period| (period, period.value.as_str()))
         {
-            let message = if period.value == "quarter" {
-                "not supported yet: period quarter".to_owned()
-            } else {
-                format!("unknown period `{}` (expected month)", period.value)
-            };
-            self.error(period, "period", message);
+            None | Some((_, "month")) => PeriodKind::Month,
+            Some((_, "quarter")) => PeriodKind::Quarter,
+            Some((period, other)) => {
+                self.error(
+                    period,
+                    "period",
+                    format!("unknown period `{other}` (expected month or quarter)"),
+                );
+                PeriodKind::Month
+            }
         }
     }
 
@@ -200,7 +208,7 @@ impl Converter<'_> {
         ] {
             self.unsupported(value, key);
         }
-        self.check_period(raw);
+        let period = self.period(raw);
         let timezone = raw.timezone.value.parse::<Tz>().unwrap_or(chrono_tz::UTC);
         let effective_from = self.date(&raw.effective.value.from, "effective.from");
         let effective_to = raw
@@ -245,6 +253,7 @@ impl Converter<'_> {
             timezone,
             effective_from: effective_from.unwrap_or_default(),
             effective_to,
+            period,
             calendars,
             services,
             severities,

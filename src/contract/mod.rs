@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use wildmatch::WildMatch;
 
 use crate::money::{Amount, Decimal, Rounding};
-use crate::time::{Calendar, PeriodSpec, Seconds};
+use crate::time::{Calendar, PeriodKind, PeriodSpec, Seconds};
 
 pub use load::{load_contract_file, load_contract_text, location_of, parse_contract, yaml_message};
 
@@ -34,6 +34,8 @@ pub struct Contract {
     pub effective_from: NaiveDate,
     /// First day no longer in force (exclusive); `None` = open-ended.
     pub effective_to: Option<NaiveDate>,
+    /// Months or quarters; fees stay per month.
+    pub period: PeriodKind,
     /// Calendars by index: 0 is the built-in `always`, then the declared ones in name order.
     pub calendars: Vec<NamedCalendar>,
     /// Services in file order.
@@ -129,11 +131,20 @@ pub struct NamedCalendar {
 }
 
 impl Contract {
-    /// Whether the contract is in force for the whole of month `spec` (it must be in force at the
-    /// month's first day; versions begin on period boundaries).
+    /// Whether this contract judges period `spec`: the same kind of period (month or quarter),
+    /// and in force at its first day (versions begin on period boundaries).
     pub fn in_force(&self, spec: PeriodSpec) -> bool {
         let first = spec.first_day();
+        if spec.kind() != self.period {
+            return false;
+        }
         self.effective_from <= first && self.effective_to.is_none_or(|to| first < to)
+    }
+
+    /// The basis of percentage credits for `service` in one period: its monthly fee times the
+    /// months in the period (a quarter's basis is three monthly fees).
+    pub fn period_fee(&self, service: usize) -> Decimal {
+        self.services[service].fee * Decimal::from(self.period.months())
     }
 
     /// The index of the severity whose `match` list contains `value` exactly.
@@ -155,7 +166,7 @@ pub struct Service {
     pub patterns: Vec<String>,
     /// The compiled patterns.
     pub matchers: Vec<WildMatch>,
-    /// Fee per period: the basis of percentage credits.
+    /// Fee per month; a period's basis for percentage credits is the fee of its months.
     pub fee: Decimal,
     /// Availability target in percent.
     pub availability_target: Option<Decimal>,

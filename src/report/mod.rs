@@ -103,7 +103,7 @@ pub struct ServiceSummary {
     pub service: String,
     /// Service name.
     pub name: String,
-    /// Fee for the period.
+    /// Fee for the period (the monthly fee times the months in it).
     pub fee: Decimal,
     /// Incidents counted for the service.
     pub incidents: u64,

@@ -7,7 +7,7 @@ mod timestamp;
 
 pub use calendar::{BusinessCalendar, Calendar, local_date, parse_days, parse_interval, subtract};
 pub use duration::{format_duration, parse_duration};
-pub use period::{Period, PeriodSpec};
+pub use period::{Period, PeriodKind, PeriodSpec};
 pub use timestamp::{AmbiguousPolicy, TimestampError, TimestampFormat};
 
 /// Seconds since 1970-01-01T00:00:00Z. Every instant inside the calculation is one of these.

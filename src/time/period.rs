@@ -1,4 +1,5 @@
-//! Contract periods: calendar months in the contract's time zone, as UTC instants `[start, end)`.
+//! Contract periods: calendar months or quarters in the contract's time zone, as UTC instants
+//! `[start, end)`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -8,43 +9,94 @@ use chrono_tz::Tz;
 
 use super::Instant;
 
-/// A period as the user names it on the command line: `2026-10`.
+/// How long a contract's periods are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum PeriodKind {
+    /// Calendar months (the default).
+    #[default]
+    Month,
+    /// Calendar quarters: January–March, April–June, July–September, October–December.
+    Quarter,
+}
+
+impl PeriodKind {
+    /// Months in one period.
+    pub fn months(self) -> u32 {
+        match self {
+            Self::Month => 1,
+            Self::Quarter => 3,
+        }
+    }
+
+    /// The contract keyword.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Month => "month",
+            Self::Quarter => "quarter",
+        }
+    }
+}
+
+/// A period as the user names it on the command line: `2026-10` or `2026-Q4`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PeriodSpec {
     /// Calendar year (four digits).
     year: i32,
-    /// Month 1–12; private so that every `PeriodSpec` holds a valid month.
+    /// First month 1–12 (1, 4, 7 or 10 for a quarter); private so that every `PeriodSpec` holds a
+    /// valid month.
     month: u32,
+    /// Month or quarter.
+    kind: PeriodKind,
 }
 
 impl FromStr for PeriodSpec {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, String> {
-        let invalid = || format!("`{text}` is not a period (write a month like `2026-10`)");
-        let (year, month) = text.trim().split_once('-').ok_or_else(invalid)?;
-        if year.len() != 4
-            || month.len() != 2
-            || !(year.bytes().chain(month.bytes())).all(|byte| byte.is_ascii_digit())
-        {
+        let invalid = || {
+            format!(
+                "`{text}` is not a period (write a month like `2026-10` or a quarter like `2026-Q4`)"
+            )
+        };
+        let (year, rest) = text.trim().split_once('-').ok_or_else(invalid)?;
+        if year.len() != 4 || !year.bytes().all(|byte| byte.is_ascii_digit()) {
             return Err(invalid());
         }
         let year: i32 = year.parse().map_err(|_| invalid())?;
-        let month: u32 = month.parse().map_err(|_| invalid())?;
+        let (month, kind) = match rest.as_bytes() {
+            [b'Q' | b'q', quarter @ b'1'..=b'4'] => {
+                (u32::from(quarter - b'0') * 3 - 2, PeriodKind::Quarter)
+            }
+            [tens @ b'0'..=b'1', ones @ b'0'..=b'9'] => (
+                u32::from(tens - b'0') * 10 + u32::from(ones - b'0'),
+                PeriodKind::Month,
+            ),
+            _ => return Err(invalid()),
+        };
         if !(1..=12).contains(&month) {
             return Err(invalid());
         }
-        Ok(Self { year, month })
+        Ok(Self { year, month, kind })
     }
 }
 
 impl fmt::Display for PeriodSpec {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "{:04}-{:02}", self.year, self.month)
+        match self.kind {
+            PeriodKind::Month => write!(formatter, "{:04}-{:02}", self.year, self.month),
+            PeriodKind::Quarter => {
+                write!(formatter, "{:04}-Q{}", self.year, self.month.div_ceil(3))
+            }
+        }
     }
 }
 
 impl PeriodSpec {
-    /// The first day of this month.
+    /// Month or quarter.
+    pub fn kind(self) -> PeriodKind {
+        self.kind
+    }
+
+    /// The first day of the period.
     ///
     /// # Panics
     /// Never: a `PeriodSpec` is only made by parsing, which checks the month and the year.
@@ -52,20 +104,17 @@ impl PeriodSpec {
         NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("month 1-12 was checked on parse")
     }
 
-    /// The first day of the following month.
+    /// The first day after the period.
     ///
     /// # Panics
     /// Never, as for [`PeriodSpec::first_day`].
     pub fn next_first_day(self) -> NaiveDate {
-        let (year, month) = if self.month == 12 {
-            (self.year + 1, 1)
-        } else {
-            (self.year, self.month + 1)
-        };
-        NaiveDate::from_ymd_opt(year, month, 1).expect("month 1-12 is a valid date")
+        let months = self.month - 1 + self.kind.months();
+        NaiveDate::from_ymd_opt(self.year + (months / 12) as i32, months % 12 + 1, 1)
+            .expect("month 1-12 is a valid date")
     }
 
-    /// This month in `zone`: from local midnight of its first day to local midnight of the next
+    /// This period in `zone`: from local midnight of its first day to local midnight of the next
     /// month's first day.
     pub fn in_zone(self, zone: Tz) -> Period {
         Period {
@@ -180,9 +229,29 @@ mod tests {
     }
 
     #[test]
+    fn a_quarter_is_three_months() {
+        // Q1 2026 in UTC: 31 + 28 + 31 = 90 days = 7,776,000 s.
+        let q1: PeriodSpec = "2026-Q1".parse().expect("valid quarter");
+        assert_eq!(q1.in_zone(chrono_tz::UTC).seconds(), 7_776_000);
+        assert_eq!(q1.to_string(), "2026-Q1");
+        // Q4 runs into the next year: 1 October to 1 January.
+        let q4: PeriodSpec = "2026-Q4".parse().expect("valid quarter");
+        assert_eq!(q4.next_first_day().to_string(), "2027-01-01");
+        assert_eq!(
+            "2026-12"
+                .parse::<PeriodSpec>()
+                .expect("month")
+                .next_first_day()
+                .to_string(),
+            "2027-01-01"
+        );
+    }
+
+    #[test]
     fn malformed_periods_are_refused() {
         for text in [
-            "2026", "2026-13", "2026-00", "26-10", "2026-1", "2026-Q4", "october",
+            "2026", "2026-13", "2026-00", "26-10", "2026-1", "2026-Q5", "2026-Q0", "+999-01",
+            "october",
         ] {
             assert!(
                 text.parse::<PeriodSpec>().is_err(),
