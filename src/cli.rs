@@ -47,8 +47,8 @@ pub struct CalcArgs {
     /// How to read the exports: `generic` or a YAML mapping file.
     #[arg(long, default_value = "generic", value_name = "PRESET|FILE")]
     pub source: String,
-    /// The month to judge, e.g. 2026-10.
-    #[arg(long, value_name = "YYYY-MM")]
+    /// The period to judge: a month (2026-10) or, for quarterly contracts, a quarter (2026-Q4).
+    #[arg(long, value_name = "PERIOD")]
     pub period: PeriodSpec,
     /// Judge open incidents at this instant (RFC 3339); default: the period end.
     #[arg(long, value_name = "TIME")]
