@@ -793,3 +793,60 @@ fn a_quarterly_contract_measures_the_quarter_on_three_months_of_fees() {
         .is_empty()
     );
 }
+
+fn version(from_to: &str, fee: &str) -> Contract {
+    let text = format!(
+        "id: V\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\neffective: {from_to}\n\
+         services: [{{ id: web, match: [web], fee: {fee}, availability: {{ target: 99.9 }} }}]\n\
+         severities: [{{ id: sev1, match: [P1], downtime: 1 }}]\n\
+         credits:\n  rules:\n    - {{ id: a, kind: availability, bands: [{{ below: 99.9, credit: 10% }}] }}\n"
+    );
+    load_contract_text("v.yaml", &text).expect("valid version")
+}
+
+#[test]
+fn each_period_is_judged_by_the_version_in_force_at_its_start() {
+    let versions = [
+        version("{ from: 2026-01-01, to: 2026-07-01 }", "1000.00"),
+        version("{ from: 2026-07-01 }", "2000.00"),
+    ];
+    assert!(slacredit::check::check_versions(&versions).is_empty());
+    let rows = format!("{HEADER}A,web,P1,2026-06-30T22:00:00Z,,,2026-07-01T02:00:00Z,\n");
+    let run_month = |period: &str| {
+        let input = Input {
+            name: "v.csv".to_owned(),
+            reader: Box::new(std::io::Cursor::new(rows.clone().into_bytes())),
+        };
+        slacredit::evaluate(
+            &versions,
+            vec![input],
+            &Source::generic(),
+            period.parse().expect("period"),
+            None,
+            &Exceptions::default(),
+        )
+        .expect("evaluates")
+    };
+    // June (30 days, 2,592,000 s) has 2 h of the outage: 99.7222 % → 10 % of the first
+    // version's 1,000.00 = 100.00. July (31 days) has the other 2 h: 10 % of 2,000.00 = 200.00.
+    let (june, july) = (run_month("2026-06"), run_month("2026-07"));
+    assert_eq!((june.contracts.len(), july.contracts.len()), (1, 1));
+    assert_eq!(june.contracts[0].credit_total.to_string(), "100.00");
+    assert_eq!(july.contracts[0].credit_total.to_string(), "200.00");
+}
+
+#[test]
+fn overlapping_versions_are_rejected() {
+    let versions = [
+        version("{ from: 2026-01-01, to: 2026-07-01 }", "1000.00"),
+        version("{ from: 2026-06-01 }", "2000.00"),
+    ];
+    let problems = slacredit::check::check_versions(&versions);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].check, "unique-ids");
+    assert!(
+        problems[0].message.contains("overlapping effective range"),
+        "{}",
+        problems[0].message
+    );
+}

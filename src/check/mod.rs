@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use chrono::Datelike;
 use chrono_tz::Tz;
 use serde_saphyr::Spanned;
 
@@ -57,6 +58,11 @@ pub const CHECKS: &[Check] = &[
         name: "bands-ordered",
         summary: "bands go from the most lenient to the strictest",
         run: check_bands_ordered,
+    },
+    Check {
+        name: "version-starts-on-period-boundary",
+        summary: "effective dates fall on the first day of a period (month or quarter)",
+        run: check_version_starts_on_period_boundary,
     },
     Check {
         name: "day-unit-on-business-calendar",
@@ -328,6 +334,57 @@ fn check_day_unit_on_business_calendar(context: &Context<'_>) -> Vec<Diagnostic>
                 );
             }
         }
+    }
+    diagnostics
+}
+
+fn check_version_starts_on_period_boundary(context: &Context<'_>) -> Vec<Diagnostic> {
+    let contract = context.contract;
+    let quarterly = contract
+        .period
+        .as_ref()
+        .is_some_and(|period| period.value == "quarter");
+    let effective = &contract.effective.value;
+    [("effective.from", Some(&effective.from)), ("effective.to", effective.to.as_ref())]
+        .into_iter()
+        .filter_map(|(path, date)| {
+            let date = date?;
+            let parsed = chrono::NaiveDate::parse_from_str(&date.value, "%Y-%m-%d").ok()?;
+            let on_boundary = parsed.day() == 1 && (!quarterly || (parsed.month() - 1) % 3 == 0);
+            let unit = if quarterly { "quarter" } else { "month" };
+            (!on_boundary).then(|| {
+                Diagnostic::error(
+                    "version-starts-on-period-boundary",
+                    context.at(date),
+                    path,
+                    format!("{} is not the first day of a {unit}; a contract version must start and end on a period boundary", date.value),
+                )
+                .with_hint(if quarterly { "use 1 January, 1 April, 1 July or 1 October" } else { "use the first day of a month, like 2026-07-01" })
+            })
+        })
+        .collect()
+}
+
+/// Checks across the contracts loaded together: files sharing an `id` are versions of one
+/// contract and their effective ranges must not overlap, so each period has one version in force.
+pub fn check_versions(contracts: &[crate::contract::Contract]) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for (index, later) in contracts.iter().enumerate() {
+        let Some(earlier) = contracts[..index]
+            .iter()
+            .find(|earlier| earlier.id == later.id && earlier.overlaps(later))
+        else {
+            continue;
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                "unique-ids",
+                later.id_location.clone(),
+                "id",
+                format!("contract id `{}` is also used by {} with an overlapping effective range", later.id, earlier.file),
+            )
+            .with_hint("versions of one contract need disjoint `effective` ranges (the earlier one's `to` is the later one's `from`); otherwise give each contract its own id"),
+        );
     }
     diagnostics
 }

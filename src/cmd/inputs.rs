@@ -39,6 +39,7 @@ pub fn calculate(args: &CalcArgs) -> anyhow::Result<Loaded> {
             Err(error) => return Err(error.into()),
         }
     }
+    problems.extend(slacredit::check::check_versions(&contracts));
     if !problems.is_empty() {
         for problem in &problems {
             eprintln!("{problem}");

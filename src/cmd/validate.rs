@@ -23,13 +23,18 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut contracts = Vec::new();
     for file in &files {
         match load_contract_file(file) {
-            Ok(contract) => diagnostics.extend(contract.warnings),
+            Ok(mut contract) => {
+                diagnostics.append(&mut contract.warnings);
+                contracts.push(contract);
+            }
             Err(Error::Contract(found)) => diagnostics.extend(found),
             Err(error) => return Err(error.into()),
         }
     }
+    diagnostics.extend(slacredit::check::check_versions(&contracts));
     for diagnostic in &diagnostics {
         eprintln!("{diagnostic}");
     }

@@ -243,6 +243,7 @@ impl Converter<'_> {
         Contract {
             file: self.file.to_owned(),
             id: raw.id.value.clone(),
+            id_location: location_of(self.file, &raw.id),
             title: raw
                 .title
                 .as_ref()

@@ -18,8 +18,10 @@ pub use load::{load_contract_file, load_contract_text, location_of, parse_contra
 pub struct Contract {
     /// The file it came from, as the user named it.
     pub file: String,
-    /// Unique id, e.g. `ACME-SOC-2026`.
+    /// Unique id, e.g. `ACME-SOC-2026`; versions of one contract share it.
     pub id: String,
+    /// Where the id is written, for diagnostics about the whole contract.
+    pub id_location: crate::error::Location,
     /// Human title.
     pub title: String,
     /// The party that owes credits.
@@ -139,6 +141,13 @@ impl Contract {
             return false;
         }
         self.effective_from <= first && self.effective_to.is_none_or(|to| first < to)
+    }
+
+    /// Whether the two contracts' effective ranges share a day.
+    pub fn overlaps(&self, other: &Self) -> bool {
+        let before = |end: Option<NaiveDate>, start: NaiveDate| end.is_some_and(|end| end <= start);
+        !(before(self.effective_to, other.effective_from)
+            || before(other.effective_to, self.effective_from))
     }
 
     /// The basis of percentage credits for `service` in one period: its monthly fee times the
