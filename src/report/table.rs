@@ -52,6 +52,7 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
             "availability %",
             "target %",
             "downtime",
+            "maintenance excluded",
             "respond met/breached/pending",
             "resolve met/breached/pending",
             "credit",
@@ -69,12 +70,13 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
                     .map(|target| target.to_string())
                     .unwrap_or_default(),
                 format_duration(service.downtime_seconds),
+                format_duration(service.maintenance_excluded_seconds),
                 counts(&service.respond),
                 counts(&service.resolve),
                 service.credit.to_string(),
             ]);
         }
-        right_align(&mut services, &[1, 2, 3, 4, 7]);
+        right_align(&mut services, &[1, 2, 3, 4, 5, 8]);
         writeln!(out, "{services}")?;
         if !contract.breaches.is_empty() {
             let mut breaches = table(&[
