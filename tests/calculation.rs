@@ -850,3 +850,42 @@ fn overlapping_versions_are_rejected() {
         problems[0].message
     );
 }
+
+fn office_with_ics(name: &str, ics: &str) -> Result<Contract, slacredit::Error> {
+    let directory = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&directory).expect("temporary directory");
+    std::fs::write(directory.join("holidays.ics"), ics).expect("write the .ics file");
+    let contract = "id: ICS\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\neffective: { from: 2026-01-01 }\n\
+                    calendars:\n  office:\n    weekly: { mon-fri: [\"08:00-18:00\"] }\n    holidays: [\"holidays.ics\"]\n\
+                    services: [{ id: web, match: [web], fee: 1.00, availability: { target: 99.0, calendar: office } }]\n\
+                    severities: [{ id: sev1, match: [P1], downtime: 1 }]\n";
+    std::fs::write(directory.join("contract.yaml"), contract).expect("write the contract");
+    slacredit::contract::load_contract_file(&directory.join("contract.yaml"))
+}
+
+#[test]
+fn holidays_can_come_from_an_ics_file() {
+    let two_days = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\nBEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20260101T000000Z\r\n\
+                    DTSTART;VALUE=DATE:20260624\r\nDTEND;VALUE=DATE:20260626\r\nSUMMARY:Closed\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let terms = office_with_ics("ics-ok", two_days).expect("valid contract");
+    // June 2026: 22 weekdays less the 24th and 25th (DTEND is exclusive) = 20 × 10 h = 720,000 s.
+    let report = evaluate_csv(
+        &terms,
+        "i.csv",
+        HEADER.to_owned(),
+        "2026-06",
+        None,
+        &Exceptions::default(),
+    );
+    assert_eq!(web(&report).measured_seconds, 720_000);
+    let timed = two_days.replace("DTSTART;VALUE=DATE:20260624", "DTSTART:20260624T090000Z");
+    let error = office_with_ics("ics-timed", &timed).expect_err("a timed event is not a holiday");
+    let slacredit::Error::Contract(problems) = error else {
+        panic!("expected contract diagnostics")
+    };
+    assert!(
+        problems[0].message.contains("not an all-day event"),
+        "{}",
+        problems[0].message
+    );
+}

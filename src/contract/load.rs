@@ -562,14 +562,18 @@ impl Converter<'_> {
                     .with_hint("list each day's intervals once, without overlaps: [\"08:00-12:00\", \"13:00-18:00\"]"),
             );
         }
-        let holidays = hours
-            .holidays
-            .iter()
-            .enumerate()
-            .filter_map(|(index, holiday)| {
-                self.date(holiday, &format!("calendars.{name}.holidays[{index}]"))
-            })
-            .collect();
+        let mut holidays = std::collections::BTreeSet::new();
+        for (index, holiday) in hours.holidays.iter().enumerate() {
+            let path = format!("calendars.{name}.holidays[{index}]");
+            if holiday.value.ends_with(".ics") {
+                holidays.extend(
+                    self.parsed(holiday, &path, |file| holidays_from_ics(self.file, file))
+                        .unwrap_or_default(),
+                );
+            } else if let Some(date) = self.date(holiday, &path) {
+                holidays.insert(date);
+            }
+        }
         Calendar::Business(Box::new(BusinessCalendar {
             zone,
             weekly,
@@ -826,6 +830,37 @@ impl Converter<'_> {
         })?;
         Some(RuleKind::PerBreach { target, credit })
     }
+}
+
+/// The dates of the all-day events in an iCalendar file (`path` relative to the contract file):
+/// each event covers `DTSTART` up to, not including, `DTEND` (one day without `DTEND`).
+fn holidays_from_ics(contract_file: &str, path: &str) -> Result<Vec<NaiveDate>, String> {
+    use icalendar::{Component, DatePerhapsTime};
+    let full = Path::new(contract_file)
+        .parent()
+        .unwrap_or_else(|| Path::new(""))
+        .join(path);
+    let text = std::fs::read_to_string(&full)
+        .map_err(|error| format!("cannot read holidays from {}: {error}", full.display()))?;
+    let calendar: icalendar::Calendar = text
+        .parse()
+        .map_err(|error| format!("{} is not an iCalendar file: {error}", full.display()))?;
+    let mut dates = Vec::new();
+    for event in calendar.events() {
+        let summary = event.get_summary().unwrap_or("an event").to_owned();
+        let Some(DatePerhapsTime::Date(start)) = event.get_start() else {
+            return Err(format!(
+                "{}: `{summary}` is not an all-day event; only whole days can be holidays",
+                full.display()
+            ));
+        };
+        let end = match event.get_end() {
+            Some(DatePerhapsTime::Date(end)) if end > start => end,
+            _ => start.succ_opt().unwrap_or(start),
+        };
+        dates.extend(start.iter_days().take_while(|date| *date < end));
+    }
+    Ok(dates)
 }
 
 const DAY_NAMES: [&str; 7] = [
