@@ -565,7 +565,10 @@ impl Converter<'_> {
         let mut holidays = std::collections::BTreeSet::new();
         for (index, holiday) in hours.holidays.iter().enumerate() {
             let path = format!("calendars.{name}.holidays[{index}]");
-            if holiday.value.ends_with(".ics") {
+            if Path::new(&holiday.value)
+                .extension()
+                .is_some_and(|extension| extension.eq_ignore_ascii_case("ics"))
+            {
                 holidays.extend(
                     self.parsed(holiday, &path, |file| holidays_from_ics(self.file, file))
                         .unwrap_or_default(),
