@@ -477,6 +477,26 @@ impl Converter<'_> {
         calendars
     }
 
+    /// A calendar's holidays: dates, and the all-day events of `.ics` files.
+    fn holidays(&mut self, name: &str, hours: &RawHours) -> std::collections::BTreeSet<NaiveDate> {
+        let mut holidays = std::collections::BTreeSet::new();
+        for (index, holiday) in hours.holidays.iter().enumerate() {
+            let path = format!("calendars.{name}.holidays[{index}]");
+            if Path::new(&holiday.value)
+                .extension()
+                .is_some_and(|extension| extension.eq_ignore_ascii_case("ics"))
+            {
+                holidays.extend(
+                    self.parsed(holiday, &path, |file| holidays_from_ics(self.file, file))
+                        .unwrap_or_default(),
+                );
+            } else if let Some(date) = self.date(holiday, &path) {
+                holidays.insert(date);
+            }
+        }
+        holidays
+    }
+
     fn hours(&mut self, name: &str, hours: &RawHours, contract_zone: Tz) -> Calendar {
         let zone = match &hours.timezone {
             None => contract_zone,
@@ -562,21 +582,7 @@ impl Converter<'_> {
                     .with_hint("list each day's intervals once, without overlaps: [\"08:00-12:00\", \"13:00-18:00\"]"),
             );
         }
-        let mut holidays = std::collections::BTreeSet::new();
-        for (index, holiday) in hours.holidays.iter().enumerate() {
-            let path = format!("calendars.{name}.holidays[{index}]");
-            if Path::new(&holiday.value)
-                .extension()
-                .is_some_and(|extension| extension.eq_ignore_ascii_case("ics"))
-            {
-                holidays.extend(
-                    self.parsed(holiday, &path, |file| holidays_from_ics(self.file, file))
-                        .unwrap_or_default(),
-                );
-            } else if let Some(date) = self.date(holiday, &path) {
-                holidays.insert(date);
-            }
-        }
+        let holidays = self.holidays(name, hours);
         Calendar::Business(Box::new(BusinessCalendar {
             zone,
             weekly,
