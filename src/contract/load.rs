@@ -455,6 +455,20 @@ impl Converter<'_> {
                 RawCalendar::AllDay => Calendar::Always,
                 RawCalendar::Hours(hours) => self.hours(name, hours, contract_zone),
             };
+            if let Calendar::Business(business) = &calendar
+                && business.weekly.iter().all(Vec::is_empty)
+                && business.dated.is_empty()
+            {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "calendar-intervals-valid",
+                        location_of(self.file, entry),
+                        format!("calendars.{name}"),
+                        format!("calendar `{name}` has no opening hours, so no target measured in it could ever fall due"),
+                    )
+                    .with_hint("weekly: { mon-fri: [\"08:00-18:00\"] }"),
+                );
+            }
             if name == "always" {
                 if !calendar.is_always() {
                     self.error(
