@@ -33,6 +33,29 @@ pub struct ValidateArgs {
     /// Contract files, or directories searched for *.yaml and *.yml.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// How to print problems: text (stderr), json or github annotations (stdout).
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub format: ValidateFormat,
+    /// Treat warnings as errors (exit 1).
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Report only these checks (repeatable).
+    #[arg(long = "check", value_name = "NAME")]
+    pub checks: Vec<String>,
+    /// Do not report these checks (repeatable).
+    #[arg(long = "skip", value_name = "NAME")]
+    pub skips: Vec<String>,
+}
+
+/// Output formats of `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    /// `error[check]: file:line:col: message`, the source line, a caret and a hint.
+    Text,
+    /// A JSON array of diagnostics.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=…::…`), one per problem.
+    Github,
 }
 
 /// Inputs shared by `report` and `credits`.

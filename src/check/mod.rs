@@ -1,6 +1,8 @@
 //! Contract validation as a list of named checks. Each check is a plain function over the raw,
 //! position-carrying contract and returns every problem it finds; none stops at the first.
 
+pub mod render;
+
 use std::collections::HashMap;
 
 use chrono::Datelike;
@@ -70,6 +72,38 @@ pub const CHECKS: &[Check] = &[
         run: check_day_unit_on_business_calendar,
     },
 ];
+
+/// Checks that run while values are converted, rather than as functions over the raw contract.
+pub const CONVERSION_CHECKS: &[(&str, &str)] = &[
+    (
+        "schema",
+        "YAML syntax, unknown keys, duplicate keys, missing keys, wrong types",
+    ),
+    (
+        "invalid-value",
+        "a number, percentage, duration, date or code that does not parse or is out of range",
+    ),
+    (
+        "not-supported-yet",
+        "a key of the full contract format that this version does not implement",
+    ),
+    (
+        "calendar-intervals-valid",
+        "opening intervals parse, end after they start, do not overlap, and exist",
+    ),
+];
+
+/// Every check name `--check` and `--skip` accept, sorted.
+pub fn check_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = CHECKS
+        .iter()
+        .map(|check| check.name)
+        .chain(CONVERSION_CHECKS.iter().map(|(name, _)| *name))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
 
 /// Runs every check on one parsed contract.
 pub fn run_checks(file: &str, contract: &RawContract) -> Vec<Diagnostic> {
@@ -330,7 +364,7 @@ fn check_day_unit_on_business_calendar(context: &Context<'_>) -> Vec<Diagnostic>
                             crate::time::parse_duration(&within.value.0).map_or(0, |seconds| seconds / 3_600)
                         ),
                     )
-                    .with_hint("write the hours you mean (`27h` = three 9-hour business days), or measure on `always`"),
+                    .with_hint("write the opening hours you mean (`30h` is three 10-hour office days), or measure on `always`"),
                 );
             }
         }
