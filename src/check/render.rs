@@ -2,16 +2,17 @@
 //! JSON for tools, and GitHub Actions workflow commands for annotations on pull requests.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::error::{Diagnostic, Level};
 
 /// `error[check]: file:line:col: message (at path)`, the offending source line with a caret
 /// under the column, then the hint.
-pub fn write_text(
+pub fn write_text<S: std::hash::BuildHasher>(
     out: &mut dyn Write,
     diagnostics: &[Diagnostic],
-    sources: &HashMap<String, String>,
+    sources: &HashMap<String, String, S>,
 ) -> io::Result<()> {
     for diagnostic in diagnostics {
         let (head, hint) = match diagnostic.to_string().split_once("\n  hint: ") {
@@ -52,10 +53,15 @@ pub fn write_github(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Resu
         let location = &diagnostic.location;
         let mut message = diagnostic.message.clone();
         if !diagnostic.path.is_empty() {
-            message.push_str(&format!(" (at {})", diagnostic.path));
+            write!(message, " (at {})", diagnostic.path).expect("writing to a String cannot fail");
         }
         if let Some(hint) = &diagnostic.hint {
-            message.push_str(&format!("\nhint: {hint}"));
+            write!(
+                message,
+                "
+hint: {hint}"
+            )
+            .expect("writing to a String cannot fail");
         }
         writeln!(
             out,
