@@ -82,7 +82,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             slacredit::report::write_json(&mut out, &diagnostics)?;
         }
         ValidateFormat::Github => {
-            render::write_github(&mut std::io::stdout().lock(), &diagnostics)?
+            render::write_github(&mut std::io::stdout().lock(), &diagnostics)?;
         }
     }
     let failing = diagnostics
