@@ -25,6 +25,13 @@ pub enum Command {
     Report(CalcArgs),
     /// Invoice credit lines, ready to post.
     Credits(CalcArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    Man,
 }
 
 /// `slacredit validate`.

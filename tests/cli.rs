@@ -109,3 +109,27 @@ fn the_readme_set_up_command_runs() {
     assert!(stdout.contains("Total credit: 8100.00 EUR"), "{stdout}");
     assert!(stdout.contains("Total credit: 3123.45 USD"), "{stdout}");
 }
+
+#[test]
+fn completions_and_man_page_are_generated_from_the_command_line_definition() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = Command::new(trycmd::cargo::cargo_bin!("slacredit"))
+            .args(["completions", shell])
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            script.contains("slacredit")
+                && script.contains("validate")
+                && script.contains("deny-warnings"),
+            "{shell}"
+        );
+    }
+    let man = Command::new(trycmd::cargo::cargo_bin!("slacredit"))
+        .arg("man")
+        .output()
+        .expect("runs");
+    assert_eq!(man.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&man.stdout).contains(".TH slacredit 1"));
+}

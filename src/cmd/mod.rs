@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
 
@@ -28,6 +29,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Credits(args) => credits::run(&args),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "slacredit", &mut io::stdout().lock());
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut io::stdout().lock())?;
+            Ok(ExitCode::from(EXIT_OK))
+        }
     }
 }
 
