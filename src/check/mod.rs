@@ -1,7 +1,9 @@
 //! Contract validation as a list of named checks. Each check is a plain function over the raw,
 //! position-carrying contract and returns every problem it finds; none stops at the first.
 
+mod matching;
 pub mod render;
+mod values;
 
 use std::collections::HashMap;
 
@@ -60,6 +62,36 @@ pub const CHECKS: &[Check] = &[
         name: "bands-ordered",
         summary: "bands go from the most lenient to the strictest",
         run: check_bands_ordered,
+    },
+    Check {
+        name: "severity-match-overlap",
+        summary: "no export value is listed under two severities",
+        run: matching::check_severity_match_overlap,
+    },
+    Check {
+        name: "service-match-overlap",
+        summary: "no two services' match patterns accept the same value",
+        run: matching::check_service_match_overlap,
+    },
+    Check {
+        name: "cap-not-above-100-percent",
+        summary: "a percentage cap is at most 100 % of the fee",
+        run: values::check_cap_not_above_100_percent,
+    },
+    Check {
+        name: "target-looks-like-fraction",
+        summary: "an availability target or band of 0.999 where 99.9 was meant (warning)",
+        run: values::check_target_looks_like_fraction,
+    },
+    Check {
+        name: "bands-overlap-or-gap",
+        summary: "targets above the first band, and stricter bands that credit no more (warnings)",
+        run: values::check_bands_overlap_or_gap,
+    },
+    Check {
+        name: "holiday-in-effective-range",
+        summary: "holidays fall inside the contract's effective range (warning)",
+        run: values::check_holiday_in_effective_range,
     },
     Check {
         name: "version-starts-on-period-boundary",
