@@ -125,10 +125,7 @@ fn each_check_fails_on_its_case_and_names_itself() {
         assert!(
             found.iter().any(|diagnostic| diagnostic.check == *check),
             "{check}: expected a `{check}` diagnostic, got {:#?}",
-            found
-                .iter()
-                .map(|diagnostic| diagnostic.to_string())
-                .collect::<Vec<_>>()
+            found.iter().map(ToString::to_string).collect::<Vec<_>>()
         );
         for diagnostic in &found {
             assert!(
