@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use slacredit::check::{check_names, check_versions, render};
+use slacredit::check::{check_dry_run, check_names, check_versions, render};
 use slacredit::contract::load_contract_text;
 use slacredit::error::Level;
 use slacredit::{Diagnostic, Error};
@@ -49,6 +49,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         match load_contract_text(&name, &text) {
             Ok(mut contract) => {
                 diagnostics.append(&mut contract.warnings);
+                diagnostics.extend(check_dry_run(&contract));
                 contracts.push(contract);
             }
             Err(found) => diagnostics.extend(found),

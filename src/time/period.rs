@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
 use super::Instant;
@@ -91,6 +91,20 @@ impl fmt::Display for PeriodSpec {
 }
 
 impl PeriodSpec {
+    /// The month or quarter that contains `date`.
+    pub fn containing(date: NaiveDate, kind: PeriodKind) -> Self {
+        let month = date.month();
+        let first_month = match kind {
+            PeriodKind::Month => month,
+            PeriodKind::Quarter => (month - 1) / 3 * 3 + 1,
+        };
+        Self {
+            year: date.year(),
+            month: first_month,
+            kind,
+        }
+    }
+
     /// Month or quarter.
     pub fn kind(self) -> PeriodKind {
         self.kind
