@@ -108,6 +108,10 @@ pub const CHECKS: &[Check] = &[
 /// Checks that run while values are converted, rather than as functions over the raw contract.
 pub const CONVERSION_CHECKS: &[(&str, &str)] = &[
     (
+        "dry-run",
+        "the contract is evaluated on an empty first period without failing",
+    ),
+    (
         "schema",
         "YAML syntax, unknown keys, duplicate keys, missing keys, wrong types",
     ),
