@@ -12,7 +12,9 @@ use crate::report::{
     BreachRow, ContractReport, CreditLine, DisputedIncident, Finding, Report, ServiceSummary,
     TargetCounts,
 };
-use crate::time::{Instant, Period, PeriodSpec, Seconds, format_instant, subtract};
+use crate::time::{
+    Instant, Period, PeriodSpec, Seconds, format_instant, merge_intervals, subtract,
+};
 
 pub use availability::{Downtime, Outage, availability_percent, clip_to_open, downtime};
 pub use breach::{Judgement, Status, judge};
@@ -386,14 +388,7 @@ fn excluded_maintenance(
             }
         }
     }
-    pieces.sort_unstable();
-    let mut merged: Vec<(Instant, Instant)> = Vec::with_capacity(pieces.len());
-    for (start, end) in pieces {
-        match merged.last_mut() {
-            Some(last) if start <= last.1 => last.1 = last.1.max(end),
-            _ => merged.push((start, end)),
-        }
-    }
+    let merged = merge_intervals(pieces);
     let Some(cap) = terms.cap else { return merged };
     let mut room = cap;
     merged

@@ -10,7 +10,7 @@ use super::source::{Field, Mapping, Source};
 use super::{Exclusion, Incident, Incidents, Paused, Rejection, RowAccounting};
 use crate::contract::Contract;
 use crate::error::{Error, Location};
-use crate::time::{Instant, Seconds, parse_duration};
+use crate::time::{Instant, Seconds, merge_intervals, parse_duration};
 
 /// One export to read: its name for messages and its bytes.
 pub struct Input {
@@ -309,14 +309,7 @@ impl<'r> Row<'r> {
             }
             intervals.push((start, end));
         }
-        intervals.sort_unstable();
-        let mut merged: Vec<(Instant, Instant)> = Vec::with_capacity(intervals.len());
-        for (start, end) in intervals {
-            match merged.last_mut() {
-                Some(last) if start <= last.1 => last.1 = last.1.max(end),
-                _ => merged.push((start, end)),
-            }
-        }
+        let merged = merge_intervals(intervals);
         Ok(if merged.is_empty() {
             Paused::None
         } else {

@@ -115,6 +115,19 @@ impl Calendar {
     }
 }
 
+/// Sorts intervals `[start, end)` and merges the ones that overlap or touch.
+pub fn merge_intervals(mut intervals: Vec<(Instant, Instant)>) -> Vec<(Instant, Instant)> {
+    intervals.sort_unstable();
+    let mut merged: Vec<(Instant, Instant)> = Vec::with_capacity(intervals.len());
+    for (start, end) in intervals {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
 /// `[start, end)` minus the `paused` intervals (sorted, disjoint), as the pieces left in order.
 pub fn subtract(
     start: Instant,
@@ -158,15 +171,7 @@ impl BusinessCalendar {
             }
         }
         // Dated openings may overlap the weekly ones: keep the intervals sorted and disjoint.
-        intervals.sort_unstable();
-        let mut merged: Vec<(Instant, Instant)> = Vec::with_capacity(intervals.len());
-        for (start, end) in intervals {
-            match merged.last_mut() {
-                Some(last) if start <= last.1 => last.1 = last.1.max(end),
-                _ => merged.push((start, end)),
-            }
-        }
-        merged
+        merge_intervals(intervals)
     }
 }
 

@@ -5,7 +5,9 @@ mod duration;
 mod period;
 mod timestamp;
 
-pub use calendar::{BusinessCalendar, Calendar, local_date, parse_days, parse_interval, subtract};
+pub use calendar::{
+    BusinessCalendar, Calendar, local_date, merge_intervals, parse_days, parse_interval, subtract,
+};
 pub use duration::{format_duration, parse_duration};
 pub use period::{Period, PeriodKind, PeriodSpec};
 pub use timestamp::{AmbiguousPolicy, TimestampError, TimestampFormat};
