@@ -13,7 +13,16 @@ use serde::Serialize;
 /// One hundred, the scale of a percentage.
 pub const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
 
-/// Parses a plain decimal number such as `42000.10` or `-3`; no exponent, no thousands separator.
+/// The largest number a contract may state: a trillion. Far above any real fee, and with
+/// percentages held to [`LARGEST_PERCENT`] the calculation's largest product (fee × percentage
+/// × a billion breaches) stays below 10^25, far inside `Decimal`'s range.
+pub const LARGEST: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0);
+
+/// The largest percentage a credit or cap may state.
+pub const LARGEST_PERCENT: Decimal = Decimal::from_parts(1_000, 0, 0, false, 0);
+
+/// Parses a plain decimal number such as `42000.10` or `-3`; no exponent, no thousands separator,
+/// at most [`LARGEST`] in size.
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     let trimmed = text.trim();
     let plain = trimmed
@@ -27,8 +36,14 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
             "`{text}` is not a decimal number (write it like `42000.10`)"
         ));
     }
-    Decimal::from_str(trimmed.strip_prefix('+').unwrap_or(trimmed))
-        .map_err(|_| format!("`{text}` is not a decimal number (write it like `42000.10`)"))
+    let value = Decimal::from_str(trimmed.strip_prefix('+').unwrap_or(trimmed))
+        .map_err(|_| format!("`{text}` is not a decimal number (write it like `42000.10`)"))?;
+    if value.abs() > LARGEST || value.scale() > 10 {
+        return Err(format!(
+            "`{text}` is too large or too precise (at most 1,000,000,000,000,000 and 10 decimal places)"
+        ));
+    }
+    Ok(value)
 }
 
 /// Parses a percentage written `99.9` or `99.9%`; the result is in percent (99.9, not 0.999).
@@ -173,6 +188,32 @@ mod tests {
         );
         assert_eq!(Amount::parse("25%"), Ok(Amount::PercentOfFee(dec("25"))));
         assert_eq!(Amount::parse("500.00"), Ok(Amount::Fixed(dec("500"))));
+    }
+
+    #[test]
+    fn amounts_are_bounded_so_arithmetic_cannot_overflow() {
+        assert_eq!(LARGEST.to_string(), "1000000000000");
+        assert_eq!(LARGEST_PERCENT.to_string(), "1000");
+        assert!(parse_decimal("1000000000000").is_ok());
+        assert!(
+            parse_decimal("1000000000001")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(
+            parse_decimal("0.00000000001")
+                .unwrap_err()
+                .contains("too precise")
+        );
+        assert!(
+            Amount::parse("1001%")
+                .unwrap_err()
+                .contains("more than 1000%")
+        );
+        // The largest product the calculation forms: a quarter's fee (3 × LARGEST) ×
+        // LARGEST_PERCENT / 100 × a billion breaches = 3 × 10^22, far below Decimal's 7.9 × 10^28.
+        let worst = Decimal::from(3) * LARGEST * LARGEST_PERCENT / HUNDRED;
+        assert!(worst.checked_mul(Decimal::from(1_000_000_000)).is_some());
     }
 
     #[test]
