@@ -75,6 +75,11 @@ impl Amount {
                 "`{text}` is negative; credits and caps are never negative"
             ));
         }
+        if matches!(amount, Self::PercentOfFee(percent) if percent > LARGEST_PERCENT) {
+            return Err(format!(
+                "`{text}` is more than {LARGEST_PERCENT}% of the fee"
+            ));
+        }
         Ok(amount)
     }
 
