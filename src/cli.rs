@@ -25,6 +25,8 @@ pub enum Command {
     Report(CalcArgs),
     /// Invoice credit lines, ready to post.
     Credits(CalcArgs),
+    /// Print the JSON Schema (draft 2020-12) of the contract format.
+    Schema,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to complete for.

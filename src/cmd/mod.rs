@@ -34,6 +34,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_complete::generate(shell, &mut command, "slacredit", &mut io::stdout().lock());
             Ok(ExitCode::from(EXIT_OK))
         }
+        Command::Schema => {
+            let mut out = io::stdout().lock();
+            slacredit::report::write_json(&mut out, &slacredit::contract::json_schema())?;
+            Ok(ExitCode::from(EXIT_OK))
+        }
         Command::Man => {
             clap_mangen::Man::new(Cli::command()).render(&mut io::stdout().lock())?;
             Ok(ExitCode::from(EXIT_OK))

@@ -13,6 +13,18 @@ use crate::time::{Calendar, PeriodKind, PeriodSpec, Seconds};
 
 pub use load::{load_contract_file, load_contract_text, location_of, parse_contract, yaml_message};
 
+/// The JSON Schema (draft 2020-12) of the contract file format, for editors and CI. Keys of the
+/// full format that this version does not implement are left out, so editors flag them too.
+pub fn json_schema() -> schemars::Schema {
+    let mut schema = schemars::schema_for!(raw::RawContract);
+    schema.insert("title".to_owned(), "slacredit contract".into());
+    schema.insert(
+        "description".to_owned(),
+        "An SLA contract for slacredit: services, severities, calendars, maintenance, exclusions and credit terms. See docs/contract.md.".into(),
+    );
+    schema
+}
+
 /// One contract, checked.
 #[derive(Debug, Clone)]
 pub struct Contract {

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -43,136 +44,209 @@ impl<'de> Deserialize<'de> for Text {
 }
 
 /// A contract file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Contract")]
 pub struct RawContract {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
+    #[schemars(with = "Option<String>")]
     pub title: Option<Spanned<String>>,
+    #[schemars(with = "String")]
     pub provider: Spanned<String>,
+    #[schemars(with = "String")]
     pub customer: Spanned<String>,
+    #[schemars(with = "String")]
     pub currency: Spanned<String>,
+    #[schemars(with = "String")]
     pub timezone: Spanned<String>,
+    #[schemars(with = "RawEffective")]
     pub effective: Spanned<RawEffective>,
+    #[schemars(with = "Option<String>", extend("enum" = ["month", "quarter"]))]
     pub period: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<RawService>")]
     pub services: Vec<Spanned<RawService>>,
     #[serde(default)]
+    #[schemars(with = "Vec<RawSeverity>")]
     pub severities: Vec<Spanned<RawSeverity>>,
+    #[schemars(with = "Option<RawCredits>")]
     pub credits: Option<Spanned<RawCredits>>,
+    #[schemars(with = "Option<BTreeMap<String, RawCalendar>>")]
     pub calendars: Option<BTreeMap<String, Spanned<RawCalendar>>>,
+    #[schemars(with = "Option<String>", extend("enum" = ["highest", "final", "initial"]))]
     pub severity_basis: Option<Spanned<String>>,
+    #[schemars(with = "Option<RawMaintenance>")]
     pub maintenance: Option<Spanned<RawMaintenance>>,
+    #[schemars(with = "Option<RawExclusions>")]
     pub exclusions: Option<Spanned<RawExclusions>>,
+    #[schemars(skip)]
     pub notifications: Unsupported,
+    #[schemars(skip)]
     pub termination: Unsupported,
 }
 
 /// `effective: { from, to }`; `to` is exclusive.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Effective")]
 pub struct RawEffective {
+    #[schemars(with = "String")]
     pub from: Spanned<String>,
+    #[schemars(with = "Option<String>")]
     pub to: Option<Spanned<String>>,
 }
 
 /// One entry of `services`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Service")]
 pub struct RawService {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
+    #[schemars(with = "Option<String>")]
     pub name: Option<Spanned<String>>,
     #[serde(rename = "match")]
+    #[schemars(with = "Vec<String>")]
     pub patterns: Vec<Spanned<String>>,
+    #[schemars(with = "Text")]
     pub fee: Spanned<Text>,
+    #[schemars(with = "Option<RawAvailability>")]
     pub availability: Option<Spanned<RawAvailability>>,
 }
 
 /// `availability: { target, calendar }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Availability")]
 pub struct RawAvailability {
+    #[schemars(with = "Text")]
     pub target: Spanned<Text>,
+    #[schemars(with = "Option<String>")]
     pub calendar: Option<Spanned<String>>,
 }
 
 /// One entry of `severities`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Severity")]
 pub struct RawSeverity {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     #[serde(rename = "match")]
+    #[schemars(with = "Vec<String>")]
     pub values: Vec<Spanned<String>>,
+    #[schemars(with = "Option<Text>")]
     pub downtime: Option<Spanned<Text>>,
+    #[schemars(with = "Option<RawTarget>")]
     pub respond: Option<Spanned<RawTarget>>,
+    #[schemars(with = "Option<RawTarget>")]
     pub resolve: Option<Spanned<RawTarget>>,
+    #[schemars(skip)]
     pub rca: Unsupported,
 }
 
 /// `respond:` / `resolve:` of a severity.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Target")]
 pub struct RawTarget {
+    #[schemars(with = "Text")]
     pub within: Spanned<Text>,
+    #[schemars(with = "Option<String>")]
     pub calendar: Option<Spanned<String>>,
+    #[schemars(with = "Option<bool>")]
     pub pausable: Option<Spanned<bool>>,
 }
 
 /// The `credits` section.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Credits")]
 pub struct RawCredits {
+    #[schemars(with = "Option<RawRounding>")]
     pub rounding: Option<Spanned<RawRounding>>,
+    #[schemars(with = "Option<RawCaps>")]
     pub cap: Option<Spanned<RawCaps>>,
     #[serde(default)]
+    #[schemars(with = "Vec<RawRule>")]
     pub rules: Vec<Spanned<RawRule>>,
+    #[schemars(skip)]
     pub minimum: Unsupported,
+    #[schemars(skip)]
     pub claim: Unsupported,
 }
 
 /// `rounding: { places, mode }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Rounding")]
 pub struct RawRounding {
+    #[schemars(with = "u32")]
     pub places: Spanned<u32>,
+    #[schemars(with = "String", extend("enum" = ["half_even", "half_up", "down"]))]
     pub mode: Spanned<String>,
 }
 
 /// `cap: { per_service, per_period, per_year }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Caps")]
 pub struct RawCaps {
+    #[schemars(with = "Option<Text>")]
     pub per_service: Option<Spanned<Text>>,
+    #[schemars(skip)]
     pub per_period: Unsupported,
+    #[schemars(skip)]
     pub per_year: Unsupported,
 }
 
 /// One credit rule. All kinds share one flat shape so every field keeps its position; `load.rs`
 /// checks which fields each kind takes.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Rule")]
 pub struct RawRule {
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
+    #[schemars(with = "String", extend("enum" = ["availability", "per_breach"]))]
     pub kind: Spanned<String>,
+    #[schemars(with = "Option<Vec<String>>")]
     pub services: Option<Vec<Spanned<String>>>,
+    #[schemars(with = "Option<Vec<String>>")]
     pub severities: Option<Vec<Spanned<String>>>,
+    #[schemars(with = "Option<Vec<RawBand>>")]
     pub bands: Option<Vec<Spanned<RawBand>>>,
+    #[schemars(with = "Option<String>", extend("enum" = ["respond", "resolve"]))]
     pub target: Option<Spanned<String>>,
+    #[schemars(with = "Option<Text>")]
     pub credit: Option<Spanned<Text>>,
+    #[schemars(skip)]
     pub unit: Unsupported,
+    #[schemars(skip)]
     pub max_per_incident: Unsupported,
+    #[schemars(skip)]
     pub min_outage: Unsupported,
+    #[schemars(skip)]
     pub applies_to: Unsupported,
+    #[schemars(skip)]
     pub breaches: Unsupported,
+    #[schemars(skip)]
     pub within: Unsupported,
+    #[schemars(skip)]
     pub multiplier: Unsupported,
 }
 
 /// One availability band: exactly one of `below` (strictly less) or `at_or_below`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Band")]
 pub struct RawBand {
+    #[schemars(with = "Option<Text>")]
     pub below: Option<Spanned<Text>>,
+    #[schemars(with = "Option<Text>")]
     pub at_or_below: Option<Spanned<Text>>,
+    #[schemars(with = "Text")]
     pub credit: Spanned<Text>,
 }
 
@@ -211,42 +285,85 @@ impl<'de> Deserialize<'de> for RawCalendar {
 }
 
 /// Weekly opening hours: `weekly: { mon-fri: ["08:00-12:00", "13:00-18:00"], sat: [...] }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Hours")]
 pub struct RawHours {
+    #[schemars(with = "Option<String>")]
     pub timezone: Option<Spanned<String>>,
+    #[schemars(with = "BTreeMap<String, Vec<String>>")]
     pub weekly: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub holidays: Vec<Spanned<String>>,
 }
 
 /// `exclusions: { causes, disputed }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Exclusions")]
 pub struct RawExclusions {
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub causes: Vec<Spanned<String>>,
+    #[schemars(with = "Option<String>", extend("enum" = ["pending", "count"]))]
     pub disputed: Option<Spanned<String>>,
 }
 
 /// `maintenance: { windows, notice, cap, denominator }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Maintenance")]
 pub struct RawMaintenance {
     #[serde(default)]
+    #[schemars(with = "Vec<RawWindow>")]
     pub windows: Vec<Spanned<RawWindow>>,
+    #[schemars(with = "Option<Text>")]
     pub notice: Option<Spanned<Text>>,
+    #[schemars(with = "Option<Text>")]
     pub cap: Option<Spanned<Text>>,
+    #[schemars(with = "Option<String>", extend("enum" = ["exclude", "available"]))]
     pub denominator: Option<Spanned<String>>,
 }
 
 /// One allowed maintenance window: `{ weekly: sun, from: "02:00", to: "06:00" }` or
 /// `{ date: 2026-12-27, from: "00:00", to: "08:00" }`, in the contract's time zone.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Window")]
 pub struct RawWindow {
+    #[schemars(with = "Option<String>")]
     pub weekly: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub date: Option<Spanned<String>>,
+    #[schemars(with = "String")]
     pub from: Spanned<String>,
+    #[schemars(with = "String")]
     pub to: Spanned<String>,
+}
+
+impl JsonSchema for Text {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NumberText".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A number, percentage (`99.9%`) or duration (`15m`, `1h30m`), read exactly as written.",
+            "type": ["string", "number"]
+        })
+    }
+}
+
+impl JsonSchema for RawCalendar {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Calendar".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "`24x7`, or weekly opening hours with holidays in a time zone.",
+            "oneOf": [{ "const": "24x7" }, generator.subschema_for::<RawHours>()]
+        })
+    }
 }
