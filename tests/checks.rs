@@ -189,3 +189,29 @@ fn docs_checks_md_describes_every_check() {
         );
     }
 }
+
+#[test]
+fn a_duplicate_key_names_both_lines() {
+    // `rounding` appears in the credits mapping, then again two lines later.
+    let text = BASE.replacen("  cap: { per_service: 50% }\n", "  rounding: { places: 2, mode: half_up }\n  cap: { per_service: 50% }\n  rounding: { places: 2, mode: down }\n", 1);
+    let line_of = |needle: &str| {
+        text.lines()
+            .position(|line| line.contains(needle))
+            .expect("present")
+            + 1
+    };
+    let (first, second) = (line_of("mode: half_up"), line_of("mode: down"));
+    let problems = diagnostics(&text);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(
+        (problems[0].check, problems[0].location.line as usize),
+        ("schema", second)
+    );
+    assert!(
+        problems[0]
+            .message
+            .ends_with(&format!("(first defined at line {first})")),
+        "{}",
+        problems[0].message
+    );
+}

@@ -62,20 +62,50 @@ pub fn parse_contract(file: &str, text: &str) -> Result<RawContract, Box<Diagnos
         let (line, column) = error
             .location()
             .map_or((0, 0), |place| (place.line() as u32, place.column() as u32));
+        let mut message = yaml_message(&error);
+        if let Some(first) = message
+            .strip_prefix("duplicate mapping key `")
+            .and_then(|rest| rest.split_once('`'))
+            .and_then(|(key, _)| first_definition(text, key, line, column))
+        {
+            message.push_str(&format!(" (first defined at line {first})"));
+        }
+        let location = Location {
+            file: file.to_owned(),
+            line,
+            column,
+        };
         Box::new(
-            Diagnostic::error(
-                "schema",
-                Location {
-                    file: file.to_owned(),
-                    line,
-                    column,
-                },
-                "",
-                yaml_message(&error),
-            )
-            .with_hint("see docs/contract.md for the contract format"),
+            Diagnostic::error("schema", location, "", message)
+                .with_hint("see docs/contract.md for the contract format"),
         )
     })
+}
+
+/// The line where `key` was first defined in the mapping that repeats it at `line:column`: the
+/// nearest line above at the same indentation that defines it, with no line less indented in
+/// between (which would end the mapping).
+fn first_definition(text: &str, key: &str, line: u32, column: u32) -> Option<usize> {
+    let indent = column.saturating_sub(1) as usize;
+    let lines: Vec<&str> = text.lines().collect();
+    for number in (1..line as usize).rev() {
+        let candidate = lines.get(number - 1)?;
+        let content = candidate.trim_start();
+        let depth = candidate.len() - content.len();
+        if content.is_empty() || content.starts_with('#') || depth > indent {
+            continue;
+        }
+        if depth < indent {
+            return None;
+        }
+        let defined = content
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'));
+        if defined {
+            return Some(number);
+        }
+    }
+    None
 }
 
 /// The YAML reader's message for people, without its own " at line L, column C" suffix (the
