@@ -2,6 +2,7 @@
 //! convert every value, collecting all problems rather than stopping at the first.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -68,7 +69,8 @@ pub fn parse_contract(file: &str, text: &str) -> Result<RawContract, Box<Diagnos
             .and_then(|rest| rest.split_once('`'))
             .and_then(|(key, _)| first_definition(text, key, line, column))
         {
-            message.push_str(&format!(" (first defined at line {first})"));
+            write!(message, " (first defined at line {first})")
+                .expect("writing to a String cannot fail");
         }
         let location = Location {
             file: file.to_owned(),
