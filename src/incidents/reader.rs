@@ -552,19 +552,18 @@ impl ReadState<'_> {
     fn resolve_duplicates(&mut self, files: &[String]) -> (HashSet<RowKey>, Vec<(RowKey, String)>) {
         let mut dropped = HashSet::new();
         let mut conflicts = Vec::new();
-        // Grouped by id, each group in file order, so the first copy is the earliest row.
-        self.fingerprints.sort_unstable_by_key(|print| {
-            (
-                print.id,
-                (u64::from(print.file) << 32) | u64::from(print.line),
-            )
-        });
+        // Grouped by id; a single-key sort, since duplicates are rare and each group is put in
+        // file order on its own below, so the first copy is the earliest row.
+        self.fingerprints.sort_unstable_by_key(|print| print.id);
         let place =
             |print: &Fingerprint| format!("{}:{}", files[usize::from(print.file)], print.line);
         for group in self
             .fingerprints
-            .chunk_by(|left, right| left.id == right.id)
+            .chunk_by_mut(|left, right| left.id == right.id)
+            .filter(|group| group.len() > 1)
         {
+            group.sort_unstable_by_key(|print| (print.file, print.line));
+            let group: &[Fingerprint] = group;
             let [first, rest @ ..] = group else { continue };
             if rest.is_empty() {
                 continue;
