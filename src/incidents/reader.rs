@@ -109,6 +109,17 @@ enum Slot<'s> {
 
 impl<'s> Columns<'s> {
     fn resolve(source: &'s Source, headers: &csv::ByteRecord, file: &str) -> Result<Self, Error> {
+        if headers.is_empty() {
+            return Err(Error::Incidents {
+                location: Location {
+                    file: file.to_owned(),
+                    line: 1,
+                    column: 1,
+                },
+                message: "the export is empty: there is no header line naming the columns"
+                    .to_owned(),
+            });
+        }
         let header_names: Vec<String> = headers
             .iter()
             .map(|name| String::from_utf8_lossy(name).trim().to_owned())
