@@ -331,11 +331,6 @@ impl Converter<'_> {
                 .name
                 .as_ref()
                 .map_or_else(|| service.id.value.clone(), |name| name.value.clone()),
-            patterns: service
-                .patterns
-                .iter()
-                .map(|pattern| pattern.value.clone())
-                .collect(),
             matchers: service
                 .patterns
                 .iter()

@@ -183,9 +183,7 @@ pub struct Service {
     pub id: String,
     /// Display name.
     pub name: String,
-    /// Glob patterns (`*`, `?`) matched against the incident's service column.
-    pub patterns: Vec<String>,
-    /// The compiled patterns.
+    /// The `match` globs (`*`, `?`), compiled, tried against the incident's service column.
     pub matchers: Vec<WildMatch>,
     /// Fee per month; a period's basis for percentage credits is the fee of its months.
     pub fee: Decimal,

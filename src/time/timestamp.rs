@@ -106,14 +106,6 @@ impl TimestampFormat {
             Self::Local { .. } => None,
         }
     }
-
-    /// A short description for messages.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Rfc3339 => "RFC 3339".to_owned(),
-            Self::Local { pattern, zone, .. } => format!("`{pattern}` in {zone}"),
-        }
-    }
 }
 
 /// The common shape `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` in integer arithmetic, about ten times
