@@ -889,3 +889,135 @@ fn holidays_can_come_from_an_ics_file() {
         problems[0].message
     );
 }
+
+#[test]
+fn per_unit_late_counts_started_units_up_to_the_incident_maximum() {
+    let terms = contract(
+        "1000.00",
+        "  rules:\n    - { id: late, kind: per_unit_late, target: resolve, severities: [sev1], unit: 1h, credit: 2%, max_per_incident: 5% }\n",
+    );
+    // A: resolved after 5 h 01 min against 4 h → 61 min late → 2 started hours × 2 % × 1,000.00
+    //    = 40.00. B: 8 h → 4 h late → 4 units = 80.00, held to 5 % × 1,000.00 = 50.00.
+    let rows = "A,web,P1,2026-09-10T10:00:00Z,,2026-09-10T10:05:00Z,2026-09-10T15:01:00Z,\n\
+                B,web,P1,2026-09-11T10:00:00Z,,2026-09-11T10:05:00Z,2026-09-11T18:00:00Z,\n";
+    let line = &run(&terms, rows, "2026-09", None).contracts[0].credit_lines[0];
+    assert_eq!(
+        (line.quantity, line.amount.to_string().as_str()),
+        (6, "90.00")
+    );
+    assert_eq!(line.incidents, ["A", "B"]);
+}
+
+#[test]
+fn per_unit_down_counts_only_outages_past_the_threshold() {
+    let rule = |min: &str| {
+        format!(
+            "  rules:\n    - {{ id: down, kind: per_unit_down, unit: 1h, credit: 5%, min_outage: {min} }}\n"
+        )
+    };
+    // A is down 2 h 30 min, B 1 h.
+    let rows = "A,web,P1,2026-09-10T10:00:00Z,,,2026-09-10T12:30:00Z,\nB,web,P1,2026-09-11T10:00:00Z,,,2026-09-11T11:00:00Z,\n";
+    // min_outage 2h: only A counts → 2 h 30 min = 3 started hours × 5 % × 1,000.00 = 150.00.
+    let met = run(&contract("1000.00", &rule("2h")), rows, "2026-09", None);
+    assert_eq!(
+        met.contracts[0].credit_lines[0].amount.to_string(),
+        "150.00"
+    );
+    // min_outage 3h: neither counts → no line.
+    assert!(
+        run(&contract("1000.00", &rule("3h")), rows, "2026-09", None).contracts[0]
+            .credit_lines
+            .is_empty()
+    );
+}
+
+#[test]
+fn downtime_multiple_refunds_a_multiple_of_the_fee_for_the_downtime() {
+    let text = "id: Q\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\neffective: { from: 2026-01-01 }\nperiod: quarter\n\
+                services: [{ id: web, match: [web], fee: 3000.00 }]\nseverities: [{ id: sev1, match: [P1], downtime: 1 }]\n\
+                credits:\n  rules:\n    - { id: tenfold, kind: downtime_multiple, multiplier: 10 }\n";
+    let quarterly = load_contract_text("q.yaml", text).expect("valid");
+    let rows = format!("{HEADER}A,web,P1,2026-02-10T00:00:00Z,,,2026-02-10T06:00:00Z,\n");
+    // 6 h = 21,600 s of Q1 2026's 7,776,000 s on a quarter's fee of 3 × 3,000.00 = 9,000.00:
+    // 9,000.00 × 21,600 / 7,776,000 × 10 = 250.00.
+    let report = evaluate_csv(
+        &quarterly,
+        "q.csv",
+        rows,
+        "2026-Q1",
+        None,
+        &Exceptions::default(),
+    );
+    assert_eq!(
+        report.contracts[0].credit_lines[0].amount.to_string(),
+        "250.00"
+    );
+}
+
+#[test]
+fn a_line_below_the_minimum_is_listed_but_not_issued_and_carries_its_claim_by_date() {
+    let terms = contract(
+        "1000.00",
+        "  minimum: 1.00\n  claim: { within: 30d }\n  rules:\n    - { id: r, kind: per_breach, target: respond, credit: 0.40 }\n",
+    );
+    let report = run(
+        &terms,
+        "L,web,P1,2026-09-10T10:00:00Z,,2026-09-10T10:20:00Z,2026-09-10T11:00:00Z,\n",
+        "2026-09",
+        None,
+    );
+    let line = &report.contracts[0].credit_lines[0];
+    // 0.40 is below the 1.00 minimum: listed at 0.00 with the reason; the total is 0.00.
+    assert_eq!(
+        (
+            line.amount_before_caps.to_string().as_str(),
+            line.amount.to_string().as_str()
+        ),
+        ("0.40", "0.00")
+    );
+    assert!(
+        line.cap_applied
+            .as_deref()
+            .is_some_and(|note| note.contains("below the minimum 1.00")),
+        "{:?}",
+        line.cap_applied
+    );
+    assert_eq!(report.contracts[0].credit_total.to_string(), "0.00");
+    // September ends on 1 October; 30 days later is 31 October.
+    assert_eq!(line.claim_by.as_deref(), Some("2026-10-31"));
+}
+
+#[test]
+fn the_period_cap_is_shared_across_services_in_rule_order() {
+    let text = "id: PC\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\neffective: { from: 2026-01-01 }\n\
+                services: [{ id: web, match: [web], fee: 1000.00 }, { id: api, match: [api], fee: 500.00 }]\n\
+                severities: [{ id: sev1, match: [P1], respond: { within: 15m } }]\n\
+                credits:\n  cap: { per_period: 20% }\n  rules:\n    - { id: r, kind: per_breach, target: respond, credit: 200.00 }\n";
+    let terms = load_contract_text("pc.yaml", text).expect("valid");
+    let rows = format!(
+        "{HEADER}W,web,P1,2026-09-10T10:00:00Z,,2026-09-10T10:20:00Z,,\nA,api,P1,2026-09-11T10:00:00Z,,2026-09-11T10:20:00Z,,\n"
+    );
+    let report = evaluate_csv(
+        &terms,
+        "pc.csv",
+        rows,
+        "2026-09",
+        None,
+        &Exceptions::default(),
+    );
+    // Two late responses at 200.00 each = 400.00; the period cap is 20 % of 1,000.00 + 500.00 =
+    // 300.00. The rule's lines fill it in service order: web keeps 200.00, api gets 100.00.
+    let amounts: Vec<(String, String)> = report.contracts[0]
+        .credit_lines
+        .iter()
+        .map(|line| (line.service.clone(), line.amount.to_string()))
+        .collect();
+    assert_eq!(
+        amounts,
+        [
+            ("api".to_owned(), "100.00".to_owned()),
+            ("web".to_owned(), "200.00".to_owned())
+        ]
+    );
+    assert_eq!(report.contracts[0].credit_total.to_string(), "300.00");
+}

@@ -1,8 +1,9 @@
-//! Credit lines for one service in one period: each rule's raw amount, then the service cap
-//! (filled in rule order), each line rounded once with the contract's rule.
+//! Credit lines. Per service: each rule's raw amount (with `max_per_incident`), each line rounded
+//! once with the contract's rule, then the service cap filled in rule order. Per contract: the
+//! period cap across services, then the minimum.
 
-use super::{Downtime, Judgement, Status};
-use crate::contract::{Contract, RuleKind, TargetKind};
+use super::{Downtime, Judgement, Outage, Status, downtime};
+use crate::contract::{Contract, Rule, RuleKind, TargetKind};
 use crate::incidents::Incident;
 use crate::money::{Amount, Decimal};
 use crate::report::{CreditLine, RuleCredit};
@@ -18,114 +19,283 @@ pub struct ServiceFacts<'a> {
     pub measured: Seconds,
     /// The service's downtime.
     pub downtime: Downtime,
+    /// Each outage incident's pieces inside the measured time, one list per incident.
+    pub outages: &'a [Vec<Outage>],
     /// Every breached or pending target due in the period.
     pub judged: &'a [(&'a Incident, Judgement)],
     /// The period.
     pub period: PeriodSpec,
+    /// The claim-by date of the period's credits, if the contract sets one.
+    pub claim_by: Option<String>,
 }
 
-/// A line before caps and rounding.
+/// A line before rounding and caps.
 struct RawLine {
     rule: String,
     description: String,
-    rate: Amount,
+    rate: String,
     quantity: u64,
     amount: Decimal,
     incidents: Vec<String>,
 }
 
-/// The credit lines the service earns, capped and rounded, in rule order.
+/// The credit lines the service earns, rounded and under the service cap, in rule order.
 pub fn service_credit_lines(facts: &ServiceFacts<'_>) -> Vec<CreditLine> {
-    let contract = facts.contract;
-    let service = &contract.services[facts.service];
-    let raw_lines: Vec<RawLine> = contract
+    let raw_lines: Vec<RawLine> = facts
+        .contract
         .credits
         .rules
         .iter()
         .filter(|rule| rule.covers_service(facts.service))
         .filter_map(|rule| match &rule.kind {
-            RuleKind::Availability { bands } => {
-                service.availability_target?;
-                let up = Decimal::from(facts.measured) - facts.downtime.weighted;
-                let band = bands
-                    .iter()
-                    .rev()
-                    .find(|band| band.contains(up, Decimal::from(facts.measured)))?;
-                let availability =
-                    super::availability_percent(facts.measured, facts.downtime.weighted)
-                        .round_dp(4);
-                Some(RawLine {
-                    rule: rule.id.clone(),
-                    description: format!(
-                        "availability {availability}% is {} (contract line {}): {} of the fee",
-                        band.describe(),
-                        band.line,
-                        band.credit
-                    ),
-                    rate: band.credit,
-                    quantity: 1,
-                    amount: band.credit.of_fee(contract.period_fee(facts.service)),
-                    incidents: Vec::new(),
-                })
-            }
+            RuleKind::Availability { .. } => availability_line(facts, rule),
             RuleKind::PerBreach { target, credit } => {
-                let mut incidents: Vec<String> = facts
-                    .judged
-                    .iter()
-                    .filter(|(incident, verdict)| {
-                        verdict.kind == *target
-                            && verdict.status == Status::Breached
-                            && rule.covers_severity(usize::from(incident.severity))
-                    })
-                    .map(|(incident, _)| incident.id.to_string())
-                    .collect();
-                incidents.sort();
-                incidents.dedup();
-                if incidents.is_empty() {
-                    return None;
-                }
-                let quantity = incidents.len() as u64;
-                Some(RawLine {
-                    rule: rule.id.clone(),
-                    description: format!(
-                        "{quantity} {} breach{} x {credit}{}",
-                        target.name(),
-                        if quantity == 1 { "" } else { "es" },
-                        if matches!(credit, Amount::PercentOfFee(_)) {
-                            " of the fee"
-                        } else {
-                            ""
-                        }
-                    ),
-                    rate: *credit,
-                    quantity,
-                    amount: credit.of_fee(contract.period_fee(facts.service))
-                        * Decimal::from(quantity),
-                    incidents,
-                })
+                per_breach_line(facts, rule, *target, *credit)
+            }
+            RuleKind::PerUnitLate {
+                target,
+                unit,
+                credit,
+                max_per_incident,
+            } => per_unit_late_line(facts, rule, *target, *unit, *credit, *max_per_incident),
+            RuleKind::PerUnitDown {
+                unit,
+                credit,
+                min_outage,
+            } => per_unit_down_line(facts, rule, *unit, *credit, *min_outage),
+            RuleKind::DowntimeMultiple { multiplier } => {
+                downtime_multiple_line(facts, rule, *multiplier)
             }
         })
         .collect();
-    apply_caps(contract, facts.service, facts.period, raw_lines)
+    apply_service_cap(facts, raw_lines)
+}
+
+fn fee(facts: &ServiceFacts<'_>) -> Decimal {
+    facts.contract.period_fee(facts.service)
+}
+
+fn availability_line(facts: &ServiceFacts<'_>, rule: &Rule) -> Option<RawLine> {
+    let RuleKind::Availability { bands } = &rule.kind else {
+        return None;
+    };
+    facts.contract.services[facts.service].availability_target?;
+    let up = Decimal::from(facts.measured) - facts.downtime.weighted;
+    let band = bands
+        .iter()
+        .rev()
+        .find(|band| band.contains(up, Decimal::from(facts.measured)))?;
+    let availability =
+        super::availability_percent(facts.measured, facts.downtime.weighted).round_dp(4);
+    Some(RawLine {
+        rule: rule.id.clone(),
+        description: format!(
+            "availability {availability}% is {} (contract line {}): {} of the fee",
+            band.describe(),
+            band.line,
+            band.credit
+        ),
+        rate: band.credit.to_string(),
+        quantity: 1,
+        amount: band.credit.of_fee(fee(facts)),
+        incidents: Vec::new(),
+    })
+}
+
+/// The breached targets of `kind` that `rule` prices, one per incident, in id order.
+fn priced_breaches<'a>(
+    facts: &'a ServiceFacts<'_>,
+    rule: &Rule,
+    kind: TargetKind,
+) -> Vec<(&'a Incident, Judgement)> {
+    let mut breaches: Vec<(&Incident, Judgement)> = facts
+        .judged
+        .iter()
+        .filter(|(incident, verdict)| {
+            verdict.kind == kind
+                && verdict.status == Status::Breached
+                && rule.covers_severity(usize::from(incident.severity))
+        })
+        .map(|(incident, verdict)| (*incident, *verdict))
+        .collect();
+    breaches.sort_by(|left, right| left.0.id.cmp(&right.0.id));
+    breaches.dedup_by(|left, right| left.0.id == right.0.id);
+    breaches
+}
+
+fn per_breach_line(
+    facts: &ServiceFacts<'_>,
+    rule: &Rule,
+    target: TargetKind,
+    credit: Amount,
+) -> Option<RawLine> {
+    let incidents: Vec<String> = priced_breaches(facts, rule, target)
+        .iter()
+        .map(|(incident, _)| incident.id.to_string())
+        .collect();
+    if incidents.is_empty() {
+        return None;
+    }
+    let quantity = incidents.len() as u64;
+    Some(RawLine {
+        rule: rule.id.clone(),
+        description: format!(
+            "{quantity} {} breach{} x {credit}{}",
+            target.name(),
+            if quantity == 1 { "" } else { "es" },
+            if matches!(credit, Amount::PercentOfFee(_)) {
+                " of the fee"
+            } else {
+                ""
+            }
+        ),
+        rate: credit.to_string(),
+        quantity,
+        amount: credit.of_fee(fee(facts)) * Decimal::from(quantity),
+        incidents,
+    })
+}
+
+/// Started units in `seconds`: 61 minutes in 1-hour units is 2.
+fn started_units(seconds: Seconds, unit: Seconds) -> u64 {
+    (seconds.max(0) as u64).div_ceil(unit as u64)
+}
+
+/// One incident's credit under a `per_unit_late` rule, after `max_per_incident`.
+fn late_credit(
+    verdict: &Judgement,
+    unit: Seconds,
+    credit: Amount,
+    max_per_incident: Option<Amount>,
+    fee: Decimal,
+) -> (u64, Decimal) {
+    let units = started_units(verdict.actual - verdict.allowed, unit);
+    let amount = credit.of_fee(fee) * Decimal::from(units);
+    (
+        units,
+        max_per_incident.map_or(amount, |max| amount.min(max.of_fee(fee))),
+    )
+}
+
+fn per_unit_late_line(
+    facts: &ServiceFacts<'_>,
+    rule: &Rule,
+    target: TargetKind,
+    unit: Seconds,
+    credit: Amount,
+    max_per_incident: Option<Amount>,
+) -> Option<RawLine> {
+    let breaches = priced_breaches(facts, rule, target);
+    if breaches.is_empty() {
+        return None;
+    }
+    let priced: Vec<(u64, Decimal)> = breaches
+        .iter()
+        .map(|(_, verdict)| late_credit(verdict, unit, credit, max_per_incident, fee(facts)))
+        .collect();
+    let units: u64 = priced.iter().map(|(units, _)| units).sum();
+    let limited =
+        max_per_incident.map_or(String::new(), |max| format!(", at most {max} per incident"));
+    Some(RawLine {
+        rule: rule.id.clone(),
+        description: format!(
+            "{units} started {} of lateness on {} {} breach{} x {credit}{limited}",
+            crate::time::format_duration(unit),
+            breaches.len(),
+            target.name(),
+            if breaches.len() == 1 { "" } else { "es" }
+        ),
+        rate: credit.to_string(),
+        quantity: units,
+        amount: priced.iter().map(|(_, amount)| amount).sum(),
+        incidents: breaches
+            .iter()
+            .map(|(incident, _)| incident.id.to_string())
+            .collect(),
+    })
+}
+
+fn per_unit_down_line(
+    facts: &ServiceFacts<'_>,
+    rule: &Rule,
+    unit: Seconds,
+    credit: Amount,
+    min_outage: Seconds,
+) -> Option<RawLine> {
+    // Only outages at least `min_outage` long (inside the measured time) count; overlaps once.
+    let qualifying: Vec<Outage> = facts
+        .outages
+        .iter()
+        .filter(|pieces| {
+            pieces
+                .iter()
+                .map(|piece| piece.end - piece.start)
+                .sum::<Seconds>()
+                >= min_outage
+        })
+        .flatten()
+        .copied()
+        .collect();
+    let down = downtime(&qualifying, Seconds::MIN, Seconds::MAX).seconds;
+    let units = started_units(down, unit);
+    if units == 0 {
+        return None;
+    }
+    Some(RawLine {
+        rule: rule.id.clone(),
+        description: format!(
+            "{} of outages of at least {} = {units} started {} x {credit}",
+            crate::time::format_duration(down),
+            crate::time::format_duration(min_outage),
+            crate::time::format_duration(unit)
+        ),
+        rate: credit.to_string(),
+        quantity: units,
+        amount: credit.of_fee(fee(facts)) * Decimal::from(units),
+        incidents: Vec::new(),
+    })
+}
+
+fn downtime_multiple_line(
+    facts: &ServiceFacts<'_>,
+    rule: &Rule,
+    multiplier: Decimal,
+) -> Option<RawLine> {
+    if facts.measured <= 0 || facts.downtime.weighted <= Decimal::ZERO {
+        return None;
+    }
+    let amount = fee(facts) * facts.downtime.weighted / Decimal::from(facts.measured) * multiplier;
+    Some(RawLine {
+        rule: rule.id.clone(),
+        description: format!(
+            "{multiplier} x the fee for {} of downtime out of {} measured",
+            crate::time::format_duration(
+                facts
+                    .downtime
+                    .weighted
+                    .trunc()
+                    .try_into()
+                    .unwrap_or(Seconds::MAX)
+            ),
+            crate::time::format_duration(facts.measured)
+        ),
+        rate: format!("{multiplier}x"),
+        quantity: 1,
+        amount,
+        incidents: Vec::new(),
+    })
 }
 
 /// Rounds each line once, then fills the service cap in rule order: earlier rules keep their
 /// amount, later ones are reduced. The cap is floored to the rounding grid so a rounded line, or
 /// the sum of lines, never exceeds it.
-fn apply_caps(
-    contract: &Contract,
-    service_index: usize,
-    period: PeriodSpec,
-    raw_lines: Vec<RawLine>,
-) -> Vec<CreditLine> {
-    let service = &contract.services[service_index];
+fn apply_service_cap(facts: &ServiceFacts<'_>, raw_lines: Vec<RawLine>) -> Vec<CreditLine> {
+    let contract = facts.contract;
     let rounding = contract.credits.rounding;
-    let cap = contract.credits.per_service_cap.map(|cap| {
-        (
-            cap,
-            rounding.floor(cap.of_fee(contract.period_fee(service_index))),
-        )
-    });
+    let cap = contract
+        .credits
+        .per_service_cap
+        .map(|cap| (cap, rounding.floor(cap.of_fee(fee(facts)))));
     let mut room = cap.map(|(_, amount)| amount);
     raw_lines
         .into_iter()
@@ -147,30 +317,94 @@ fn apply_caps(
                 contract: contract.id.clone(),
                 provider: contract.provider.clone(),
                 customer: contract.customer.clone(),
-                period: period.to_string(),
-                service: service.id.clone(),
+                period: facts.period.to_string(),
+                service: contract.services[facts.service].id.clone(),
                 rule: line.rule,
                 description: line.description,
-                basis: contract.period_fee(service_index),
-                rate: line.rate.to_string(),
+                basis: fee(facts),
+                rate: line.rate,
                 quantity: line.quantity,
                 amount_before_caps: before,
                 amount,
                 currency: contract.currency.clone(),
                 incidents: line.incidents,
                 cap_applied,
-                claim_by: None,
+                claim_by: facts.claim_by.clone(),
             }
         })
         .collect()
 }
 
-/// The per-breach rules that price a breach of `kind` by `incident`, with the amount each gives.
+/// The contract-wide limits, after every service's lines: the period cap across services (filled
+/// in rule order, then service order), then the minimum (a line below it is listed at 0.00).
+pub fn apply_contract_limits(contract: &Contract, lines: &mut [CreditLine]) {
+    let rounding = contract.credits.rounding;
+    if let Some(cap) = contract.credits.per_period_cap {
+        let fees: Decimal = (0..contract.services.len())
+            .map(|service| contract.period_fee(service))
+            .sum();
+        let cap_amount = rounding.floor(cap.of_fee(fees));
+        let mut order: Vec<usize> = (0..lines.len()).collect();
+        let rule_rank = |line: &CreditLine| {
+            contract
+                .credits
+                .rules
+                .iter()
+                .position(|rule| rule.id == line.rule)
+        };
+        let service_rank = |line: &CreditLine| {
+            contract
+                .services
+                .iter()
+                .position(|service| service.id == line.service)
+        };
+        order.sort_by_key(|index| (rule_rank(&lines[*index]), service_rank(&lines[*index])));
+        let mut room = cap_amount;
+        for index in order {
+            let line = &mut lines[index];
+            let allowed = line.amount.min(room);
+            room -= allowed;
+            if allowed < line.amount {
+                let note = format!(
+                    "per_period cap {cap} = {cap_amount} {}: reduced by {}",
+                    contract.currency,
+                    line.amount - allowed
+                );
+                line.cap_applied = Some(
+                    line.cap_applied
+                        .take()
+                        .map_or(note.clone(), |earlier| format!("{earlier}; {note}")),
+                );
+                line.amount = allowed;
+            }
+        }
+    }
+    if let Some(minimum) = contract.credits.minimum {
+        for line in lines
+            .iter_mut()
+            .filter(|line| line.amount > Decimal::ZERO && line.amount < minimum)
+        {
+            let note = format!(
+                "below the minimum {}: {} not issued",
+                rounding.apply(minimum),
+                line.amount
+            );
+            line.cap_applied = Some(
+                line.cap_applied
+                    .take()
+                    .map_or(note.clone(), |earlier| format!("{earlier}; {note}")),
+            );
+            line.amount = rounding.apply(Decimal::ZERO);
+        }
+    }
+}
+
+/// The rules that price a breach of `kind` by `incident`, with the amount each gives before caps.
 pub fn per_breach_credits(
     contract: &Contract,
     service: usize,
     incident: &Incident,
-    kind: TargetKind,
+    verdict: &Judgement,
 ) -> Vec<RuleCredit> {
     let fee = contract.period_fee(service);
     contract
@@ -180,12 +414,25 @@ pub fn per_breach_credits(
         .filter(|rule| {
             rule.covers_service(service) && rule.covers_severity(usize::from(incident.severity))
         })
-        .filter_map(|rule| match &rule.kind {
-            RuleKind::PerBreach { target, credit } if *target == kind => Some(RuleCredit {
+        .filter_map(|rule| {
+            let amount = match &rule.kind {
+                RuleKind::PerBreach { target, credit } if *target == verdict.kind => {
+                    credit.of_fee(fee)
+                }
+                RuleKind::PerUnitLate {
+                    target,
+                    unit,
+                    credit,
+                    max_per_incident,
+                } if *target == verdict.kind => {
+                    late_credit(verdict, *unit, *credit, *max_per_incident, fee).1
+                }
+                _ => return None,
+            };
+            Some(RuleCredit {
                 rule: rule.id.clone(),
-                amount: credit.of_fee(fee).normalize(),
-            }),
-            _ => None,
+                amount: amount.normalize(),
+            })
         })
         .collect()
 }

@@ -18,7 +18,7 @@ use crate::time::{
 
 pub use availability::{Downtime, Outage, availability_percent, clip_to_open, downtime};
 pub use breach::{Judgement, Status, judge};
-pub use credits::{ServiceFacts, service_credit_lines};
+pub use credits::{ServiceFacts, apply_contract_limits, service_credit_lines};
 
 /// The period a contract is judged for, and the instant open incidents are judged at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +171,14 @@ fn contract_report(
             right.target,
         ))
     });
+    apply_contract_limits(contract, &mut credit_lines);
+    for summary in &mut services {
+        summary.credit = credit_lines
+            .iter()
+            .filter(|line| line.service == summary.service)
+            .map(|line| line.amount)
+            .sum();
+    }
     // Stable: within a service, lines stay in rule order.
     credit_lines.sort_by(|left, right| left.service.cmp(&right.service));
     ContractReport {
@@ -276,13 +284,19 @@ fn service_report(
         scope.measured_end(),
     );
     let (judged, respond, resolve) = judge_targets(contract, incidents, scope);
+    let outage_pieces: Vec<Vec<Outage>> = outages
+        .iter()
+        .map(|outage| clip_to_open(std::slice::from_ref(outage), &counted_open))
+        .collect();
     let facts = ServiceFacts {
         contract,
         service: index,
         measured,
         downtime: down,
+        outages: &outage_pieces,
         judged: &judged,
         period: scope.period.spec,
+        claim_by: claim_by(contract, scope),
     };
     let lines = service_credit_lines(&facts);
     let breaches = judged
@@ -322,6 +336,19 @@ fn mean_time_to_detect(incidents: &[&Incident], scope: Scope) -> Option<Seconds>
         .filter_map(|incident| incident.started.map(|started| incident.opened - started))
         .collect();
     (!delays.is_empty()).then(|| delays.iter().sum::<Seconds>() / delays.len() as Seconds)
+}
+
+/// The date by which the period's credits must be claimed: the period end plus `claim.within`,
+/// counted in whole local days when it is a number of days.
+fn claim_by(contract: &Contract, scope: Scope) -> Option<String> {
+    let within = contract.credits.claim_within?;
+    let end_date = scope.period.spec.next_first_day();
+    let date = if within % 86_400 == 0 {
+        end_date + chrono::Days::new(within.unsigned_abs() / 86_400)
+    } else {
+        crate::time::local_date(contract.timezone, scope.period.end + within)
+    };
+    Some(date.to_string())
 }
 
 /// Whether availability reaches `target` percent, decided exactly:
@@ -464,7 +491,7 @@ fn breach_row(
             0
         },
         credits: if breached {
-            credits::per_breach_credits(contract, service, incident, verdict.kind)
+            credits::per_breach_credits(contract, service, incident, verdict)
         } else {
             Vec::new()
         },

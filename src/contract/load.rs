@@ -268,6 +268,9 @@ impl Converter<'_> {
             || Credits {
                 rounding: Rounding::default(),
                 per_service_cap: None,
+                per_period_cap: None,
+                minimum: None,
+                claim_within: None,
                 rules: Vec::new(),
             },
             |credits| self.credits(raw, &credits.value),
@@ -689,8 +692,6 @@ impl Converter<'_> {
     }
 
     fn credits(&mut self, contract: &RawContract, raw: &RawCredits) -> Credits {
-        self.unsupported(&raw.minimum, "credits.minimum");
-        self.unsupported(&raw.claim, "credits.claim");
         let rounding = raw
             .rounding
             .as_ref()
@@ -714,11 +715,26 @@ impl Converter<'_> {
                 }
             });
         let per_service_cap = raw.cap.as_ref().and_then(|cap| {
-            self.unsupported(&cap.value.per_period, "credits.cap.per_period");
             self.unsupported(&cap.value.per_year, "credits.cap.per_year");
             let per_service = cap.value.per_service.as_ref()?;
             self.parsed(per_service, "credits.cap.per_service", |text| {
                 Amount::parse(&text.0)
+            })
+        });
+        let per_period_cap = raw.cap.as_ref().and_then(|cap| {
+            let per_period = cap.value.per_period.as_ref()?;
+            self.parsed(per_period, "credits.cap.per_period", |text| {
+                Amount::parse(&text.0)
+            })
+        });
+        let minimum = raw.minimum.as_ref().and_then(|minimum| {
+            self.parsed(minimum, "credits.minimum", |text| {
+                non_negative(parse_decimal(&text.0))
+            })
+        });
+        let claim_within = raw.claim.as_ref().and_then(|claim| {
+            self.parsed(&claim.value.within, "credits.claim.within", |text| {
+                parse_duration(&text.0)
             })
         });
         let rules = raw
@@ -732,6 +748,9 @@ impl Converter<'_> {
         Credits {
             rounding,
             per_service_cap,
+            per_period_cap,
+            minimum,
+            claim_within,
             rules,
         }
     }
@@ -739,13 +758,9 @@ impl Converter<'_> {
     fn rule(&mut self, contract: &RawContract, path: &str, raw: &Spanned<RawRule>) -> Option<Rule> {
         let rule = &raw.value;
         for (value, key) in [
-            (&rule.unit, "unit"),
-            (&rule.max_per_incident, "max_per_incident"),
-            (&rule.min_outage, "min_outage"),
             (&rule.applies_to, "applies_to"),
             (&rule.breaches, "breaches"),
             (&rule.within, "within"),
-            (&rule.multiplier, "multiplier"),
         ] {
             self.unsupported(value, &format!("{path}.{key}"));
         }
@@ -772,7 +787,10 @@ impl Converter<'_> {
         let kind = match rule.kind.value.as_str() {
             "availability" => self.availability_rule(path, raw)?,
             "per_breach" => self.per_breach_rule(path, raw)?,
-            "per_unit_late" | "per_unit_down" | "downtime_multiple" | "escalation" => {
+            "per_unit_late" => self.per_unit_late_rule(path, raw)?,
+            "per_unit_down" => self.per_unit_down_rule(path, raw)?,
+            "downtime_multiple" => self.downtime_multiple_rule(path, raw)?,
+            "escalation" => {
                 self.error(
                     &rule.kind,
                     &format!("{path}.kind"),
@@ -781,8 +799,9 @@ impl Converter<'_> {
                 return None;
             }
             other => {
-                let message =
-                    format!("unknown rule kind `{other}` (expected availability or per_breach)");
+                let message = format!(
+                    "unknown rule kind `{other}` (expected availability, per_breach, per_unit_late, per_unit_down or downtime_multiple)"
+                );
                 self.error(&rule.kind, &format!("{path}.kind"), message);
                 return None;
             }
@@ -796,7 +815,187 @@ impl Converter<'_> {
         })
     }
 
+    /// A required field of a rule kind, or an error naming it.
+    fn required_field<'r>(
+        &mut self,
+        raw: &'r Spanned<RawRule>,
+        path: &str,
+        value: Option<&'r Spanned<Text>>,
+        key: &str,
+        example: &str,
+    ) -> Option<&'r Spanned<Text>> {
+        if value.is_none() {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    location_of(self.file, raw),
+                    path,
+                    format!("a {} rule needs `{key}`", raw.value.kind.value),
+                )
+                .with_hint(example.to_owned()),
+            );
+        }
+        value
+    }
+
+    /// Errors for fields given to a rule kind that does not use them.
+    fn stray_fields(&mut self, raw: &Spanned<RawRule>, path: &str, allowed: &[&str]) {
+        let rule = &raw.value;
+        let present = [
+            (
+                "bands",
+                rule.bands.as_ref().map(|_| location_of(self.file, raw)),
+            ),
+            (
+                "target",
+                rule.target
+                    .as_ref()
+                    .map(|value| location_of(self.file, value)),
+            ),
+            (
+                "credit",
+                rule.credit
+                    .as_ref()
+                    .map(|value| location_of(self.file, value)),
+            ),
+            (
+                "unit",
+                rule.unit
+                    .as_ref()
+                    .map(|value| location_of(self.file, value)),
+            ),
+            (
+                "max_per_incident",
+                rule.max_per_incident
+                    .as_ref()
+                    .map(|value| location_of(self.file, value)),
+            ),
+            (
+                "min_outage",
+                rule.min_outage
+                    .as_ref()
+                    .map(|value| location_of(self.file, value)),
+            ),
+            (
+                "multiplier",
+                rule.multiplier
+                    .as_ref()
+                    .map(|value| location_of(self.file, value)),
+            ),
+        ];
+        for (key, location) in present {
+            if let Some(location) = location.filter(|_| !allowed.contains(&key)) {
+                let message = format!("`{key}` does not apply to a {} rule", rule.kind.value);
+                self.diagnostics.push(Diagnostic::error(
+                    "invalid-value",
+                    location,
+                    format!("{path}.{key}"),
+                    message,
+                ));
+            }
+        }
+    }
+
+    fn target_kind(&mut self, target: &Spanned<String>, path: &str) -> Option<TargetKind> {
+        match target.value.as_str() {
+            "respond" => Some(TargetKind::Respond),
+            "resolve" => Some(TargetKind::Resolve),
+            "rca" | "notify" => {
+                self.error(
+                    target,
+                    &format!("{path}.target"),
+                    format!("not supported yet: target {}", target.value),
+                );
+                None
+            }
+            other => {
+                self.error(
+                    target,
+                    &format!("{path}.target"),
+                    format!("unknown target `{other}` (expected respond or resolve)"),
+                );
+                None
+            }
+        }
+    }
+
+    fn per_unit_late_rule(&mut self, path: &str, raw: &Spanned<RawRule>) -> Option<RuleKind> {
+        self.stray_fields(raw, path, &["target", "credit", "unit", "max_per_incident"]);
+        let rule = &raw.value;
+        let example =
+            "kind: per_unit_late, target: resolve, unit: 1h, credit: 2%, max_per_incident: 20%";
+        let Some(target) = &rule.target else {
+            self.required_field(raw, path, None, "target", example);
+            return None;
+        };
+        let target = self.target_kind(target, path);
+        let unit = self.required_field(raw, path, rule.unit.as_ref(), "unit", example);
+        let credit = self.required_field(raw, path, rule.credit.as_ref(), "credit", example);
+        let unit = self.parsed(unit?, &format!("{path}.unit"), |text| {
+            positive_duration(&text.0)
+        });
+        let credit = self.parsed(credit?, &format!("{path}.credit"), |text| {
+            Amount::parse(&text.0)
+        });
+        let max_per_incident = match &rule.max_per_incident {
+            Some(max) => Some(
+                self.parsed(max, &format!("{path}.max_per_incident"), |text| {
+                    Amount::parse(&text.0)
+                })?,
+            ),
+            None => None,
+        };
+        Some(RuleKind::PerUnitLate {
+            target: target?,
+            unit: unit?,
+            credit: credit?,
+            max_per_incident,
+        })
+    }
+
+    fn per_unit_down_rule(&mut self, path: &str, raw: &Spanned<RawRule>) -> Option<RuleKind> {
+        self.stray_fields(raw, path, &["credit", "unit", "min_outage"]);
+        let rule = &raw.value;
+        let example = "kind: per_unit_down, unit: 1h, credit: 5%, min_outage: 2h";
+        let unit = self.required_field(raw, path, rule.unit.as_ref(), "unit", example);
+        let credit = self.required_field(raw, path, rule.credit.as_ref(), "credit", example);
+        let unit = self.parsed(unit?, &format!("{path}.unit"), |text| {
+            positive_duration(&text.0)
+        });
+        let credit = self.parsed(credit?, &format!("{path}.credit"), |text| {
+            Amount::parse(&text.0)
+        });
+        let min_outage = match &rule.min_outage {
+            Some(min) => self.parsed(min, &format!("{path}.min_outage"), |text| {
+                parse_duration(&text.0)
+            })?,
+            None => 0,
+        };
+        Some(RuleKind::PerUnitDown {
+            unit: unit?,
+            credit: credit?,
+            min_outage,
+        })
+    }
+
+    fn downtime_multiple_rule(&mut self, path: &str, raw: &Spanned<RawRule>) -> Option<RuleKind> {
+        self.stray_fields(raw, path, &["multiplier"]);
+        let example = "kind: downtime_multiple, multiplier: 10";
+        let multiplier = self.required_field(
+            raw,
+            path,
+            raw.value.multiplier.as_ref(),
+            "multiplier",
+            example,
+        )?;
+        let multiplier = self.parsed(multiplier, &format!("{path}.multiplier"), |text| {
+            non_negative(parse_decimal(&text.0))
+        })?;
+        Some(RuleKind::DowntimeMultiple { multiplier })
+    }
+
     fn availability_rule(&mut self, path: &str, raw: &Spanned<RawRule>) -> Option<RuleKind> {
+        self.stray_fields(raw, path, &["bands"]);
         let rule = &raw.value;
         let Some(raw_bands) = &rule.bands else {
             self.diagnostics.push(
@@ -842,43 +1041,23 @@ impl Converter<'_> {
     }
 
     fn per_breach_rule(&mut self, path: &str, raw: &Spanned<RawRule>) -> Option<RuleKind> {
+        self.stray_fields(raw, path, &["target", "credit"]);
         let rule = &raw.value;
-        let (Some(target), Some(credit)) = (&rule.target, &rule.credit) else {
-            self.diagnostics.push(
-                Diagnostic::error(
-                    "invalid-value",
-                    location_of(self.file, raw),
-                    path,
-                    "a per_breach rule needs `target` and `credit`",
-                )
-                .with_hint("target: respond, credit: 500.00 (or credit: 2% of the fee)"),
-            );
+        let example =
+            "kind: per_breach, target: respond, credit: 500.00 (or credit: 2% of the fee)";
+        let Some(target) = &rule.target else {
+            self.required_field(raw, path, None, "target", example);
             return None;
         };
-        let target = match target.value.as_str() {
-            "respond" => TargetKind::Respond,
-            "resolve" => TargetKind::Resolve,
-            "rca" | "notify" => {
-                self.error(
-                    target,
-                    &format!("{path}.target"),
-                    format!("not supported yet: target {}", target.value),
-                );
-                return None;
-            }
-            other => {
-                self.error(
-                    target,
-                    &format!("{path}.target"),
-                    format!("unknown target `{other}` (expected respond or resolve)"),
-                );
-                return None;
-            }
-        };
+        let target = self.target_kind(target, path);
+        let credit = self.required_field(raw, path, rule.credit.as_ref(), "credit", example)?;
         let credit = self.parsed(credit, &format!("{path}.credit"), |text| {
             Amount::parse(&text.0)
         })?;
-        Some(RuleKind::PerBreach { target, credit })
+        Some(RuleKind::PerBreach {
+            target: target?,
+            credit,
+        })
     }
 }
 
@@ -941,6 +1120,15 @@ fn non_negative(
         Err(format!("`{value}` is negative"))
     } else {
         Ok(value)
+    }
+}
+
+fn positive_duration(text: &str) -> Result<crate::time::Seconds, String> {
+    let seconds = parse_duration(text)?;
+    if seconds == 0 {
+        Err(format!("`{text}` is zero; a unit must have a length"))
+    } else {
+        Ok(seconds)
     }
 }
 

@@ -270,6 +270,13 @@ pub struct Credits {
     pub rounding: Rounding,
     /// At most this much credit per service per period.
     pub per_service_cap: Option<Amount>,
+    /// At most this much credit per period across the contract's services (a percentage is of
+    /// their summed fees).
+    pub per_period_cap: Option<Amount>,
+    /// Lines below this amount are listed but not issued.
+    pub minimum: Option<Decimal>,
+    /// How long after the period end a credit may be claimed.
+    pub claim_within: Option<Seconds>,
     /// Rules in contract order (the order caps reduce them in).
     pub rules: Vec<Rule>,
 }
@@ -319,6 +326,33 @@ pub enum RuleKind {
         target: TargetKind,
         /// Credit per breach.
         credit: Amount,
+    },
+    /// A credit per started unit of lateness beyond the target (61 min late on 1 h = 2 units).
+    PerUnitLate {
+        /// Which target's lateness it prices.
+        target: TargetKind,
+        /// The unit, in seconds.
+        unit: Seconds,
+        /// Credit per started unit.
+        credit: Amount,
+        /// At most this much per incident.
+        max_per_incident: Option<Amount>,
+    },
+    /// A credit per started unit of downtime in the period, counting only outages at least
+    /// `min_outage` long.
+    PerUnitDown {
+        /// The unit, in seconds.
+        unit: Seconds,
+        /// Credit per started unit.
+        credit: Amount,
+        /// The single-outage threshold.
+        min_outage: Seconds,
+    },
+    /// The fee for the downtime, times a multiplier: fee × downtime ÷ measured × multiplier
+    /// ("10× the fees paid during the downtime").
+    DowntimeMultiple {
+        /// The multiplier.
+        multiplier: Decimal,
     },
 }
 

@@ -171,10 +171,19 @@ pub struct RawCredits {
     #[serde(default)]
     #[schemars(with = "Vec<RawRule>")]
     pub rules: Vec<Spanned<RawRule>>,
-    #[schemars(skip)]
-    pub minimum: Unsupported,
-    #[schemars(skip)]
-    pub claim: Unsupported,
+    #[schemars(with = "Option<Text>")]
+    pub minimum: Option<Spanned<Text>>,
+    #[schemars(with = "Option<RawClaim>")]
+    pub claim: Option<Spanned<RawClaim>>,
+}
+
+/// `claim: { within }`: how long after the period end a credit may be claimed.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Claim")]
+pub struct RawClaim {
+    #[schemars(with = "Text")]
+    pub within: Spanned<Text>,
 }
 
 /// `rounding: { places, mode }`.
@@ -195,8 +204,8 @@ pub struct RawRounding {
 pub struct RawCaps {
     #[schemars(with = "Option<Text>")]
     pub per_service: Option<Spanned<Text>>,
-    #[schemars(skip)]
-    pub per_period: Unsupported,
+    #[schemars(with = "Option<Text>")]
+    pub per_period: Option<Spanned<Text>>,
     #[schemars(skip)]
     pub per_year: Unsupported,
 }
@@ -209,7 +218,7 @@ pub struct RawCaps {
 pub struct RawRule {
     #[schemars(with = "String")]
     pub id: Spanned<String>,
-    #[schemars(with = "String", extend("enum" = ["availability", "per_breach"]))]
+    #[schemars(with = "String", extend("enum" = ["availability", "per_breach", "per_unit_late", "per_unit_down", "downtime_multiple"]))]
     pub kind: Spanned<String>,
     #[schemars(with = "Option<Vec<String>>")]
     pub services: Option<Vec<Spanned<String>>>,
@@ -221,20 +230,20 @@ pub struct RawRule {
     pub target: Option<Spanned<String>>,
     #[schemars(with = "Option<Text>")]
     pub credit: Option<Spanned<Text>>,
-    #[schemars(skip)]
-    pub unit: Unsupported,
-    #[schemars(skip)]
-    pub max_per_incident: Unsupported,
-    #[schemars(skip)]
-    pub min_outage: Unsupported,
+    #[schemars(with = "Option<Text>")]
+    pub unit: Option<Spanned<Text>>,
+    #[schemars(with = "Option<Text>")]
+    pub max_per_incident: Option<Spanned<Text>>,
+    #[schemars(with = "Option<Text>")]
+    pub min_outage: Option<Spanned<Text>>,
     #[schemars(skip)]
     pub applies_to: Unsupported,
     #[schemars(skip)]
     pub breaches: Unsupported,
     #[schemars(skip)]
     pub within: Unsupported,
-    #[schemars(skip)]
-    pub multiplier: Unsupported,
+    #[schemars(with = "Option<Text>")]
+    pub multiplier: Option<Spanned<Text>>,
 }
 
 /// One availability band: exactly one of `below` (strictly less) or `at_or_below`.
