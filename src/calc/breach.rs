@@ -119,6 +119,9 @@ mod tests {
             disputed: false,
             maintenance: false,
             notified: None,
+            rca_delivered: None,
+            data_breach: false,
+            notified_regulator: None,
         }
     }
 

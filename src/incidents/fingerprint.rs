@@ -51,10 +51,13 @@ pub fn of_incident(incident: &Incident) -> u64 {
             incident.excluded_cause,
             incident.disputed,
             incident.maintenance,
+            incident.data_breach,
         ]
         .iter()
         .fold(0, |bits, flag| bits * 2 + i64::from(*flag)),
         incident.notified.unwrap_or(i64::MIN),
+        incident.rca_delivered.unwrap_or(i64::MIN),
+        incident.notified_regulator.unwrap_or(i64::MIN),
     ])
 }
 

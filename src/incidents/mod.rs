@@ -59,6 +59,12 @@ pub struct Incident {
     pub maintenance: bool,
     /// When notice of planned maintenance was given.
     pub notified: Option<Instant>,
+    /// When the root-cause report was delivered.
+    pub rca_delivered: Option<Instant>,
+    /// Whether the incident is a personal-data breach (the `notify` obligation applies).
+    pub data_breach: bool,
+    /// When the regulator (or the customer, as the contract says) was notified of a data breach.
+    pub notified_regulator: Option<Instant>,
 }
 
 /// Pauses as an export records them.

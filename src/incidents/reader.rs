@@ -471,6 +471,9 @@ impl ReadState<'_> {
             disputed: row.flag(Field::Disputed)?,
             maintenance: row.flag(Field::Maintenance)?,
             notified: row.instant(Field::Notified)?,
+            rca_delivered: row.instant(Field::RcaDelivered)?,
+            data_breach: row.flag(Field::DataBreach)?,
+            notified_regulator: row.instant(Field::NotifiedRegulator)?,
         };
         let exclusion = match (self.keep)(&incident, id) {
             Ok(()) => KEPT,

@@ -43,13 +43,19 @@ pub enum Field {
     Maintenance,
     /// When notice of the maintenance was given.
     Notified,
+    /// When the root-cause report was delivered.
+    RcaDelivered,
+    /// Whether the incident is a personal-data breach (`true`/`yes`/`1`).
+    DataBreach,
+    /// When the regulator was notified of a data breach.
+    NotifiedRegulator,
     /// Title, for reports.
     Title,
 }
 
 impl Field {
     /// Every field, in column order of the generic preset.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 18] = [
         Self::Id,
         Self::Service,
         Self::Severity,
@@ -64,6 +70,9 @@ impl Field {
         Self::Disputed,
         Self::Maintenance,
         Self::Notified,
+        Self::RcaDelivered,
+        Self::DataBreach,
+        Self::NotifiedRegulator,
         Self::Title,
     ];
 
@@ -84,6 +93,9 @@ impl Field {
             Self::Disputed => "disputed",
             Self::Maintenance => "maintenance",
             Self::Notified => "notified",
+            Self::RcaDelivered => "rca_delivered",
+            Self::DataBreach => "data_breach",
+            Self::NotifiedRegulator => "notified_regulator",
             Self::Title => "title",
         }
     }
@@ -332,6 +344,9 @@ struct RawFields {
     disputed: Option<Spanned<RawMapping>>,
     maintenance: Option<Spanned<RawMapping>>,
     notified: Option<Spanned<RawMapping>>,
+    rca_delivered: Option<Spanned<RawMapping>>,
+    data_breach: Option<Spanned<RawMapping>>,
+    notified_regulator: Option<Spanned<RawMapping>>,
     title: Option<Spanned<RawMapping>>,
 }
 
@@ -352,6 +367,9 @@ impl RawFields {
             Field::Disputed => self.disputed.as_ref(),
             Field::Maintenance => self.maintenance.as_ref(),
             Field::Notified => self.notified.as_ref(),
+            Field::RcaDelivered => self.rca_delivered.as_ref(),
+            Field::DataBreach => self.data_breach.as_ref(),
+            Field::NotifiedRegulator => self.notified_regulator.as_ref(),
             Field::Title => self.title.as_ref(),
         }
     }
