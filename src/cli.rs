@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use slacredit::time::PeriodSpec;
+use slacredit::time::{PeriodRange, PeriodSpec};
 
 /// SLA and service-credit calculator: contracts + incident exports → breach reports and invoice
 /// credit lines.
@@ -80,8 +80,19 @@ pub struct CalcArgs {
     #[arg(long, default_value = "generic", value_name = "PRESET|FILE")]
     pub source: String,
     /// The period to judge: a month (2026-10) or, for quarterly contracts, a quarter (2026-Q4).
-    #[arg(long, value_name = "PERIOD")]
-    pub period: PeriodSpec,
+    #[arg(
+        long,
+        value_name = "PERIOD",
+        required_unless_present_all = ["from", "to"],
+        conflicts_with_all = ["from", "to"]
+    )]
+    pub period: Option<PeriodSpec>,
+    /// First period of a range (with --to): every period from --from to --to is reported.
+    #[arg(long, value_name = "PERIOD", requires = "to")]
+    pub from: Option<PeriodSpec>,
+    /// Last period of a range (inclusive, with --from).
+    #[arg(long, value_name = "PERIOD", requires = "from")]
+    pub to: Option<PeriodSpec>,
     /// Judge open incidents at this instant (RFC 3339); default: the period end.
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
@@ -97,6 +108,17 @@ pub struct CalcArgs {
     /// Exit 1 when any incident row is rejected.
     #[arg(long)]
     pub strict: bool,
+}
+
+impl CalcArgs {
+    /// The periods asked for: `--period`, or `--from` to `--to`.
+    pub fn range(&self) -> Result<PeriodRange, String> {
+        match (self.period, self.from, self.to) {
+            (Some(period), ..) => Ok(PeriodRange::single(period)),
+            (None, Some(from), Some(to)) => PeriodRange::new(from, to),
+            _ => Err("give --period, or --from and --to".to_owned()),
+        }
+    }
 }
 
 /// Output formats.

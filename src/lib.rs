@@ -21,27 +21,56 @@ use std::collections::HashSet;
 
 use contract::Contract;
 use incidents::{Exceptions, Input, Source};
-use time::{Instant, PeriodSpec};
+use time::{Instant, Period, PeriodRange};
 
-/// Reads the exports for month `spec` and calculates the report: the whole pipeline after the
-/// contracts are loaded. Contracts not in force for the month take no rows. Incidents named in
-/// `exceptions` are excluded; an exception naming an id that no export contains is an error.
+/// Reads the exports for the periods of `range` and calculates the report: the whole pipeline
+/// after the contracts are loaded. Contracts not in force in any period computed (the range and
+/// the look-back their terms need) take no rows. Incidents named in `exceptions` are excluded; an
+/// exception naming an id that no export contains is an error.
 pub fn evaluate(
     contracts: &[Contract],
     inputs: Vec<Input>,
     source: &Source,
-    spec: PeriodSpec,
+    range: PeriodRange,
     as_of: Option<Instant>,
     exceptions: &Exceptions,
 ) -> Result<report::Report, Error> {
-    let in_force: Vec<Contract> = contracts
+    let plans = calc::plan(contracts, range);
+    let used: HashSet<usize> = plans
         .iter()
-        .filter(|contract| contract.in_force(spec))
-        .cloned()
+        .flatten()
+        .map(|planned| planned.contract)
         .collect();
+    let in_force: Vec<Contract> = (0..contracts.len())
+        .filter(|index| used.contains(index))
+        .map(|index| contracts[index].clone())
+        .collect();
+    // Rows are read once for every period computed: each version's scope spans its contract's
+    // first to last planned period.
     let scopes: Vec<calc::Scope> = in_force
         .iter()
-        .map(|contract| calc::Scope::new(contract, spec, as_of))
+        .map(|contract| {
+            let periods = plans
+                .iter()
+                .find(|periods| {
+                    periods
+                        .iter()
+                        .any(|planned| contracts[planned.contract].id == contract.id)
+                })
+                .map_or(&[][..], Vec::as_slice);
+            let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
+                return calc::Scope::new(contract, range.from, as_of);
+            };
+            let period = Period {
+                spec: first.spec,
+                start: first.spec.in_zone(contract.timezone).start,
+                end: last.spec.in_zone(contract.timezone).end,
+            };
+            calc::Scope {
+                period,
+                as_of: as_of.unwrap_or(period.end),
+            }
+        })
         .collect();
     let seen: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
     let keep = |incident: &incidents::Incident, id: &str| {
@@ -80,5 +109,5 @@ pub fn evaluate(
             lines.join("\n  ")
         )));
     }
-    Ok(calc::calculate(&in_force, &incidents, spec, as_of))
+    Ok(calc::calculate(&in_force, &incidents, range, as_of))
 }

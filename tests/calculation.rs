@@ -544,10 +544,14 @@ fn a_downgrade_without_a_reason_is_a_finding() {
     assert_eq!(
         (
             findings[0].kind,
-            findings[0].incident.as_str(),
-            findings[0].source.as_str()
+            findings[0].incidents.join(","),
+            findings[0].sources.join(",")
         ),
-        ("downgrade-without-reason", "D", "basis.csv:2")
+        (
+            "downgrade-without-reason",
+            "D".to_owned(),
+            "basis.csv:2".to_owned()
+        )
     );
     assert!(
         findings[0]

@@ -31,6 +31,9 @@ credits:
         - { below: 99.9, credit: 10% }
         - { below: 99.0, credit: 25% }
     - { id: response, kind: per_breach, target: respond, severities: [sev1], credit: 100.00 }
+    - { id: chronic, kind: escalation, applies_to: [response], breaches: 3, within: 90d, multiplier: 1.5 }
+termination:
+  - { availability_below: 99.0, consecutive_periods: 3, services: [web] }
 "#;
 
 /// (check, text to replace in BASE, replacement).
@@ -38,9 +41,9 @@ const CASES: &[(&str, &str, &str)] = &[
     ("schema", "customer: C", "customer: C\ncustomr: typo"),
     ("invalid-value", "fee: 500.00", "fee: 5OO.00"),
     (
-        "not-supported-yet",
-        "customer: C",
-        "customer: C\ntermination: []",
+        "escalation-not-circular",
+        "applies_to: [response]",
+        "applies_to: [chronic]",
     ),
     ("timezone-known", "Europe/Berlin", "Europe/Berlim"),
     ("unique-ids", "id: api,", "id: web,"),
@@ -49,6 +52,12 @@ const CASES: &[(&str, &str, &str)] = &[
         "severities: [sev1]",
         "severities: [sev9]",
     ),
+    (
+        "references-exist",
+        "applies_to: [response]",
+        "applies_to: [respnse]",
+    ),
+    ("references-exist", "services: [web] }", "services: [wbe] }"),
     (
         "bands-in-range",
         "below: 99.0, credit: 25%",

@@ -58,7 +58,7 @@ fn every_shipped_contract_validates_against_the_schema() {
 fn the_schema_rejects_what_the_loader_rejects() {
     let validator = validator();
     let base = std::fs::read_to_string("contracts/nimbus-cloud.yaml").expect("readable");
-    // An unknown key, a keyword outside its list, and a key not supported yet.
+    // An unknown key, a keyword outside its list, and a termination trigger with a stray key.
     for (from, to) in [
         (
             "customer: Example Corp",
@@ -67,7 +67,7 @@ fn the_schema_rejects_what_the_loader_rejects() {
         ("mode: half_up", "mode: half_down"),
         (
             "customer: Example Corp",
-            "customer: Example Corp\ntermination: []",
+            "customer: Example Corp\ntermination: [{ availability_below: 99.0, periods: 3 }]",
         ),
     ] {
         assert!(base.contains(from));

@@ -32,6 +32,8 @@ pub struct Judgement {
     pub actual: Seconds,
     /// The verdict.
     pub status: Status,
+    /// Whether the work was done by the time judged.
+    pub done: bool,
 }
 
 /// The pauses a target counts: none unless it is `pausable`.
@@ -46,37 +48,63 @@ fn pauses_for(incident: &Incident, target: Target) -> (&[(Instant, Instant)], Se
     }
 }
 
+/// When the clock of `kind` starts for `incident`, if the target applies to it at all: response
+/// and resolution from `opened`; the root-cause report from resolution (not due while the
+/// incident is open); the data-breach notification from detection, for data breaches only.
+pub fn clock_start(incident: &Incident, kind: TargetKind) -> Option<Instant> {
+    match kind {
+        TargetKind::Respond | TargetKind::Resolve => Some(incident.opened),
+        TargetKind::Rca => incident.resolved,
+        TargetKind::Notify => incident.data_breach.then_some(incident.opened),
+    }
+}
+
+/// When the work a target of `kind` measures was done, if it was.
+fn done_at(incident: &Incident, kind: TargetKind) -> Option<Instant> {
+    match kind {
+        TargetKind::Respond => incident.acknowledged,
+        TargetKind::Resolve => incident.resolved,
+        TargetKind::Rca => incident.rca_delivered,
+        TargetKind::Notify => incident.notified_regulator,
+    }
+}
+
 /// The instant the allowed calendar time of `target` runs out for `incident`: `within` of the
-/// target's calendar after `opened`, extended by pauses when the target is pausable. A paused
-/// total (rather than intervals) extends it by that much calendar time.
-pub fn deadline(incident: &Incident, target: Target, calendar: &Calendar) -> Instant {
+/// target's calendar after the clock starts, extended by pauses when the target is pausable. A
+/// paused total (rather than intervals) extends it by that much calendar time. `None` when the
+/// target does not apply (yet).
+pub fn deadline(
+    incident: &Incident,
+    kind: TargetKind,
+    target: Target,
+    calendar: &Calendar,
+) -> Option<Instant> {
+    let start = clock_start(incident, kind)?;
     let (intervals, total) = pauses_for(incident, target);
     if calendar.is_always() && intervals.is_empty() {
-        return incident.opened + target.within + total;
+        return Some(start + target.within + total);
     }
-    calendar.deadline(incident.opened, target.within + total, intervals)
+    Some(calendar.deadline(start, target.within + total, intervals))
 }
 
 /// Judges `target` of `incident` as known at `as_of`, in the target's `calendar`. Breach is
-/// `actual > allowed`, in seconds: done at exactly the allowed time is met.
+/// `actual > allowed`, in seconds: done at exactly the allowed time is met. `None` when the
+/// target does not apply (yet): an RCA before resolution, a notification for a non-breach.
 pub fn judge(
     incident: &Incident,
     kind: TargetKind,
     target: Target,
     calendar: &Calendar,
     as_of: Instant,
-) -> Judgement {
-    let done = match kind {
-        TargetKind::Respond => incident.acknowledged,
-        TargetKind::Resolve => incident.resolved,
-    };
+) -> Option<Judgement> {
+    let start = clock_start(incident, kind)?;
     let (intervals, total) = pauses_for(incident, target);
     // Work done after `as_of` is not known yet: measure the time elapsed so far instead.
-    let (end, done_by_as_of) = match done.filter(|done| *done <= as_of) {
+    let (end, done_by_as_of) = match done_at(incident, kind).filter(|done| *done <= as_of) {
         Some(done) => (done, true),
-        None => (as_of, false),
+        None => (as_of.max(start), false),
     };
-    let actual = (calendar.time_between_unpaused(incident.opened, end, intervals) - total).max(0);
+    let actual = (calendar.time_between_unpaused(start, end, intervals) - total).max(0);
     let allowed = target.within;
     let status = if actual > allowed {
         Status::Breached
@@ -85,13 +113,14 @@ pub fn judge(
     } else {
         Status::Pending
     };
-    Judgement {
+    Some(Judgement {
         kind,
-        deadline: deadline(incident, target, calendar),
+        deadline: deadline(incident, kind, target, calendar)?,
         allowed,
         actual,
         status,
-    }
+        done: done_by_as_of,
+    })
 }
 
 #[cfg(test)]
@@ -147,7 +176,8 @@ mod tests {
             FIFTEEN_MINUTES,
             &Calendar::Always,
             10_000,
-        );
+        )
+        .expect("the target applies");
         assert_eq!((verdict.actual, verdict.status), (900, Status::Met));
         assert_eq!(verdict.deadline, 1_900);
     }
@@ -161,7 +191,8 @@ mod tests {
             FIFTEEN_MINUTES,
             &Calendar::Always,
             10_000,
-        );
+        )
+        .expect("the target applies");
         assert_eq!((verdict.actual, verdict.status), (901, Status::Breached));
     }
 
@@ -174,7 +205,8 @@ mod tests {
             FIFTEEN_MINUTES,
             &Calendar::Always,
             1_500,
-        );
+        )
+        .expect("the target applies");
         assert_eq!((pending.actual, pending.status), (500, Status::Pending));
         // At as_of 1,901 s, 901 s have passed → already breached.
         let breached = judge(
@@ -183,7 +215,8 @@ mod tests {
             FIFTEEN_MINUTES,
             &Calendar::Always,
             1_901,
-        );
+        )
+        .expect("the target applies");
         assert_eq!((breached.actual, breached.status), (901, Status::Breached));
         // Acknowledged at 1,950 s but the report is as of 1,800 s: not known yet → pending.
         let later = judge(
@@ -192,7 +225,8 @@ mod tests {
             FIFTEEN_MINUTES,
             &Calendar::Always,
             1_800,
-        );
+        )
+        .expect("the target applies");
         assert_eq!(later.status, Status::Pending);
     }
 
@@ -208,7 +242,8 @@ mod tests {
             PAUSABLE,
             &Calendar::Always,
             10_000,
-        );
+        )
+        .expect("the target applies");
         assert_eq!(
             (verdict.actual, verdict.status, verdict.deadline),
             (900, Status::Met, 2_500)
@@ -220,7 +255,8 @@ mod tests {
             FIFTEEN_MINUTES,
             &Calendar::Always,
             10_000,
-        );
+        )
+        .expect("the target applies");
         assert_eq!((verdict.actual, verdict.status), (1_500, Status::Breached));
         // A total of 601 s pauses: 1,500 − 601 = 899 s → met.
         paused.paused = Paused::Total(601);
@@ -230,7 +266,8 @@ mod tests {
             PAUSABLE,
             &Calendar::Always,
             10_000,
-        );
+        )
+        .expect("the target applies");
         assert_eq!((verdict.actual, verdict.status), (899, Status::Met));
     }
 }

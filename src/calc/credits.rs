@@ -1,8 +1,11 @@
-//! Credit lines. Per service: each rule's raw amount (with `max_per_incident`), each line rounded
-//! once with the contract's rule, then the service cap filled in rule order. Per contract: the
-//! period cap across services, then the minimum.
+//! Credit lines. Per service: each rule's raw amount (with escalation multipliers, then
+//! `max_per_incident`), each line rounded once with the contract's rule, then the service cap
+//! filled in rule order. Per contract: the period cap across services, the year cap, then the
+//! minimum.
 
-use super::{Downtime, Judgement, Outage, Status, downtime};
+use chrono::NaiveDate;
+
+use super::{Downtime, Escalated, Judgement, Outage, Status, downtime};
 use crate::contract::{Contract, Rule, RuleKind, TargetKind};
 use crate::incidents::Incident;
 use crate::money::{Amount, Decimal};
@@ -27,6 +30,8 @@ pub struct ServiceFacts<'a> {
     pub period: PeriodSpec,
     /// The claim-by date of the period's credits, if the contract sets one.
     pub claim_by: Option<String>,
+    /// Breaches whose credits escalation rules multiply.
+    pub escalated: &'a Escalated,
 }
 
 /// A line before rounding and caps.
@@ -46,18 +51,27 @@ pub fn service_credit_lines(facts: &ServiceFacts<'_>) -> Vec<CreditLine> {
         .credits
         .rules
         .iter()
-        .filter(|rule| rule.covers_service(facts.service))
-        .filter_map(|rule| match &rule.kind {
+        .enumerate()
+        .filter(|(_, rule)| rule.covers_service(facts.service))
+        .filter_map(|(index, rule)| match &rule.kind {
             RuleKind::Availability { .. } => availability_line(facts, rule),
             RuleKind::PerBreach { target, credit } => {
-                per_breach_line(facts, rule, *target, *credit)
+                per_breach_line(facts, index, rule, *target, *credit)
             }
             RuleKind::PerUnitLate {
                 target,
                 unit,
                 credit,
                 max_per_incident,
-            } => per_unit_late_line(facts, rule, *target, *unit, *credit, *max_per_incident),
+            } => per_unit_late_line(
+                facts,
+                index,
+                rule,
+                *target,
+                *unit,
+                *credit,
+                *max_per_incident,
+            ),
             RuleKind::PerUnitDown {
                 unit,
                 credit,
@@ -66,6 +80,8 @@ pub fn service_credit_lines(facts: &ServiceFacts<'_>) -> Vec<CreditLine> {
             RuleKind::DowntimeMultiple { multiplier } => {
                 downtime_multiple_line(facts, rule, *multiplier)
             }
+            // Escalation changes the lines of the rules it names; it has none of its own.
+            RuleKind::Escalation { .. } => None,
         })
         .collect();
     apply_service_cap(facts, raw_lines)
@@ -123,36 +139,77 @@ fn priced_breaches<'a>(
     breaches
 }
 
+/// The escalation multiplier of one priced breach (1 when none applies).
+fn multiplier(
+    escalated: &Escalated,
+    rule: usize,
+    incident: &Incident,
+    kind: TargetKind,
+) -> Decimal {
+    escalated
+        .get(&(rule, (incident.id.to_string(), kind)))
+        .map_or(Decimal::ONE, |(multiplier, _)| *multiplier)
+}
+
+/// `; escalated: INC-3 (why), INC-4 (why)` for the breaches of a line that escalation multiplied.
+fn escalation_note(
+    escalated: &Escalated,
+    rule: usize,
+    breaches: &[(&Incident, Judgement)],
+) -> String {
+    let notes: Vec<String> = breaches
+        .iter()
+        .filter_map(|(incident, verdict)| {
+            escalated
+                .get(&(rule, (incident.id.to_string(), verdict.kind)))
+                .map(|(_, why)| format!("{} ({why})", incident.id))
+        })
+        .collect();
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!("; escalated: {}", notes.join(", "))
+    }
+}
+
 fn per_breach_line(
     facts: &ServiceFacts<'_>,
+    index: usize,
     rule: &Rule,
     target: TargetKind,
     credit: Amount,
 ) -> Option<RawLine> {
-    let incidents: Vec<String> = priced_breaches(facts, rule, target)
-        .iter()
-        .map(|(incident, _)| incident.id.to_string())
-        .collect();
-    if incidents.is_empty() {
+    let breaches = priced_breaches(facts, rule, target);
+    if breaches.is_empty() {
         return None;
     }
-    let quantity = incidents.len() as u64;
+    let quantity = breaches.len() as u64;
+    let each = credit.of_fee(fee(facts));
     Some(RawLine {
         rule: rule.id.clone(),
         description: format!(
-            "{quantity} {} breach{} x {credit}{}",
+            "{quantity} {} breach{} x {credit}{}{}",
             target.name(),
             if quantity == 1 { "" } else { "es" },
             if matches!(credit, Amount::PercentOfFee(_)) {
                 " of the fee"
             } else {
                 ""
-            }
+            },
+            escalation_note(facts.escalated, index, &breaches)
         ),
         rate: credit.to_string(),
         quantity,
-        amount: credit.of_fee(fee(facts)) * Decimal::from(quantity),
-        incidents,
+        amount: breaches
+            .iter()
+            .map(|(incident, verdict)| {
+                each * multiplier(facts.escalated, index, incident, verdict.kind)
+            })
+            .sum(),
+        incidents: breaches
+            .iter()
+            .map(|(incident, _)| incident.id.to_string())
+            .collect(),
     })
 }
 
@@ -161,16 +218,18 @@ fn started_units(seconds: Seconds, unit: Seconds) -> u64 {
     (seconds.max(0) as u64).div_ceil(unit as u64)
 }
 
-/// One incident's credit under a `per_unit_late` rule, after `max_per_incident`.
+/// One incident's credit under a `per_unit_late` rule: started units × credit × escalation
+/// multiplier, then `max_per_incident`.
 fn late_credit(
     verdict: &Judgement,
     unit: Seconds,
     credit: Amount,
     max_per_incident: Option<Amount>,
     fee: Decimal,
+    multiplier: Decimal,
 ) -> (u64, Decimal) {
     let units = started_units(verdict.actual - verdict.allowed, unit);
-    let amount = credit.of_fee(fee) * Decimal::from(units);
+    let amount = credit.of_fee(fee) * Decimal::from(units) * multiplier;
     (
         units,
         max_per_incident.map_or(amount, |max| amount.min(max.of_fee(fee))),
@@ -179,6 +238,7 @@ fn late_credit(
 
 fn per_unit_late_line(
     facts: &ServiceFacts<'_>,
+    index: usize,
     rule: &Rule,
     target: TargetKind,
     unit: Seconds,
@@ -191,7 +251,17 @@ fn per_unit_late_line(
     }
     let priced: Vec<(u64, Decimal)> = breaches
         .iter()
-        .map(|(_, verdict)| late_credit(verdict, unit, credit, max_per_incident, fee(facts)))
+        .map(|(incident, verdict)| {
+            let multiplier = multiplier(facts.escalated, index, incident, verdict.kind);
+            late_credit(
+                verdict,
+                unit,
+                credit,
+                max_per_incident,
+                fee(facts),
+                multiplier,
+            )
+        })
         .collect();
     let units: u64 = priced.iter().map(|(units, _)| units).sum();
     let limited =
@@ -199,11 +269,12 @@ fn per_unit_late_line(
     Some(RawLine {
         rule: rule.id.clone(),
         description: format!(
-            "{units} started {} of lateness on {} {} breach{} x {credit}{limited}",
+            "{units} started {} of lateness on {} {} breach{} x {credit}{limited}{}",
             crate::time::format_duration(unit),
             breaches.len(),
             target.name(),
-            if breaches.len() == 1 { "" } else { "es" }
+            if breaches.len() == 1 { "" } else { "es" },
+            escalation_note(facts.escalated, index, &breaches)
         ),
         rate: credit.to_string(),
         quantity: units,
@@ -335,49 +406,50 @@ fn apply_service_cap(facts: &ServiceFacts<'_>, raw_lines: Vec<RawLine>) -> Vec<C
         .collect()
 }
 
-/// The contract-wide limits, after every service's lines: the period cap across services (filled
-/// in rule order, then service order), then the minimum (a line below it is listed at 0.00).
-pub fn apply_contract_limits(contract: &Contract, lines: &mut [CreditLine]) {
+/// The contract year a period falls in, and the credit already issued in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearCap {
+    /// First day of the contract year.
+    pub start: NaiveDate,
+    /// Credit issued in the year's earlier periods.
+    pub used: Decimal,
+}
+
+/// The contract-wide limits, after every service's lines: the period cap across services, then
+/// the year cap (what is left of it after the year's earlier periods), each filled in rule
+/// order, then service order; then the minimum (a line below it is listed at 0.00).
+pub fn apply_contract_limits(contract: &Contract, lines: &mut [CreditLine], year: YearCap) {
     let rounding = contract.credits.rounding;
+    let fees: Decimal = (0..contract.services.len())
+        .map(|service| contract.period_fee(service))
+        .sum();
+    let mut order: Vec<usize> = (0..lines.len()).collect();
+    let rule_rank = |line: &CreditLine| {
+        contract
+            .credits
+            .rules
+            .iter()
+            .position(|rule| rule.id == line.rule)
+    };
+    let service_rank = |line: &CreditLine| contract.service_index(&line.service);
+    order.sort_by_key(|index| (rule_rank(&lines[*index]), service_rank(&lines[*index])));
     if let Some(cap) = contract.credits.per_period_cap {
-        let fees: Decimal = (0..contract.services.len())
-            .map(|service| contract.period_fee(service))
-            .sum();
         let cap_amount = rounding.floor(cap.of_fee(fees));
-        let mut order: Vec<usize> = (0..lines.len()).collect();
-        let rule_rank = |line: &CreditLine| {
-            contract
-                .credits
-                .rules
-                .iter()
-                .position(|rule| rule.id == line.rule)
+        let note =
+            |_: Decimal| format!("per_period cap {cap} = {cap_amount} {}", contract.currency);
+        fill_cap(lines, &order, cap_amount, &note);
+    }
+    if let Some(cap) = contract.credits.per_year_cap {
+        let monthly: Decimal = contract.services.iter().map(|service| service.fee).sum();
+        let cap_amount = rounding.floor(cap.of_fee(monthly * Decimal::from(12)));
+        let room = (cap_amount - year.used).max(Decimal::ZERO);
+        let note = |_: Decimal| {
+            format!(
+                "per_year cap {cap} = {cap_amount} {} for the contract year from {}, {} already credited",
+                contract.currency, year.start, year.used
+            )
         };
-        let service_rank = |line: &CreditLine| {
-            contract
-                .services
-                .iter()
-                .position(|service| service.id == line.service)
-        };
-        order.sort_by_key(|index| (rule_rank(&lines[*index]), service_rank(&lines[*index])));
-        let mut room = cap_amount;
-        for index in order {
-            let line = &mut lines[index];
-            let allowed = line.amount.min(room);
-            room -= allowed;
-            if allowed < line.amount {
-                let note = format!(
-                    "per_period cap {cap} = {cap_amount} {}: reduced by {}",
-                    contract.currency,
-                    line.amount - allowed
-                );
-                line.cap_applied = Some(
-                    line.cap_applied
-                        .take()
-                        .map_or(note.clone(), |earlier| format!("{earlier}; {note}")),
-                );
-                line.amount = allowed;
-            }
-        }
+        fill_cap(lines, &order, room, &note);
     }
     if let Some(minimum) = contract.credits.minimum {
         for line in lines
@@ -389,14 +461,36 @@ pub fn apply_contract_limits(contract: &Contract, lines: &mut [CreditLine]) {
                 rounding.apply(minimum),
                 line.amount
             );
-            line.cap_applied = Some(
-                line.cap_applied
-                    .take()
-                    .map_or(note.clone(), |earlier| format!("{earlier}; {note}")),
-            );
+            add_note(line, note);
             line.amount = rounding.apply(Decimal::ZERO);
         }
     }
+}
+
+/// Fills `room` with the lines in `order`; a line that does not fit is reduced and says so.
+fn fill_cap(
+    lines: &mut [CreditLine],
+    order: &[usize],
+    mut room: Decimal,
+    cap: &dyn Fn(Decimal) -> String,
+) {
+    for index in order {
+        let line = &mut lines[*index];
+        let allowed = line.amount.min(room);
+        room -= allowed;
+        if allowed < line.amount {
+            let note = format!("{}: reduced by {}", cap(allowed), line.amount - allowed);
+            add_note(line, note);
+            line.amount = allowed;
+        }
+    }
+}
+
+fn add_note(line: &mut CreditLine, note: String) {
+    line.cap_applied = Some(match line.cap_applied.take() {
+        Some(earlier) => format!("{earlier}; {note}"),
+        None => note,
+    });
 }
 
 /// The rules that price a breach of `kind` by `incident`, with the amount each gives before caps.
@@ -405,19 +499,22 @@ pub fn per_breach_credits(
     service: usize,
     incident: &Incident,
     verdict: &Judgement,
+    escalated: &Escalated,
 ) -> Vec<RuleCredit> {
     let fee = contract.period_fee(service);
     contract
         .credits
         .rules
         .iter()
-        .filter(|rule| {
+        .enumerate()
+        .filter(|(_, rule)| {
             rule.covers_service(service) && rule.covers_severity(usize::from(incident.severity))
         })
-        .filter_map(|rule| {
+        .filter_map(|(index, rule)| {
+            let multiplier = multiplier(escalated, index, incident, verdict.kind);
             let amount = match &rule.kind {
                 RuleKind::PerBreach { target, credit } if *target == verdict.kind => {
-                    credit.of_fee(fee)
+                    credit.of_fee(fee) * multiplier
                 }
                 RuleKind::PerUnitLate {
                     target,
@@ -425,7 +522,7 @@ pub fn per_breach_credits(
                     credit,
                     max_per_incident,
                 } if *target == verdict.kind => {
-                    late_credit(verdict, *unit, *credit, *max_per_incident, fee).1
+                    late_credit(verdict, *unit, *credit, *max_per_incident, fee, multiplier).1
                 }
                 _ => return None,
             };

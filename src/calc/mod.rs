@@ -4,6 +4,9 @@
 mod availability;
 mod breach;
 mod credits;
+mod history;
+
+use std::collections::BTreeMap;
 
 use crate::contract::{Contract, Denominator, DisputedPolicy, Maintenance, TargetKind};
 use crate::incidents::{Incident, Incidents};
@@ -13,12 +16,17 @@ use crate::report::{
     TargetCounts,
 };
 use crate::time::{
-    Instant, Period, PeriodSpec, Seconds, format_instant, merge_intervals, subtract,
+    Instant, Period, PeriodRange, PeriodSpec, Seconds, format_duration, format_instant,
+    merge_intervals, subtract,
 };
 
 pub use availability::{Downtime, Outage, availability_percent, clip_to_open, downtime};
 pub use breach::{Judgement, Status, judge};
-pub use credits::{ServiceFacts, apply_contract_limits, service_credit_lines};
+pub use credits::{ServiceFacts, YearCap, apply_contract_limits, service_credit_lines};
+pub use history::{BreachEvent, BreachKey, History, Planned, plan};
+
+/// Escalated breaches: by (priced rule index, (incident id, target)), the multiplier and why.
+pub type Escalated = BTreeMap<(usize, BreachKey), (Decimal, String)>;
 
 /// The period a contract is judged for, and the instant open incidents are judged at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,23 +70,27 @@ pub fn relevance(
     if incident.excluded_cause {
         return Err("cause listed in the contract's exclusions.causes");
     }
-    let severity = &contract.severities[usize::from(incident.severity)];
+    let severity_index = usize::from(incident.severity);
+    let severity = &contract.severities[severity_index];
     let outage_in_period = (severity.downtime_weight > Decimal::ZERO || incident.maintenance)
         && incident.outage_start() < scope.measured_end()
         && incident
             .resolved
             .is_none_or(|resolved| resolved > scope.period.start);
     let due_in_period = !incident.maintenance
-        && TargetKind::ALL
-            .iter()
-            .filter_map(|kind| severity.target(*kind))
-            .any(|target| {
-                scope.period.contains(breach::deadline(
-                    incident,
-                    target,
-                    &contract.calendars[target.calendar].calendar,
-                ))
-            });
+        && TargetKind::ALL.iter().any(|kind| {
+            contract
+                .target(severity_index, *kind)
+                .and_then(|target| {
+                    breach::deadline(
+                        incident,
+                        *kind,
+                        target,
+                        &contract.calendars[target.calendar].calendar,
+                    )
+                })
+                .is_some_and(|deadline| scope.period.contains(deadline))
+        });
     if scope.period.contains(incident.opened) || outage_in_period || due_in_period {
         Ok(())
     } else {
@@ -86,39 +98,84 @@ pub fn relevance(
     }
 }
 
-/// Calculates the report for month `spec`. Contracts not in force for the month are left out;
-/// `incidents` must have been read with [`relevance`] for the same scopes.
+/// Calculates the report for the periods of `range`. Each contract's periods are computed in
+/// order from the look-back its terms need (year cap, escalation, termination), so a period's
+/// figures are the same however the range is drawn; only the periods of `range` are reported.
+/// `incidents` must have been read with [`relevance`] for a scope spanning every planned period.
 pub fn calculate(
     contracts: &[Contract],
     incidents: &Incidents,
-    spec: PeriodSpec,
+    range: PeriodRange,
     as_of: Option<Instant>,
 ) -> Report {
-    let mut reports: Vec<ContractReport> = contracts
-        .iter()
-        .enumerate()
-        .filter(|(_, contract)| contract.in_force(spec))
-        .map(|(index, contract)| {
-            let mine: Vec<&Incident> = incidents
+    let mut reports: Vec<ContractReport> = Vec::new();
+    for periods in plan(contracts, range) {
+        let mut history = History::default();
+        let single = periods.len() == 1;
+        for planned in &periods {
+            let contract = &contracts[planned.contract];
+            let scope = Scope::new(contract, planned.spec, as_of);
+            // Incidents routed to another version of the contract, renamed into this one.
+            let renamed: Vec<Incident> = incidents
                 .incidents
                 .iter()
-                .filter(|incident| usize::from(incident.contract) == index)
+                .filter(|incident| {
+                    let version = usize::from(incident.contract);
+                    version != planned.contract && contracts[version].id == contract.id
+                })
+                .filter_map(|incident| {
+                    rename(
+                        &contracts[usize::from(incident.contract)],
+                        contract,
+                        planned.contract,
+                        incident,
+                    )
+                })
                 .collect();
-            contract_report(
-                contract,
-                &mine,
-                incidents,
-                Scope::new(contract, spec, as_of),
-            )
-        })
-        .collect();
-    reports.sort_by(|left, right| left.contract.cmp(&right.contract));
+            let mut mine: Vec<&Incident> = incidents
+                .incidents
+                .iter()
+                .filter(|incident| usize::from(incident.contract) == planned.contract)
+                .chain(&renamed)
+                .filter(|incident| single || relevance(contract, scope, incident).is_ok())
+                .collect();
+            if !renamed.is_empty() {
+                mine.sort_by(|left, right| {
+                    (left.service, &left.id).cmp(&(right.service, &right.id))
+                });
+            }
+            let report = contract_report(contract, &mine, incidents, scope, planned, &mut history);
+            if planned.reported {
+                reports.push(report);
+            }
+        }
+    }
+    reports.sort_by(|left, right| {
+        (&left.contract, &left.period_start).cmp(&(&right.contract, &right.period_start))
+    });
     Report {
-        period: spec.to_string(),
+        period: range.to_string(),
         as_of: as_of.map(format_instant),
         contracts: reports,
         rows: incidents.rows.clone(),
     }
+}
+
+/// `incident`, routed to version `from`, as version `to` (index `index`) names its service and
+/// severities; `None` when `to` has no service or severity of that id.
+fn rename(from: &Contract, to: &Contract, index: usize, incident: &Incident) -> Option<Incident> {
+    let severity = |old: u16| {
+        to.severity_index(&from.severities[usize::from(old)].id)
+            .and_then(|new| u16::try_from(new).ok())
+    };
+    let mut renamed = incident.clone();
+    renamed.contract = u16::try_from(index).ok()?;
+    renamed.service =
+        u16::try_from(to.service_index(&from.services[usize::from(incident.service)].id)?).ok()?;
+    renamed.severity = severity(incident.severity)?;
+    renamed.final_severity = severity(incident.final_severity)?;
+    renamed.initial_severity = incident.initial_severity.and_then(severity);
+    Some(renamed)
 }
 
 fn contract_report(
@@ -126,29 +183,46 @@ fn contract_report(
     incidents: &[&Incident],
     all: &Incidents,
     scope: Scope,
+    planned: &Planned,
+    history: &mut History,
 ) -> ContractReport {
+    let by_service: Vec<(Vec<&Incident>, Vec<&Incident>)> = (0..contract.services.len())
+        .map(|index| {
+            incidents
+                .iter()
+                .copied()
+                .filter(|incident| usize::from(incident.service) == index)
+                .partition(|incident| {
+                    incident.disputed && contract.exclusions.disputed == DisputedPolicy::Pending
+                })
+        })
+        .collect();
+    // Breaches are only collected when a term looks back at them.
+    let events: Vec<BreachEvent> = if contract.looks_back() {
+        by_service
+            .iter()
+            .enumerate()
+            .flat_map(|(index, (_, counted))| breach_events(contract, index, counted, scope))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let escalated = history::escalations(contract, &history.breaches, &events);
     let mut services = Vec::new();
     let mut breaches = Vec::new();
     let mut credit_lines = Vec::new();
     let mut findings = Vec::new();
     let mut disputed = Vec::new();
-    for index in 0..contract.services.len() {
-        let mine: Vec<&Incident> = incidents
-            .iter()
-            .copied()
-            .filter(|incident| usize::from(incident.service) == index)
-            .collect();
-        let (held, counted): (Vec<&Incident>, Vec<&Incident>) = mine.iter().partition(|incident| {
-            incident.disputed && contract.exclusions.disputed == DisputedPolicy::Pending
-        });
+    for (index, (held, counted)) in by_service.iter().enumerate() {
         let (mut summary, service_breaches, lines) =
-            service_report(contract, index, &counted, all, scope);
+            service_report(contract, index, counted, all, scope, &escalated);
         if !held.is_empty() {
-            let (with_all, ..) = service_report(contract, index, &mine, all, scope);
+            let every: Vec<&Incident> = counted.iter().chain(held).copied().collect();
+            let (with_all, ..) = service_report(contract, index, &every, all, scope, &escalated);
             summary.disputed_exposure = with_all.credit - summary.credit;
             disputed.extend(held.iter().map(|incident| {
                 let with_one: Vec<&Incident> = counted.iter().copied().chain([*incident]).collect();
-                let (with, ..) = service_report(contract, index, &with_one, all, scope);
+                let (with, ..) = service_report(contract, index, &with_one, all, scope, &escalated);
                 DisputedIncident {
                     service: summary.service.clone(),
                     incident: incident.id.to_string(),
@@ -158,7 +232,15 @@ fn contract_report(
                 }
             }));
         }
-        findings.extend(downgrade_findings(contract, &mine, all, scope));
+        let every: Vec<&Incident> = counted.iter().chain(held).copied().collect();
+        findings.extend(downgrade_findings(contract, &every, all, scope));
+        findings.extend(obligation_findings(&service_breaches));
+        history.availability.push(history::AvailabilityRecord {
+            period: planned.spec,
+            service: summary.service.clone(),
+            measured: summary.measured_seconds,
+            downtime: summary.weighted_downtime_seconds,
+        });
         services.push(summary);
         breaches.extend(service_breaches);
         credit_lines.extend(lines);
@@ -171,16 +253,13 @@ fn contract_report(
             right.target,
         ))
     });
-    apply_contract_limits(contract, &mut credit_lines);
-    for summary in &mut services {
-        summary.credit = credit_lines
-            .iter()
-            .filter(|line| line.service == summary.service)
-            .map(|line| line.amount)
-            .sum();
-    }
-    // Stable: within a service, lines stay in rule order.
-    credit_lines.sort_by(|left, right| left.service.cmp(&right.service));
+    limit_credits(contract, &mut credit_lines, &mut services, planned, history);
+    history.breaches.extend(events);
+    findings.extend(history::termination_findings(
+        contract,
+        history,
+        planned.spec,
+    ));
     ContractReport {
         contract: contract.id.clone(),
         title: contract.title.clone(),
@@ -189,6 +268,7 @@ fn contract_report(
         customer: contract.customer.clone(),
         currency: contract.currency.clone(),
         timezone: contract.timezone.name().to_owned(),
+        period: planned.spec.to_string(),
         period_start: format_instant(scope.period.start),
         period_end: format_instant(scope.period.end),
         judged_at: format_instant(scope.as_of),
@@ -199,6 +279,98 @@ fn contract_report(
         findings,
         disputed,
     }
+}
+
+/// Applies the contract-wide limits (period cap, what is left of the year cap, minimum), counts
+/// what is issued towards the contract year, and sets each service's credit to its lines' sum.
+fn limit_credits(
+    contract: &Contract,
+    credit_lines: &mut [CreditLine],
+    services: &mut [ServiceSummary],
+    planned: &Planned,
+    history: &mut History,
+) {
+    let issued = history.issued.entry(planned.year_start).or_default();
+    apply_contract_limits(
+        contract,
+        credit_lines,
+        YearCap {
+            start: planned.year_start,
+            used: *issued,
+        },
+    );
+    *issued += credit_lines.iter().map(|line| line.amount).sum::<Decimal>();
+    for summary in services {
+        summary.credit = credit_lines
+            .iter()
+            .filter(|line| line.service == summary.service)
+            .map(|line| line.amount)
+            .sum();
+    }
+    // Stable: within a service, lines stay in rule order.
+    credit_lines.sort_by(|left, right| left.service.cmp(&right.service));
+}
+
+/// The breached targets of one service's counted incidents in the period, for later periods.
+fn breach_events(
+    contract: &Contract,
+    service: usize,
+    incidents: &[&Incident],
+    scope: Scope,
+) -> Vec<BreachEvent> {
+    let (judged, _) = judge_targets(contract, incidents, scope);
+    judged
+        .into_iter()
+        .filter(|(_, verdict)| verdict.status == Status::Breached)
+        .map(|(incident, verdict)| BreachEvent {
+            deadline: verdict.deadline,
+            period: scope.period.spec,
+            service: contract.services[service].id.clone(),
+            severity: contract.severities[usize::from(incident.severity)]
+                .id
+                .clone(),
+            kind: verdict.kind,
+            incident: incident.id.to_string(),
+        })
+        .collect()
+}
+
+/// A missed root-cause report or data-breach notification, as a finding beside its breach row.
+fn obligation_findings(breaches: &[BreachRow]) -> Vec<Finding> {
+    breaches
+        .iter()
+        .filter(|row| {
+            row.status == Status::Breached
+                && matches!(row.target, TargetKind::Rca | TargetKind::Notify)
+        })
+        .map(|row| {
+            let (kind, what, from) = if row.target == TargetKind::Rca {
+                ("rca-late", "root-cause report", "resolution")
+            } else {
+                ("notification-late", "data-breach notification", "detection")
+            };
+            let done = if row.done {
+                format!("delivered {} late", format_duration(row.over_by_seconds))
+            } else {
+                format!(
+                    "not delivered; {} overdue at the time judged",
+                    format_duration(row.over_by_seconds)
+                )
+            };
+            Finding {
+                kind,
+                service: row.service.clone(),
+                incidents: vec![row.incident.clone()],
+                periods: Vec::new(),
+                message: format!(
+                    "{what} due {} ({} after {from}): {done}",
+                    row.deadline,
+                    format_duration(row.allowed_seconds)
+                ),
+                sources: vec![row.source.clone()],
+            }
+        })
+        .collect()
 }
 
 /// Incidents opened in the period at a more severe tier than they end at, with no reason given.
@@ -222,14 +394,15 @@ fn downgrade_findings(
             Finding {
                 kind: "downgrade-without-reason",
                 service: contract.services[usize::from(incident.service)].id.clone(),
-                incident: incident.id.to_string(),
+                incidents: vec![incident.id.to_string()],
+                periods: Vec::new(),
                 message: format!(
                     "opened as {} and downgraded to {} with no downgrade_reason; judged as {}",
                     name(initial),
                     name(incident.final_severity),
                     name(incident.severity)
                 ),
-                source: all.origin(incident),
+                sources: vec![all.origin(incident)],
             }
         })
         .collect()
@@ -242,6 +415,7 @@ fn service_report(
     incidents: &[&Incident],
     all: &Incidents,
     scope: Scope,
+    escalated: &Escalated,
 ) -> (ServiceSummary, Vec<BreachRow>, Vec<CreditLine>) {
     let service = &contract.services[index];
     // Availability is measured in the service's calendar: only its open time counts, as
@@ -283,7 +457,7 @@ fn service_report(
         scope.period.start,
         scope.measured_end(),
     );
-    let (judged, respond, resolve) = judge_targets(contract, incidents, scope);
+    let (judged, [respond, resolve, rca, notify]) = judge_targets(contract, incidents, scope);
     let outage_pieces: Vec<Vec<Outage>> = outages
         .iter()
         .map(|outage| clip_to_open(std::slice::from_ref(outage), &counted_open))
@@ -297,11 +471,12 @@ fn service_report(
         judged: &judged,
         period: scope.period.spec,
         claim_by: claim_by(contract, scope),
+        escalated,
     };
     let lines = service_credit_lines(&facts);
     let breaches = judged
         .iter()
-        .map(|(incident, verdict)| breach_row(contract, index, incident, verdict, all))
+        .map(|(incident, verdict)| breach_row(contract, index, incident, verdict, all, escalated))
         .collect();
     let summary = ServiceSummary {
         service: service.id.clone(),
@@ -318,6 +493,8 @@ fn service_report(
             .map(|target| meets_target(measured, down.weighted, target)),
         respond,
         resolve,
+        rca,
+        notify,
         mean_time_to_detect_seconds: mean_time_to_detect(incidents, scope),
         maintenance_excluded_seconds: excluded_seconds,
         maintenance_downtime_seconds: maintenance_down.seconds,
@@ -428,30 +605,28 @@ fn excluded_maintenance(
         .collect()
 }
 
-/// Judges every target due in the period: the breached and pending ones, and the counts per kind.
+/// Judges every target due in the period: the breached and pending ones, and the counts per
+/// kind in [`TargetKind::ALL`] order.
 fn judge_targets<'a>(
     contract: &Contract,
     incidents: &[&'a Incident],
     scope: Scope,
-) -> (Vec<(&'a Incident, Judgement)>, TargetCounts, TargetCounts) {
+) -> (Vec<(&'a Incident, Judgement)>, [TargetCounts; 4]) {
     let mut judged = Vec::new();
-    let (mut respond, mut resolve) = (TargetCounts::default(), TargetCounts::default());
+    let mut counts = [TargetCounts::default(); 4];
     for incident in incidents.iter().filter(|incident| !incident.maintenance) {
-        let severity = &contract.severities[usize::from(incident.severity)];
-        for kind in TargetKind::ALL {
-            let Some(target) = severity.target(kind) else {
+        for (position, kind) in TargetKind::ALL.into_iter().enumerate() {
+            let Some(target) = contract.target(usize::from(incident.severity), kind) else {
                 continue;
             };
             let calendar = &contract.calendars[target.calendar].calendar;
-            let verdict = judge(incident, kind, target, calendar, scope.as_of);
+            let Some(verdict) = judge(incident, kind, target, calendar, scope.as_of) else {
+                continue;
+            };
             if !scope.period.contains(verdict.deadline) {
                 continue;
             }
-            let counts = if kind == TargetKind::Respond {
-                &mut respond
-            } else {
-                &mut resolve
-            };
+            let counts = &mut counts[position];
             match verdict.status {
                 Status::Met => counts.met += 1,
                 Status::Breached => counts.breached += 1,
@@ -462,7 +637,7 @@ fn judge_targets<'a>(
             }
         }
     }
-    (judged, respond, resolve)
+    (judged, counts)
 }
 
 fn breach_row(
@@ -471,6 +646,7 @@ fn breach_row(
     incident: &Incident,
     verdict: &Judgement,
     all: &Incidents,
+    escalated: &Escalated,
 ) -> BreachRow {
     let breached = verdict.status == Status::Breached;
     BreachRow {
@@ -490,8 +666,9 @@ fn breach_row(
         } else {
             0
         },
+        done: verdict.done,
         credits: if breached {
-            credits::per_breach_credits(contract, service, incident, verdict)
+            credits::per_breach_credits(contract, service, incident, verdict, escalated)
         } else {
             Vec::new()
         },

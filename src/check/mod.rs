@@ -50,8 +50,13 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "references-exist",
-        summary: "ids named by rules exist",
+        summary: "ids named by rules and termination triggers exist",
         run: check_references_exist,
+    },
+    Check {
+        name: "escalation-not-circular",
+        summary: "escalation rules multiply per_breach and per_unit_late rules, never each other",
+        run: check_escalation_not_circular,
     },
     Check {
         name: "bands-in-range",
@@ -118,10 +123,6 @@ pub const CONVERSION_CHECKS: &[(&str, &str)] = &[
     (
         "invalid-value",
         "a number, percentage, duration, date or code that does not parse or is out of range",
-    ),
-    (
-        "not-supported-yet",
-        "a key of the full contract format that this version does not implement",
     ),
     (
         "calendar-intervals-valid",
@@ -249,25 +250,150 @@ fn check_references_exist(context: &Context<'_>) -> Vec<Diagnostic> {
                     .collect(),
             ),
         ];
-        for (what, key, references, known) in lists {
-            for (position, reference) in references.iter().flatten().enumerate() {
-                if known.contains(&reference.value.as_str()) {
-                    continue;
+        let rules: Vec<&str> = credits
+            .value
+            .rules
+            .iter()
+            .map(|rule| rule.value.id.value.as_str())
+            .collect();
+        let owner = format!("rule `{}`", rule.value.id.value);
+        for (what, key, references, known) in
+            lists
+                .into_iter()
+                .chain([("rule", "applies_to", &rule.value.applies_to, rules)])
+        {
+            let path = format!("credits.rules[{index}].{key}");
+            unknown_references(
+                context,
+                &owner,
+                what,
+                &path,
+                references.as_ref(),
+                &known,
+                &mut diagnostics,
+            );
+        }
+    }
+    for (index, trigger) in contract.termination.iter().flatten().enumerate() {
+        let owner = format!("termination trigger {}", index + 1);
+        let services: Vec<&str> = contract
+            .services
+            .iter()
+            .map(|service| service.value.id.value.as_str())
+            .collect();
+        let severities: Vec<&str> = contract
+            .severities
+            .iter()
+            .map(|severity| severity.value.id.value.as_str())
+            .collect();
+        for (what, key, references, known) in [
+            ("service", "services", &trigger.value.services, services),
+            (
+                "severity",
+                "severities",
+                &trigger.value.severities,
+                severities,
+            ),
+        ] {
+            let path = format!("termination[{index}].{key}");
+            unknown_references(
+                context,
+                &owner,
+                what,
+                &path,
+                references.as_ref(),
+                &known,
+                &mut diagnostics,
+            );
+        }
+    }
+    diagnostics
+}
+
+/// A `references-exist` error for each id in `references` that is not in `known`.
+fn unknown_references(
+    context: &Context<'_>,
+    owner: &str,
+    what: &str,
+    path: &str,
+    references: Option<&Vec<Spanned<String>>>,
+    known: &[&str],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for (position, reference) in references.into_iter().flatten().enumerate() {
+        if known.contains(&reference.value.as_str()) {
+            continue;
+        }
+        diagnostics.push(
+            Diagnostic::error(
+                "references-exist",
+                context.at(reference),
+                format!("{path}[{position}]"),
+                format!("{owner} names unknown {what} `{}`", reference.value),
+            )
+            .with_hint(format!("known {what} ids: {}", known.join(", "))),
+        );
+    }
+}
+
+/// Escalation rules name the rules whose breach credits they multiply. Naming an escalation rule
+/// would multiply a multiplier, and a chain that comes back to itself has no answer at all.
+fn check_escalation_not_circular(context: &Context<'_>) -> Vec<Diagnostic> {
+    let Some(credits) = &context.contract.credits else {
+        return Vec::new();
+    };
+    let rules = &credits.value.rules;
+    let escalation = |id: &str| {
+        rules
+            .iter()
+            .position(|rule| rule.value.id.value == id && rule.value.kind.value == "escalation")
+    };
+    let mut diagnostics = Vec::new();
+    for (index, rule) in rules.iter().enumerate() {
+        for (position, name) in rule.value.applies_to.iter().flatten().enumerate() {
+            let Some(mut next) = escalation(&name.value) else {
+                continue;
+            };
+            // Follow escalation → escalation; a cycle returns to `index`.
+            let mut chain = vec![rule.value.id.value.as_str()];
+            let mut seen = vec![index];
+            let circular = loop {
+                chain.push(&rules[next].value.id.value);
+                if next == index {
+                    break true;
                 }
-                let path = format!("credits.rules[{index}].{key}[{position}]");
-                diagnostics.push(
-                    Diagnostic::error(
-                        "references-exist",
-                        context.at(reference),
-                        path,
-                        format!(
-                            "rule `{}` names unknown {what} `{}`",
-                            rule.value.id.value, reference.value
-                        ),
-                    )
-                    .with_hint(format!("known {what} ids: {}", known.join(", "))),
-                );
-            }
+                if seen.contains(&next) {
+                    break false;
+                }
+                seen.push(next);
+                let Some(following) = rules[next]
+                    .value
+                    .applies_to
+                    .iter()
+                    .flatten()
+                    .find_map(|other| escalation(&other.value))
+                else {
+                    break false;
+                };
+                next = following;
+            };
+            let message = if circular {
+                format!("escalation rules form a cycle: {}", chain.join(" -> "))
+            } else {
+                format!(
+                    "escalation rule `{}` names escalation rule `{}`; escalation multiplies per_breach and per_unit_late rules only",
+                    rule.value.id.value, name.value
+                )
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    "escalation-not-circular",
+                    context.at(name),
+                    format!("credits.rules[{index}].applies_to[{position}]"),
+                    message,
+                )
+                .with_hint("name the per_breach or per_unit_late rules whose credits repeated breaches multiply: applies_to: [sev1-response]"),
+            );
         }
     }
     diagnostics
@@ -467,7 +593,7 @@ pub fn check_dry_run(contract: &crate::contract::Contract) -> Vec<Diagnostic> {
         crate::calc::calculate(
             std::slice::from_ref(contract),
             &crate::incidents::Incidents::default(),
-            spec,
+            crate::time::PeriodRange::single(spec),
             None,
         )
     });

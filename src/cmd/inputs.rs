@@ -46,30 +46,27 @@ pub fn calculate(args: &CalcArgs) -> anyhow::Result<Loaded> {
         }
         return Ok(Loaded::InvalidContracts);
     }
-    for contract in contracts
-        .iter()
-        .filter(|contract| !contract.in_force(args.period))
-    {
-        if contract.period == args.period.kind() {
+    let range = args.range().map_err(anyhow::Error::msg)?;
+    let in_range = |contract: &slacredit::contract::Contract| {
+        range.periods().any(|spec| contract.in_force(spec))
+    };
+    for contract in contracts.iter().filter(|contract| !in_range(contract)) {
+        if contract.period == range.kind() {
             eprintln!(
-                "note: {} ({}) is not in force in {}; left out",
-                contract.id, contract.file, args.period
+                "note: {} ({}) is not in force in {range}; left out",
+                contract.id, contract.file
             );
         } else {
             eprintln!(
-                "note: {} ({}) is measured per {}, and {} is not one; left out",
+                "note: {} ({}) is measured per {}, and {range} is not one; left out",
                 contract.id,
                 contract.file,
                 contract.period.name(),
-                args.period
             );
         }
     }
-    if !contracts
-        .iter()
-        .any(|contract| contract.in_force(args.period))
-    {
-        bail!("no contract is in force in {}", args.period);
+    if !contracts.iter().any(in_range) {
+        bail!("no contract is in force in {range}");
     }
     let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
     let source = Source::resolve(&args.source)?;
@@ -91,7 +88,7 @@ pub fn calculate(args: &CalcArgs) -> anyhow::Result<Loaded> {
         &contracts,
         inputs,
         &source,
-        args.period,
+        range,
         as_of,
         &exceptions,
     )?))

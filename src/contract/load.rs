@@ -11,12 +11,12 @@ use serde_saphyr::Spanned;
 use wildmatch::WildMatch;
 
 use super::raw::{
-    RawCalendar, RawContract, RawCredits, RawExclusions, RawHours, RawMaintenance, RawRule,
-    RawService, RawSeverity, RawTarget, Text, Unsupported,
+    RawCalendar, RawContract, RawCredits, RawExclusions, RawHours, RawMaintenance, RawObligation,
+    RawRule, RawService, RawSeverity, RawTarget, RawTermination, Text,
 };
 use super::{
     Band, Contract, Credits, Denominator, DisputedPolicy, Exclusions, Maintenance, NamedCalendar,
-    Rule, RuleKind, Service, Severity, SeverityBasis, Target, TargetKind,
+    Rule, RuleKind, Service, Severity, SeverityBasis, Target, TargetKind, Termination, Trigger,
 };
 use crate::check;
 use crate::error::{Diagnostic, Error, Level, Location};
@@ -150,16 +150,6 @@ impl Converter<'_> {
         ));
     }
 
-    fn unsupported(&mut self, value: &Unsupported, path: &str) {
-        if let Some(value) = value {
-            let key = path.rsplit('.').next().unwrap_or(path);
-            self.diagnostics.push(
-                Diagnostic::error("not-supported-yet", location_of(self.file, value), path, format!("not supported yet: {key}"))
-                    .with_hint("remove the key; this version of slacredit does not implement it and will not ignore it silently"),
-            );
-        }
-    }
-
     fn parsed<T, V>(
         &mut self,
         value: &Spanned<V>,
@@ -234,12 +224,6 @@ impl Converter<'_> {
     }
 
     fn contract(&mut self, raw: &RawContract) -> Contract {
-        for (value, key) in [
-            (&raw.notifications, "notifications"),
-            (&raw.termination, "termination"),
-        ] {
-            self.unsupported(value, key);
-        }
         let period = self.period(raw);
         let timezone = raw.timezone.value.parse::<Tz>().unwrap_or(chrono_tz::UTC);
         let effective_from = self.date(&raw.effective.value.from, "effective.from");
@@ -264,11 +248,24 @@ impl Converter<'_> {
             .enumerate()
             .map(|(index, severity)| self.severity(index, severity))
             .collect();
+        let notify = raw
+            .notifications
+            .as_ref()
+            .and_then(|notifications| notifications.value.data_breach.as_ref())
+            .and_then(|duty| self.obligation(duty, "notifications.data_breach"));
+        let termination = raw
+            .termination
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(index, trigger)| self.termination(raw, index, trigger))
+            .collect();
         let credits = raw.credits.as_ref().map_or_else(
             || Credits {
                 rounding: Rounding::default(),
                 per_service_cap: None,
                 per_period_cap: None,
+                per_year_cap: None,
                 minimum: None,
                 claim_within: None,
                 rules: Vec::new(),
@@ -305,6 +302,8 @@ impl Converter<'_> {
                 .maintenance
                 .as_ref()
                 .map(|maintenance| self.maintenance(&maintenance.value, timezone)),
+            notify,
+            termination,
             warnings: Vec::new(),
         }
     }
@@ -638,7 +637,6 @@ impl Converter<'_> {
     fn severity(&mut self, index: usize, raw: &Spanned<RawSeverity>) -> Severity {
         let path = format!("severities[{index}]");
         let severity = &raw.value;
-        self.unsupported(&severity.rca, &format!("{path}.rca"));
         let downtime_weight = severity.downtime.as_ref().and_then(|weight| {
             self.parsed(weight, &format!("{path}.downtime"), |text| {
                 let weight = parse_decimal(&text.0)?;
@@ -667,7 +665,141 @@ impl Converter<'_> {
                 .resolve
                 .as_ref()
                 .and_then(|target| self.target(target, &format!("{path}.resolve"))),
+            rca: severity
+                .rca
+                .as_ref()
+                .and_then(|duty| self.obligation(duty, &format!("{path}.rca"))),
         }
+    }
+
+    /// An obligation's deadline, as a target that never pauses.
+    fn obligation(&mut self, raw: &Spanned<RawObligation>, path: &str) -> Option<Target> {
+        let calendar = raw.value.calendar.as_ref().map_or(0, |calendar| {
+            self.calendar(calendar, &format!("{path}.calendar"))
+        });
+        let within = self.parsed(&raw.value.within, &format!("{path}.within"), |text| {
+            parse_duration(&text.0)
+        })?;
+        Some(Target {
+            within,
+            calendar,
+            pausable: false,
+            line: raw.referenced.line() as u32,
+        })
+    }
+
+    /// Indexes of the ids in `names` among `known`; unknown ids are left to `references-exist`.
+    fn indexes<'k, I>(names: Option<&Vec<Spanned<String>>>, known: &I) -> Option<Vec<usize>>
+    where
+        I: Iterator<Item = &'k str> + Clone,
+    {
+        names.map(|names| {
+            names
+                .iter()
+                .filter_map(|name| known.clone().position(|id| id == name.value))
+                .collect()
+        })
+    }
+
+    fn termination(
+        &mut self,
+        contract: &RawContract,
+        index: usize,
+        raw: &Spanned<RawTermination>,
+    ) -> Option<Termination> {
+        let path = format!("termination[{index}]");
+        let value = &raw.value;
+        let services = Self::indexes(
+            value.services.as_ref(),
+            &contract
+                .services
+                .iter()
+                .map(|service| service.value.id.value.as_str()),
+        );
+        let by_availability =
+            value.availability_below.is_some() || value.consecutive_periods.is_some();
+        let by_breaches = value.breaches.is_some()
+            || value.target.is_some()
+            || value.within.is_some()
+            || value.severities.is_some();
+        let trigger = match (by_availability, by_breaches) {
+            (true, false) => {
+                let (Some(below), Some(consecutive)) =
+                    (&value.availability_below, &value.consecutive_periods)
+                else {
+                    self.error(raw, &path, "an availability trigger needs both `availability_below` and `consecutive_periods`".to_owned());
+                    return None;
+                };
+                let below = self.parsed(below, &format!("{path}.availability_below"), |text| {
+                    percent_in_range(&text.0)
+                })?;
+                if consecutive.value == 0 {
+                    self.error(
+                        consecutive,
+                        &format!("{path}.consecutive_periods"),
+                        "`consecutive_periods` must be at least 1".to_owned(),
+                    );
+                    return None;
+                }
+                Trigger::Availability {
+                    below,
+                    consecutive: consecutive.value,
+                }
+            }
+            (false, true) => {
+                let (Some(count), Some(target), Some(within)) =
+                    (&value.breaches, &value.target, &value.within)
+                else {
+                    self.error(
+                        raw,
+                        &path,
+                        "a breach trigger needs `breaches`, `target` and `within`".to_owned(),
+                    );
+                    return None;
+                };
+                let target = self.target_kind(target, &path)?;
+                let within = self.parsed(within, &format!("{path}.within"), |text| {
+                    positive_duration(&text.0)
+                })?;
+                if count.value == 0 {
+                    self.error(
+                        count,
+                        &format!("{path}.breaches"),
+                        "`breaches` must be at least 1".to_owned(),
+                    );
+                    return None;
+                }
+                Trigger::Breaches {
+                    count: count.value,
+                    target,
+                    severities: Self::indexes(
+                        value.severities.as_ref(),
+                        &contract
+                            .severities
+                            .iter()
+                            .map(|severity| severity.value.id.value.as_str()),
+                    ),
+                    within,
+                }
+            }
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        location_of(self.file, raw),
+                        path,
+                        "a termination trigger is either `availability_below` + `consecutive_periods` or `breaches` + `target` + `within`",
+                    )
+                    .with_hint("{ availability_below: 99.0, consecutive_periods: 3 } or { breaches: 5, target: resolve, severities: [sev1], within: 90d }"),
+                );
+                return None;
+            }
+        };
+        Some(Termination {
+            line: raw.referenced.line() as u32,
+            services,
+            trigger,
+        })
     }
 
     fn target(&mut self, raw: &Spanned<RawTarget>, path: &str) -> Option<Target> {
@@ -715,7 +847,6 @@ impl Converter<'_> {
                 }
             });
         let per_service_cap = raw.cap.as_ref().and_then(|cap| {
-            self.unsupported(&cap.value.per_year, "credits.cap.per_year");
             let per_service = cap.value.per_service.as_ref()?;
             self.parsed(per_service, "credits.cap.per_service", |text| {
                 Amount::parse(&text.0)
@@ -724,6 +855,12 @@ impl Converter<'_> {
         let per_period_cap = raw.cap.as_ref().and_then(|cap| {
             let per_period = cap.value.per_period.as_ref()?;
             self.parsed(per_period, "credits.cap.per_period", |text| {
+                Amount::parse(&text.0)
+            })
+        });
+        let per_year_cap = raw.cap.as_ref().and_then(|cap| {
+            let per_year = cap.value.per_year.as_ref()?;
+            self.parsed(per_year, "credits.cap.per_year", |text| {
                 Amount::parse(&text.0)
             })
         });
@@ -749,6 +886,7 @@ impl Converter<'_> {
             rounding,
             per_service_cap,
             per_period_cap,
+            per_year_cap,
             minimum,
             claim_within,
             rules,
@@ -757,50 +895,30 @@ impl Converter<'_> {
 
     fn rule(&mut self, contract: &RawContract, path: &str, raw: &Spanned<RawRule>) -> Option<Rule> {
         let rule = &raw.value;
-        for (value, key) in [
-            (&rule.applies_to, "applies_to"),
-            (&rule.breaches, "breaches"),
-            (&rule.within, "within"),
-        ] {
-            self.unsupported(value, &format!("{path}.{key}"));
-        }
-        let services = rule.services.as_ref().map(|ids| {
-            ids.iter()
-                .filter_map(|id| {
-                    contract
-                        .services
-                        .iter()
-                        .position(|service| service.value.id.value == id.value)
-                })
-                .collect()
-        });
-        let severities = rule.severities.as_ref().map(|ids| {
-            ids.iter()
-                .filter_map(|id| {
-                    contract
-                        .severities
-                        .iter()
-                        .position(|severity| severity.value.id.value == id.value)
-                })
-                .collect()
-        });
+        let services = Self::indexes(
+            rule.services.as_ref(),
+            &contract
+                .services
+                .iter()
+                .map(|service| service.value.id.value.as_str()),
+        );
+        let severities = Self::indexes(
+            rule.severities.as_ref(),
+            &contract
+                .severities
+                .iter()
+                .map(|severity| severity.value.id.value.as_str()),
+        );
         let kind = match rule.kind.value.as_str() {
             "availability" => self.availability_rule(path, raw)?,
             "per_breach" => self.per_breach_rule(path, raw)?,
             "per_unit_late" => self.per_unit_late_rule(path, raw)?,
             "per_unit_down" => self.per_unit_down_rule(path, raw)?,
             "downtime_multiple" => self.downtime_multiple_rule(path, raw)?,
-            "escalation" => {
-                self.error(
-                    &rule.kind,
-                    &format!("{path}.kind"),
-                    format!("not supported yet: rule kind {}", rule.kind.value),
-                );
-                return None;
-            }
+            "escalation" => self.escalation_rule(contract, path, raw)?,
             other => {
                 let message = format!(
-                    "unknown rule kind `{other}` (expected availability, per_breach, per_unit_late, per_unit_down or downtime_multiple)"
+                    "unknown rule kind `{other}` (expected availability, per_breach, per_unit_late, per_unit_down, downtime_multiple or escalation)"
                 );
                 self.error(&rule.kind, &format!("{path}.kind"), message);
                 return None;
@@ -882,6 +1000,24 @@ impl Converter<'_> {
                     .as_ref()
                     .map(|value| location_of(self.file, value)),
             ),
+            (
+                "applies_to",
+                rule.applies_to
+                    .as_ref()
+                    .map(|_| location_of(self.file, raw)),
+            ),
+            (
+                "breaches",
+                rule.breaches
+                    .as_ref()
+                    .map(|value| location_of(self.file, value)),
+            ),
+            (
+                "within",
+                rule.within
+                    .as_ref()
+                    .map(|value| location_of(self.file, value)),
+            ),
         ];
         for (key, location) in present {
             if let Some(location) = location.filter(|_| !allowed.contains(&key)) {
@@ -897,26 +1033,18 @@ impl Converter<'_> {
     }
 
     fn target_kind(&mut self, target: &Spanned<String>, path: &str) -> Option<TargetKind> {
-        match target.value.as_str() {
-            "respond" => Some(TargetKind::Respond),
-            "resolve" => Some(TargetKind::Resolve),
-            "rca" | "notify" => {
-                self.error(
-                    target,
-                    &format!("{path}.target"),
-                    format!("not supported yet: target {}", target.value),
-                );
-                None
-            }
-            other => {
-                self.error(
-                    target,
-                    &format!("{path}.target"),
-                    format!("unknown target `{other}` (expected respond or resolve)"),
-                );
-                None
-            }
+        let kind = TargetKind::from_name(&target.value);
+        if kind.is_none() {
+            self.error(
+                target,
+                &format!("{path}.target"),
+                format!(
+                    "unknown target `{}` (expected respond, resolve, rca or notify)",
+                    target.value
+                ),
+            );
         }
+        kind
     }
 
     fn per_unit_late_rule(&mut self, path: &str, raw: &Spanned<RawRule>) -> Option<RuleKind> {
@@ -975,6 +1103,75 @@ impl Converter<'_> {
             unit: unit?,
             credit: credit?,
             min_outage,
+        })
+    }
+
+    fn escalation_rule(
+        &mut self,
+        contract: &RawContract,
+        path: &str,
+        raw: &Spanned<RawRule>,
+    ) -> Option<RuleKind> {
+        self.stray_fields(
+            raw,
+            path,
+            &["applies_to", "breaches", "within", "multiplier"],
+        );
+        let rule = &raw.value;
+        let example = "kind: escalation, applies_to: [sev1-response], breaches: 3, within: 90d, multiplier: 1.5";
+        let within = self.required_field(raw, path, rule.within.as_ref(), "within", example);
+        let multiplier =
+            self.required_field(raw, path, rule.multiplier.as_ref(), "multiplier", example);
+        let (Some(applies_to), Some(breaches)) = (&rule.applies_to, &rule.breaches) else {
+            let key = if rule.applies_to.is_none() {
+                "applies_to"
+            } else {
+                "breaches"
+            };
+            self.required_field(raw, path, None, key, example);
+            return None;
+        };
+        let rules = contract
+            .credits
+            .as_ref()
+            .map_or(&[][..], |credits| credits.value.rules.as_slice());
+        let mut targets = Vec::new();
+        for (position, name) in applies_to.iter().enumerate() {
+            let Some(index) = rules
+                .iter()
+                .position(|other| other.value.id.value == name.value)
+            else {
+                continue; // `references-exist` reports it.
+            };
+            match rules[index].value.kind.value.as_str() {
+                "per_breach" | "per_unit_late" => targets.push(index),
+                // `escalation-not-circular` reports escalation naming escalation.
+                "escalation" => {}
+                other => self.error(
+                    name,
+                    &format!("{path}.applies_to[{position}]"),
+                    format!("rule `{}` is a {other} rule; escalation multiplies per_breach and per_unit_late rules only", name.value),
+                ),
+            }
+        }
+        if breaches.value == 0 {
+            self.error(
+                breaches,
+                &format!("{path}.breaches"),
+                "`breaches` must be at least 1".to_owned(),
+            );
+        }
+        let within = self.parsed(within?, &format!("{path}.within"), |text| {
+            positive_duration(&text.0)
+        });
+        let multiplier = self.parsed(multiplier?, &format!("{path}.multiplier"), |text| {
+            non_negative(parse_decimal(&text.0))
+        });
+        Some(RuleKind::Escalation {
+            applies_to: targets,
+            breaches: breaches.value.max(1),
+            within: within?,
+            multiplier: multiplier?,
         })
     }
 

@@ -64,6 +64,10 @@ pub struct Contract {
     pub exclusions: Exclusions,
     /// Planned maintenance terms, if the contract allows any.
     pub maintenance: Option<Maintenance>,
+    /// The data-breach notification duty (`notifications.data_breach`), measured from detection.
+    pub notify: Option<Target>,
+    /// Termination triggers: rights the customer gains, reported as findings, never money.
+    pub termination: Vec<Termination>,
     /// Warnings found while checking it (the contract is usable).
     pub warnings: Vec<crate::error::Diagnostic>,
 }
@@ -168,6 +172,39 @@ impl Contract {
         self.services[service].fee * Decimal::from(self.period.months())
     }
 
+    /// The target of `kind` for an incident at severity `severity`: the severity's respond,
+    /// resolve and rca targets, or the contract's data-breach notification duty.
+    pub fn target(&self, severity: usize, kind: TargetKind) -> Option<Target> {
+        match kind {
+            TargetKind::Notify => self.notify,
+            _ => self.severities[severity].target(kind),
+        }
+    }
+
+    /// Whether the contract has terms that look back past the period judged: a year cap,
+    /// escalation windows or termination triggers.
+    pub fn looks_back(&self) -> bool {
+        self.credits.per_year_cap.is_some()
+            || !self.termination.is_empty()
+            || self
+                .credits
+                .rules
+                .iter()
+                .any(|rule| matches!(rule.kind, RuleKind::Escalation { .. }))
+    }
+
+    /// The index of the service with id `id`.
+    pub fn service_index(&self, id: &str) -> Option<usize> {
+        self.services.iter().position(|service| service.id == id)
+    }
+
+    /// The index of the severity with id `id`.
+    pub fn severity_index(&self, id: &str) -> Option<usize> {
+        self.severities
+            .iter()
+            .position(|severity| severity.id == id)
+    }
+
     /// The index of the severity whose `match` list contains `value` exactly.
     pub fn severity_for(&self, value: &str) -> Option<usize> {
         self.severities
@@ -215,6 +252,8 @@ pub struct Severity {
     pub respond: Option<Target>,
     /// Resolution target.
     pub resolve: Option<Target>,
+    /// Root-cause report target, measured from resolution.
+    pub rca: Option<Target>,
 }
 
 impl Severity {
@@ -223,6 +262,8 @@ impl Severity {
         match kind {
             TargetKind::Respond => self.respond,
             TargetKind::Resolve => self.resolve,
+            TargetKind::Rca => self.rca,
+            TargetKind::Notify => None,
         }
     }
 }
@@ -248,19 +289,73 @@ pub enum TargetKind {
     Respond,
     /// Opened → resolved.
     Resolve,
+    /// Resolved → root-cause report delivered.
+    Rca,
+    /// Detected (opened) → regulator notified, for data breaches.
+    Notify,
 }
 
 impl TargetKind {
-    /// Both kinds, in report order.
-    pub const ALL: [Self; 2] = [Self::Respond, Self::Resolve];
+    /// Every kind, in report order.
+    pub const ALL: [Self; 4] = [Self::Respond, Self::Resolve, Self::Rca, Self::Notify];
 
     /// The contract keyword.
     pub fn name(self) -> &'static str {
         match self {
             Self::Respond => "respond",
             Self::Resolve => "resolve",
+            Self::Rca => "rca",
+            Self::Notify => "notify",
         }
     }
+
+    /// The keyword for `name`, if it is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+/// A termination trigger, narrowed to some services or covering all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Termination {
+    /// Contract line of the trigger.
+    pub line: u32,
+    /// Services it watches (indexes into `Contract::services`); `None` = all.
+    pub services: Option<Vec<usize>>,
+    /// What sets it off.
+    pub trigger: Trigger,
+}
+
+impl Termination {
+    /// Whether the trigger watches service `service`.
+    pub fn covers_service(&self, service: usize) -> bool {
+        self.services
+            .as_ref()
+            .is_none_or(|services| services.contains(&service))
+    }
+}
+
+/// What sets a termination right off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// A service's availability below `below` percent in `consecutive` periods running.
+    Availability {
+        /// The threshold in percent (strictly below triggers).
+        below: Decimal,
+        /// How many periods in a row.
+        consecutive: u32,
+    },
+    /// `count` breaches of `target` within any rolling `within` seconds.
+    Breaches {
+        /// How many breaches.
+        count: u32,
+        /// Which target.
+        target: TargetKind,
+        /// Severities counted (indexes); `None` = all.
+        severities: Option<Vec<usize>>,
+        /// The rolling window.
+        within: Seconds,
+    },
 }
 
 /// The `credits` section, checked.
@@ -273,6 +368,9 @@ pub struct Credits {
     /// At most this much credit per period across the contract's services (a percentage is of
     /// their summed fees).
     pub per_period_cap: Option<Amount>,
+    /// At most this much credit per contract year (counted from `effective.from`) across the
+    /// contract's services (a percentage is of their summed fees for twelve months).
+    pub per_year_cap: Option<Amount>,
     /// Lines below this amount are listed but not issued.
     pub minimum: Option<Decimal>,
     /// How long after the period end a credit may be claimed.
@@ -309,6 +407,16 @@ impl Rule {
         self.severities
             .as_ref()
             .is_none_or(|severities| severities.contains(&severity))
+    }
+}
+
+impl RuleKind {
+    /// The target whose breaches the rule prices, for `per_breach` and `per_unit_late`.
+    pub fn target(&self) -> Option<TargetKind> {
+        match self {
+            Self::PerBreach { target, .. } | Self::PerUnitLate { target, .. } => Some(*target),
+            _ => None,
+        }
     }
 }
 
@@ -351,6 +459,19 @@ pub enum RuleKind {
     /// The fee for the downtime, times a multiplier: fee × downtime ÷ measured × multiplier
     /// ("10× the fees paid during the downtime").
     DowntimeMultiple {
+        /// The multiplier.
+        multiplier: Decimal,
+    },
+    /// Repeated failure: from the `breaches`-th breach priced by the `applies_to` rules within a
+    /// rolling `within`, each breach's credit under those rules is multiplied.
+    Escalation {
+        /// The rules whose breaches count and are multiplied (indexes into `Credits::rules`;
+        /// each a `per_breach` or `per_unit_late` rule).
+        applies_to: Vec<usize>,
+        /// The breach, counted within the window, from which the multiplier applies.
+        breaches: u32,
+        /// The rolling window in seconds.
+        within: Seconds,
         /// The multiplier.
         multiplier: Decimal,
     },

@@ -9,12 +9,8 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_saphyr::Spanned;
-
-/// A key of the full contract format that this version does not implement yet. Its presence is
-/// an error (`not supported yet`), so no clause is ever silently ignored.
-pub type Unsupported = Option<Spanned<IgnoredAny>>;
 
 /// A scalar kept as its source text: `99.9`, `"99.9"`, `99.9%`, `15m`, `42000.10`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,10 +76,52 @@ pub struct RawContract {
     pub maintenance: Option<Spanned<RawMaintenance>>,
     #[schemars(with = "Option<RawExclusions>")]
     pub exclusions: Option<Spanned<RawExclusions>>,
-    #[schemars(skip)]
-    pub notifications: Unsupported,
-    #[schemars(skip)]
-    pub termination: Unsupported,
+    #[schemars(with = "Option<RawNotifications>")]
+    pub notifications: Option<Spanned<RawNotifications>>,
+    #[schemars(with = "Option<Vec<RawTermination>>")]
+    pub termination: Option<Vec<Spanned<RawTermination>>>,
+}
+
+/// `notifications: { data_breach: { within } }`: duties to notify, measured from detection.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Notifications")]
+pub struct RawNotifications {
+    #[schemars(with = "Option<RawObligation>")]
+    pub data_breach: Option<Spanned<RawObligation>>,
+}
+
+/// An obligation with a deadline: `{ within: 72h, calendar: always }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Obligation")]
+pub struct RawObligation {
+    #[schemars(with = "Text")]
+    pub within: Spanned<Text>,
+    #[schemars(with = "Option<String>")]
+    pub calendar: Option<Spanned<String>>,
+}
+
+/// One termination trigger: `{ availability_below: 99.0, consecutive_periods: 3 }` or
+/// `{ breaches: 5, target: resolve, severities: [sev1], within: 90d }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Termination")]
+pub struct RawTermination {
+    #[schemars(with = "Option<Text>")]
+    pub availability_below: Option<Spanned<Text>>,
+    #[schemars(with = "Option<u32>")]
+    pub consecutive_periods: Option<Spanned<u32>>,
+    #[schemars(with = "Option<u32>")]
+    pub breaches: Option<Spanned<u32>>,
+    #[schemars(with = "Option<String>", extend("enum" = ["respond", "resolve", "rca", "notify"]))]
+    pub target: Option<Spanned<String>>,
+    #[schemars(with = "Option<Vec<String>>")]
+    pub services: Option<Vec<Spanned<String>>>,
+    #[schemars(with = "Option<Vec<String>>")]
+    pub severities: Option<Vec<Spanned<String>>>,
+    #[schemars(with = "Option<Text>")]
+    pub within: Option<Spanned<Text>>,
 }
 
 /// `effective: { from, to }`; `to` is exclusive.
@@ -142,8 +180,8 @@ pub struct RawSeverity {
     pub respond: Option<Spanned<RawTarget>>,
     #[schemars(with = "Option<RawTarget>")]
     pub resolve: Option<Spanned<RawTarget>>,
-    #[schemars(skip)]
-    pub rca: Unsupported,
+    #[schemars(with = "Option<RawObligation>")]
+    pub rca: Option<Spanned<RawObligation>>,
 }
 
 /// `respond:` / `resolve:` of a severity.
@@ -206,8 +244,8 @@ pub struct RawCaps {
     pub per_service: Option<Spanned<Text>>,
     #[schemars(with = "Option<Text>")]
     pub per_period: Option<Spanned<Text>>,
-    #[schemars(skip)]
-    pub per_year: Unsupported,
+    #[schemars(with = "Option<Text>")]
+    pub per_year: Option<Spanned<Text>>,
 }
 
 /// One credit rule. All kinds share one flat shape so every field keeps its position; `load.rs`
@@ -218,7 +256,7 @@ pub struct RawCaps {
 pub struct RawRule {
     #[schemars(with = "String")]
     pub id: Spanned<String>,
-    #[schemars(with = "String", extend("enum" = ["availability", "per_breach", "per_unit_late", "per_unit_down", "downtime_multiple"]))]
+    #[schemars(with = "String", extend("enum" = ["availability", "per_breach", "per_unit_late", "per_unit_down", "downtime_multiple", "escalation"]))]
     pub kind: Spanned<String>,
     #[schemars(with = "Option<Vec<String>>")]
     pub services: Option<Vec<Spanned<String>>>,
@@ -226,7 +264,7 @@ pub struct RawRule {
     pub severities: Option<Vec<Spanned<String>>>,
     #[schemars(with = "Option<Vec<RawBand>>")]
     pub bands: Option<Vec<Spanned<RawBand>>>,
-    #[schemars(with = "Option<String>", extend("enum" = ["respond", "resolve"]))]
+    #[schemars(with = "Option<String>", extend("enum" = ["respond", "resolve", "rca", "notify"]))]
     pub target: Option<Spanned<String>>,
     #[schemars(with = "Option<Text>")]
     pub credit: Option<Spanned<Text>>,
@@ -236,12 +274,12 @@ pub struct RawRule {
     pub max_per_incident: Option<Spanned<Text>>,
     #[schemars(with = "Option<Text>")]
     pub min_outage: Option<Spanned<Text>>,
-    #[schemars(skip)]
-    pub applies_to: Unsupported,
-    #[schemars(skip)]
-    pub breaches: Unsupported,
-    #[schemars(skip)]
-    pub within: Unsupported,
+    #[schemars(with = "Option<Vec<String>>")]
+    pub applies_to: Option<Vec<Spanned<String>>>,
+    #[schemars(with = "Option<u32>")]
+    pub breaches: Option<Spanned<u32>>,
+    #[schemars(with = "Option<Text>")]
+    pub within: Option<Spanned<Text>>,
     #[schemars(with = "Option<Text>")]
     pub multiplier: Option<Spanned<Text>>,
 }

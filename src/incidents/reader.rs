@@ -70,13 +70,21 @@ struct Fingerprint {
 
 const KEPT: u8 = u8::MAX;
 
+/// Where a service value goes: one (contract, service), or one per version of a contract (the
+/// version in force when the incident was opened is taken).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Route {
+    One(u16, u16),
+    Versions(Box<[(u16, u16)]>),
+}
+
 /// A row: input file index and CSV line.
 type RowKey = (u16, u32);
 
 struct ReadState<'a> {
     contracts: &'a [Contract],
     keep: &'a dyn Fn(&Incident, &str) -> Result<(), &'static str>,
-    routes: HashMap<Box<str>, Result<(u16, u16), String>, FingerprintHasher>,
+    routes: HashMap<Box<str>, Result<Route, String>, FingerprintHasher>,
     incidents: Vec<Incident>,
     fingerprints: Vec<Fingerprint>,
     read: u64,
@@ -403,9 +411,16 @@ impl ReadState<'_> {
     fn row(&mut self, file: u16, line: u32, row: &Row<'_>) -> Result<(), Rejection> {
         let id = row.required(Field::Id)?;
         let service_value = row.required(Field::Service)?;
-        let (contract, service) = self
+        let route = self
             .route(service_value)
             .map_err(|reason| row.reject(Field::Service, service_value, reason))?;
+        let opened = row.instant(Field::Opened)?.ok_or_else(|| {
+            row.reject(Field::Opened, "", "is empty; every row needs it".to_owned())
+        })?;
+        let (contract, service) = match route {
+            Route::One(contract, service) => (contract, service),
+            Route::Versions(versions) => self.version_at(&versions, opened),
+        };
         let terms = &self.contracts[usize::from(contract)];
         let final_severity = row.severity(Field::Severity, terms)?.ok_or_else(|| {
             row.reject(
@@ -416,9 +431,6 @@ impl ReadState<'_> {
         })?;
         let initial_severity = row.severity(Field::InitialSeverity, terms)?;
         let downgrade_reason = row.get(Field::DowngradeReason)?.is_some();
-        let opened = row.instant(Field::Opened)?.ok_or_else(|| {
-            row.reject(Field::Opened, "", "is empty; every row needs it".to_owned())
-        })?;
         let started = row.instant(Field::Started)?;
         let acknowledged = row.instant(Field::Acknowledged)?;
         let resolved = row.instant(Field::Resolved)?;
@@ -512,8 +524,30 @@ impl ReadState<'_> {
             .expect("a handful of fixed exclusion reasons")
     }
 
-    /// Routes a service value to the one contract service whose `match` it fits.
-    fn route(&mut self, value: &str) -> Result<(u16, u16), String> {
+    /// Of the versions of one contract a service value routes to, the one in force on the day
+    /// `opened` falls on in the contract's zone; before the first, the first; after the last,
+    /// the last.
+    fn version_at(&self, versions: &[(u16, u16)], opened: Instant) -> (u16, u16) {
+        let in_force_by = |(contract, _): &&(u16, u16)| {
+            let terms = &self.contracts[usize::from(*contract)];
+            terms.effective_from <= crate::time::local_date(terms.timezone, opened)
+        };
+        versions
+            .iter()
+            .filter(in_force_by)
+            .max_by_key(|(contract, _)| self.contracts[usize::from(*contract)].effective_from)
+            .or_else(|| {
+                versions.iter().min_by_key(|(contract, _)| {
+                    self.contracts[usize::from(*contract)].effective_from
+                })
+            })
+            .copied()
+            .unwrap_or(versions[0])
+    }
+
+    /// Routes a service value to the one contract service whose `match` it fits (or to the
+    /// versions of one contract).
+    fn route(&mut self, value: &str) -> Result<Route, String> {
         if let Some(route) = self.routes.get(value) {
             return route.clone();
         }
@@ -530,8 +564,18 @@ impl ReadState<'_> {
                     .map(move |(service, _)| (contract as u16, service as u16))
             })
             .collect();
+        // Several versions of one contract, each with one matching service.
+        let versions_of_one = matches.len() > 1
+            && matches.iter().enumerate().all(|(index, (contract, _))| {
+                self.contracts[usize::from(*contract)].id
+                    == self.contracts[usize::from(matches[0].0)].id
+                    && matches[..index]
+                        .iter()
+                        .all(|(earlier, _)| earlier != contract)
+            });
         let route = match matches.as_slice() {
-            [single] => Ok(*single),
+            [(contract, service)] => Ok(Route::One(*contract, *service)),
+            _ if versions_of_one => Ok(Route::Versions(matches.into_boxed_slice())),
             [] => {
                 let ids: Vec<&str> = self
                     .contracts

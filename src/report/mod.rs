@@ -19,7 +19,7 @@ pub use table::{write_credits_table, write_report_table};
 /// Everything one run of `report` or `credits` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
-    /// The period asked for, e.g. `2026-10`.
+    /// The periods asked for: `2026-10`, or a range `2026-08..2026-10`.
     pub period: String,
     /// The `--as-of` instant when given (RFC 3339, UTC).
     pub as_of: Option<String>,
@@ -46,6 +46,8 @@ pub struct ContractReport {
     pub currency: String,
     /// The contract's time zone.
     pub timezone: String,
+    /// The period, e.g. `2026-10` or `2026-Q4`.
+    pub period: String,
     /// Period start (inclusive), RFC 3339 UTC.
     pub period_start: String,
     /// Period end (exclusive), RFC 3339 UTC.
@@ -81,19 +83,22 @@ pub struct DisputedIncident {
     pub title: String,
 }
 
-/// Something a finance analyst or a procurement lead should know that is not a credit.
+/// Something a finance analyst or a procurement lead should know that is not a credit: an
+/// obligation missed, a downgrade without a reason, a termination right.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// Stable kebab-case kind, e.g. `downgrade-without-reason`.
+    /// Stable kebab-case kind, e.g. `downgrade-without-reason`, `termination-right`.
     pub kind: &'static str,
-    /// Service id.
+    /// Service id (several, comma-separated, for a contract-wide trigger).
     pub service: String,
-    /// Incident id.
-    pub incident: String,
+    /// Incident ids behind it.
+    pub incidents: Vec<String>,
+    /// Periods behind it, for findings that look back.
+    pub periods: Vec<String>,
     /// What happened, in plain words.
     pub message: String,
-    /// The export row, `file:line`.
-    pub source: String,
+    /// The export rows behind it, `file:line`.
+    pub sources: Vec<String>,
 }
 
 /// One service in one period.
@@ -131,6 +136,10 @@ pub struct ServiceSummary {
     pub respond: TargetCounts,
     /// Resolution targets due in the period.
     pub resolve: TargetCounts,
+    /// Root-cause reports due in the period.
+    pub rca: TargetCounts,
+    /// Data-breach notifications due in the period.
+    pub notify: TargetCounts,
     /// Credits for the service (sum of its lines).
     pub credit: Decimal,
     /// What the service's credits would grow by if every disputed incident counted.
@@ -157,7 +166,7 @@ pub struct BreachRow {
     pub incident: String,
     /// Severity id.
     pub severity: String,
-    /// Respond or resolve.
+    /// Respond, resolve, rca or notify.
     pub target: TargetKind,
     /// Breached or pending.
     pub status: Status,
@@ -171,6 +180,8 @@ pub struct BreachRow {
     pub actual_seconds: Seconds,
     /// `actual − allowed` when breached, else 0.
     pub over_by_seconds: Seconds,
+    /// Whether the work was done by the time judged (else `actual` is the time elapsed so far).
+    pub done: bool,
     /// Rules that price this breach, with the credit each gives before caps.
     pub credits: Vec<RuleCredit>,
     /// Time to detect (`opened − started`) when the export has `started`.

@@ -24,7 +24,7 @@ fn right_align(table: &mut Table, columns: &[usize]) {
     }
 }
 
-fn heading(out: &mut dyn Write, contract: &ContractReport, period: &str) -> io::Result<()> {
+fn heading(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()> {
     writeln!(
         out,
         "{} {} | {} -> {} | period {} ({})",
@@ -32,7 +32,7 @@ fn heading(out: &mut dyn Write, contract: &ContractReport, period: &str) -> io::
         contract.title,
         contract.provider,
         contract.customer,
-        period,
+        contract.period,
         contract.timezone
     )?;
     writeln!(
@@ -45,7 +45,7 @@ fn heading(out: &mut dyn Write, contract: &ContractReport, period: &str) -> io::
 /// The whole breach report: per service, per breach, credit lines and row accounting.
 pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for contract in &report.contracts {
-        heading(out, contract, &report.period)?;
+        heading(out, contract)?;
         let mut services = table(&[
             "service",
             "fee",
@@ -117,14 +117,19 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
         if !contract.findings.is_empty() {
             writeln!(out, "\nFindings")?;
             for finding in &contract.findings {
+                let incident = match finding.incidents.as_slice() {
+                    [single] => format!(" {single}"),
+                    _ => String::new(),
+                };
+                let sources = if finding.sources.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", finding.sources.join(", "))
+                };
                 writeln!(
                     out,
-                    "  {} {} ({}): {} [{}]",
-                    finding.kind,
-                    finding.incident,
-                    finding.service,
-                    finding.message,
-                    finding.source
+                    "  {}{incident} ({}): {}{sources}",
+                    finding.kind, finding.service, finding.message,
                 )?;
             }
         }
@@ -136,7 +141,7 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
 /// The invoice credit lines only.
 pub fn write_credits_table(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for contract in &report.contracts {
-        heading(out, contract, &report.period)?;
+        heading(out, contract)?;
         write_lines(out, contract)?;
         writeln!(out)?;
     }

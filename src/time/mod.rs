@@ -9,7 +9,7 @@ pub use calendar::{
     BusinessCalendar, Calendar, local_date, merge_intervals, parse_days, parse_interval, subtract,
 };
 pub use duration::{format_duration, parse_duration};
-pub use period::{Period, PeriodKind, PeriodSpec};
+pub use period::{Period, PeriodKind, PeriodRange, PeriodSpec};
 pub use timestamp::{AmbiguousPolicy, TimestampError, TimestampFormat};
 
 /// Seconds since 1970-01-01T00:00:00Z. Every instant inside the calculation is one of these.

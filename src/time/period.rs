@@ -128,6 +128,26 @@ impl PeriodSpec {
             .expect("month 1-12 is a valid date")
     }
 
+    /// The period `count` periods later (earlier when negative), of the same kind.
+    ///
+    /// # Panics
+    /// Never for years a contract can name: the year stays within `i32`.
+    #[must_use]
+    pub fn shifted(self, count: i32) -> Self {
+        let months = self.year * 12 + self.month as i32 - 1 + count * self.kind.months() as i32;
+        Self {
+            year: months.div_euclid(12),
+            month: months.rem_euclid(12) as u32 + 1,
+            kind: self.kind,
+        }
+    }
+
+    /// How many periods of this kind from `earlier` to `self` (negative when `earlier` is later).
+    pub fn periods_since(self, earlier: Self) -> i32 {
+        let months = (self.year - earlier.year) * 12 + self.month as i32 - earlier.month as i32;
+        months / self.kind.months() as i32
+    }
+
     /// This period in `zone`: from local midnight of its first day to local midnight of the next
     /// month's first day.
     pub fn in_zone(self, zone: Tz) -> Period {
@@ -135,6 +155,74 @@ impl PeriodSpec {
             spec: self,
             start: local_midnight(zone, self.first_day()),
             end: local_midnight(zone, self.next_first_day()),
+        }
+    }
+}
+
+/// Consecutive periods of one kind, `from` to `to` inclusive, as `--from`/`--to` name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodRange {
+    /// The first period.
+    pub from: PeriodSpec,
+    /// The last period (inclusive).
+    pub to: PeriodSpec,
+}
+
+impl PeriodRange {
+    /// A range of one period.
+    pub fn single(spec: PeriodSpec) -> Self {
+        Self {
+            from: spec,
+            to: spec,
+        }
+    }
+
+    /// A range from `from` to `to`; both of one kind, `from` not after `to`.
+    pub fn new(from: PeriodSpec, to: PeriodSpec) -> Result<Self, String> {
+        if from.kind != to.kind {
+            return Err(format!(
+                "--from {from} and --to {to} are not the same kind of period (both months or both quarters)"
+            ));
+        }
+        if to < from {
+            return Err(format!("--to {to} is before --from {from}"));
+        }
+        Ok(Self { from, to })
+    }
+
+    /// Month or quarter.
+    pub fn kind(self) -> PeriodKind {
+        self.from.kind
+    }
+
+    /// Whether `spec` is one of the range's periods.
+    pub fn contains(self, spec: PeriodSpec) -> bool {
+        spec.kind == self.from.kind && self.from <= spec && spec <= self.to
+    }
+
+    /// The periods in order.
+    pub fn periods(self) -> impl Iterator<Item = PeriodSpec> {
+        (0..=self.to.periods_since(self.from)).map(move |count| self.from.shifted(count))
+    }
+}
+
+impl FromStr for PeriodRange {
+    type Err = String;
+    /// `2026-10` (one period) or `2026-08..2026-10`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.split_once("..") {
+            Some((from, to)) => Self::new(from.parse()?, to.parse()?),
+            None => text.parse().map(Self::single),
+        }
+    }
+}
+
+impl fmt::Display for PeriodRange {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.from == self.to {
+            write!(formatter, "{}", self.from)
+        } else {
+            write!(formatter, "{}..{}", self.from, self.to)
         }
     }
 }
@@ -259,6 +347,19 @@ mod tests {
                 .to_string(),
             "2027-01-01"
         );
+    }
+
+    #[test]
+    fn periods_shift_across_years() {
+        // Three months before 2026-02 is 2025-11; a quarter after 2026-Q4 is 2027-Q1.
+        assert_eq!(month("2026-02").shifted(-3), month("2025-11"));
+        assert_eq!(month("2026-Q4").shifted(1), month("2027-Q1"));
+        assert_eq!(month("2026-10").periods_since(month("2025-11")), 11);
+        let range = PeriodRange::new(month("2026-11"), month("2027-02")).expect("valid range");
+        let names: Vec<String> = range.periods().map(|spec| spec.to_string()).collect();
+        assert_eq!(names, ["2026-11", "2026-12", "2027-01", "2027-02"]);
+        assert!(PeriodRange::new(month("2026-10"), month("2026-09")).is_err());
+        assert!(PeriodRange::new(month("2026-10"), month("2026-Q4")).is_err());
     }
 
     #[test]
