@@ -25,6 +25,9 @@ pub enum Command {
     Report(CalcArgs),
     /// Invoice credit lines, ready to post.
     Credits(CalcArgs),
+    /// Every step behind one incident's or one service's figures, with the contract clause and
+    /// export row each step used.
+    Explain(ExplainArgs),
     /// Print the JSON Schema (draft 2020-12) of the contract format.
     Schema,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -67,9 +70,41 @@ pub enum ValidateFormat {
     Github,
 }
 
-/// Inputs shared by `report` and `credits`.
+/// `report` and `credits`: the inputs and where the output goes.
 #[derive(Debug, Args)]
 pub struct CalcArgs {
+    /// Contracts, exports and periods.
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the output to this file instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `explain`: the inputs and what to explain.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("subject").required(true).args(["incident", "service"])))]
+pub struct ExplainArgs {
+    /// Contracts, exports and periods.
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// The incident to explain (its id in the export).
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// The service to explain (its id in the contract).
+    #[arg(long, value_name = "ID")]
+    pub service: Option<String>,
+    /// Write the explanation to this file instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Inputs shared by `report`, `credits` and `explain`.
+#[derive(Debug, Args)]
+pub struct InputArgs {
     /// Contract files or directories (repeatable).
     #[arg(long = "contract", required = true, value_name = "PATH")]
     pub contracts: Vec<PathBuf>,
@@ -96,12 +131,6 @@ pub struct CalcArgs {
     /// Judge open incidents at this instant (RFC 3339); default: the period end.
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the output to this file instead of stdout.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// Signed-off exceptions: a CSV with columns `incident`, `approved_by`, `approved_on`, `reason`.
     #[arg(long, value_name = "CSV")]
     pub exceptions: Option<PathBuf>,
@@ -110,7 +139,7 @@ pub struct CalcArgs {
     pub strict: bool,
 }
 
-impl CalcArgs {
+impl InputArgs {
     /// The periods asked for: `--period`, or `--from` to `--to`.
     pub fn range(&self) -> Result<PeriodRange, String> {
         match (self.period, self.from, self.to) {

@@ -9,6 +9,7 @@ pub mod calc;
 pub mod check;
 pub mod contract;
 pub mod error;
+pub mod explain;
 pub mod incidents;
 pub mod money;
 pub mod report;
@@ -23,10 +24,19 @@ use contract::Contract;
 use incidents::{Exceptions, Input, Source};
 use time::{Instant, Period, PeriodRange};
 
-/// Reads the exports for the periods of `range` and calculates the report: the whole pipeline
-/// after the contracts are loaded. Contracts not in force in any period computed (the range and
-/// the look-back their terms need) take no rows. Incidents named in `exceptions` are excluded; an
-/// exception naming an id that no export contains is an error.
+/// A report with what it was calculated from, for explaining it.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// The contract versions used, indexed by `Incident::contract`.
+    pub contracts: Vec<Contract>,
+    /// The incidents counted, and the row accounting.
+    pub incidents: incidents::Incidents,
+    /// The report.
+    pub report: report::Report,
+}
+
+/// Reads the exports for the periods of `range` and calculates the report: see
+/// [`evaluate_detailed`].
 pub fn evaluate(
     contracts: &[Contract],
     inputs: Vec<Input>,
@@ -35,6 +45,22 @@ pub fn evaluate(
     as_of: Option<Instant>,
     exceptions: &Exceptions,
 ) -> Result<report::Report, Error> {
+    evaluate_detailed(contracts, inputs, source, range, as_of, exceptions)
+        .map(|evaluation| evaluation.report)
+}
+
+/// Reads the exports for the periods of `range` and calculates the report: the whole pipeline
+/// after the contracts are loaded. Contracts not in force in any period computed (the range and
+/// the look-back their terms need) take no rows. Incidents named in `exceptions` are excluded; an
+/// exception naming an id that no export contains is an error.
+pub fn evaluate_detailed(
+    contracts: &[Contract],
+    inputs: Vec<Input>,
+    source: &Source,
+    range: PeriodRange,
+    as_of: Option<Instant>,
+    exceptions: &Exceptions,
+) -> Result<Evaluation, Error> {
     let plans = calc::plan(contracts, range);
     let used: HashSet<usize> = plans
         .iter()
@@ -109,5 +135,10 @@ pub fn evaluate(
             lines.join("\n  ")
         )));
     }
-    Ok(calc::calculate(&in_force, &incidents, range, as_of))
+    let report = calc::calculate(&in_force, &incidents, range, as_of);
+    Ok(Evaluation {
+        contracts: in_force,
+        incidents,
+        report,
+    })
 }

@@ -10,9 +10,10 @@ use crate::cli::{CalcArgs, Format};
 
 /// Runs `credits`.
 pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
-    let Loaded::Report(report) = calculate(args)? else {
+    let Loaded::Evaluation(evaluation) = calculate(&args.inputs)? else {
         return Ok(ExitCode::from(EXIT_FINDINGS));
     };
+    let report = evaluation.report;
     let mut out = open_output(args.output.as_deref())?;
     match args.format {
         Format::Table => write_credits_table(&mut out, &report)?,
@@ -31,6 +32,6 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
         rows.excluded_rows(),
         rows.rejected_rows()
     );
-    let failed = report_rejections(&report, args.strict);
+    let failed = report_rejections(&report, args.inputs.strict);
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

@@ -10,21 +10,21 @@ use slacredit::contract::load_contract_file;
 use slacredit::incidents::{Exceptions, Input, Source};
 use slacredit::report::Report;
 use slacredit::time::{Instant, TimestampFormat};
-use slacredit::{Diagnostic, Error};
+use slacredit::{Diagnostic, Error, Evaluation};
 
 use super::contract_files;
-use crate::cli::CalcArgs;
+use crate::cli::InputArgs;
 
 /// What loading produced: a report, or contract diagnostics to fail with.
 pub enum Loaded {
     /// The calculation ran.
-    Report(Report),
+    Evaluation(Box<Evaluation>),
     /// At least one contract is invalid; the diagnostics have been printed.
     InvalidContracts,
 }
 
 /// Loads contracts and incidents and runs the calculation.
-pub fn calculate(args: &CalcArgs) -> anyhow::Result<Loaded> {
+pub fn calculate(args: &InputArgs) -> anyhow::Result<Loaded> {
     let mut contracts = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
     for path in contract_files(&args.contracts)? {
@@ -68,6 +68,14 @@ pub fn calculate(args: &CalcArgs) -> anyhow::Result<Loaded> {
     if !contracts.iter().any(in_range) {
         bail!("no contract is in force in {range}");
     }
+    for periods in slacredit::calc::plan(&contracts, range) {
+        if let Some(first) = periods.first().filter(|first| !first.reported) {
+            eprintln!(
+                "note: {} looks back to {} for its year cap, escalation or termination terms; those periods are computed as history, not reported",
+                contracts[first.contract].id, first.spec
+            );
+        }
+    }
     let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
     let source = Source::resolve(&args.source)?;
     let mut inputs = Vec::new();
@@ -84,14 +92,14 @@ pub fn calculate(args: &CalcArgs) -> anyhow::Result<Loaded> {
         .map(Exceptions::read)
         .transpose()?
         .unwrap_or_default();
-    Ok(Loaded::Report(slacredit::evaluate(
+    Ok(Loaded::Evaluation(Box::new(slacredit::evaluate_detailed(
         &contracts,
         inputs,
         &source,
         range,
         as_of,
         &exceptions,
-    )?))
+    )?)))
 }
 
 fn parse_as_of(text: &str) -> anyhow::Result<Instant> {

@@ -2,6 +2,7 @@
 //! contract files, loading inputs and opening the output.
 
 mod credits;
+mod explain;
 mod inputs;
 mod report;
 mod validate;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Credits(args) => credits::run(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "slacredit", &mut io::stdout().lock());

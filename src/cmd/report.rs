@@ -10,9 +10,10 @@ use crate::cli::{CalcArgs, Format};
 
 /// Runs `report`.
 pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
-    let Loaded::Report(report) = calculate(args)? else {
+    let Loaded::Evaluation(evaluation) = calculate(&args.inputs)? else {
         return Ok(ExitCode::from(EXIT_FINDINGS));
     };
+    let report = evaluation.report;
     let mut out = open_output(args.output.as_deref())?;
     match args.format {
         Format::Table => write_report_table(&mut out, &report)?,
@@ -20,6 +21,6 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
         Format::Json => write_json(&mut out, &report)?,
     }
     out.flush()?;
-    let failed = report_rejections(&report, args.strict);
+    let failed = report_rejections(&report, args.inputs.strict);
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

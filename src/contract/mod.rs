@@ -129,6 +129,15 @@ pub enum SeverityBasis {
 }
 
 impl SeverityBasis {
+    /// The contract keyword.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Highest => "highest",
+            Self::Final => "final",
+            Self::Initial => "initial",
+        }
+    }
+
     /// The severity index to judge at; lower indexes are more severe.
     pub fn judged(self, initial: Option<u16>, final_severity: u16) -> u16 {
         match (self, initial) {
