@@ -435,20 +435,17 @@ pub fn apply_contract_limits(contract: &Contract, lines: &mut [CreditLine], year
     order.sort_by_key(|index| (rule_rank(&lines[*index]), service_rank(&lines[*index])));
     if let Some(cap) = contract.credits.per_period_cap {
         let cap_amount = rounding.floor(cap.of_fee(fees));
-        let note =
-            |_: Decimal| format!("per_period cap {cap} = {cap_amount} {}", contract.currency);
+        let note = format!("per_period cap {cap} = {cap_amount} {}", contract.currency);
         fill_cap(lines, &order, cap_amount, &note);
     }
     if let Some(cap) = contract.credits.per_year_cap {
         let monthly: Decimal = contract.services.iter().map(|service| service.fee).sum();
         let cap_amount = rounding.floor(cap.of_fee(monthly * Decimal::from(12)));
         let room = (cap_amount - year.used).max(Decimal::ZERO);
-        let note = |_: Decimal| {
-            format!(
-                "per_year cap {cap} = {cap_amount} {} for the contract year from {}, {} already credited",
-                contract.currency, year.start, year.used
-            )
-        };
+        let note = format!(
+            "per_year cap {cap} = {cap_amount} {} for the contract year from {}, {} already credited",
+            contract.currency, year.start, year.used
+        );
         fill_cap(lines, &order, room, &note);
     }
     if let Some(minimum) = contract.credits.minimum {
@@ -467,19 +464,15 @@ pub fn apply_contract_limits(contract: &Contract, lines: &mut [CreditLine], year
     }
 }
 
-/// Fills `room` with the lines in `order`; a line that does not fit is reduced and says so.
-fn fill_cap(
-    lines: &mut [CreditLine],
-    order: &[usize],
-    mut room: Decimal,
-    cap: &dyn Fn(Decimal) -> String,
-) {
+/// Fills `room` with the lines in `order`; a line that does not fit is reduced and says so,
+/// naming the `cap`.
+fn fill_cap(lines: &mut [CreditLine], order: &[usize], mut room: Decimal, cap: &str) {
     for index in order {
         let line = &mut lines[*index];
         let allowed = line.amount.min(room);
         room -= allowed;
         if allowed < line.amount {
-            let note = format!("{}: reduced by {}", cap(allowed), line.amount - allowed);
+            let note = format!("{cap}: reduced by {}", line.amount - allowed);
             add_note(line, note);
             line.amount = allowed;
         }

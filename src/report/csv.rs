@@ -93,7 +93,7 @@ pub fn write_breaches_csv(out: &mut dyn Write, report: &Report) -> io::Result<()
                 breach.credits.iter().map(|credit| credit.amount).sum();
             writer.write_record([
                 &*escape_text(&contract.contract),
-                &report.period,
+                &contract.period,
                 &escape_text(&breach.service),
                 &escape_text(&breach.incident),
                 &escape_text(&breach.severity),
