@@ -90,6 +90,48 @@ proptest! {
     }
 
     #[test]
+    fn a_year_of_credits_never_exceeds_the_year_cap(
+        year_cap_cents in 0_u64..2_000_000,
+        breach_cents in 1_u64..200_000,
+        breaches_per_month in prop::collection::vec(0_usize..4, 12),
+        escalate in any::<bool>(),
+    ) {
+        let year_cap = Decimal::new(year_cap_cents as i64, 2);
+        let escalation = if escalate {
+            "\x20   - { id: e, kind: escalation, applies_to: [r], breaches: 2, within: 60d, multiplier: 2 }\n"
+        } else {
+            ""
+        };
+        let text = format!(
+            "id: Y\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\neffective: {{ from: 2026-01-01 }}\n\
+             services: [{{ id: web, match: [web], fee: 1000.00 }}]\n\
+             severities: [{{ id: s1, match: [P1], respond: {{ within: 15m }} }}]\n\
+             credits:\n  cap: {{ per_year: {year_cap} }}\n  rules:\n\
+             \x20   - {{ id: r, kind: per_breach, target: respond, credit: {} }}\n{escalation}",
+            Decimal::new(breach_cents as i64, 2)
+        );
+        let contract = load_contract_text("y.yaml", &text).expect("generated contract is valid");
+        // Each month of 2026 gets its breaches on the 10th, 11th, ... answered after 20 minutes.
+        let mut csv = "id,service,severity,opened,acknowledged\n".to_owned();
+        for (month, count) in breaches_per_month.iter().enumerate() {
+            for day in 0..*count {
+                let (month, day) = (month + 1, day + 10);
+                writeln!(csv, "B{month}-{day},web,P1,2026-{month:02}-{day}T10:00:00Z,2026-{month:02}-{day}T10:20:00Z")
+                    .expect("writing to a String cannot fail");
+            }
+        }
+        let input = Input { name: "y.csv".to_owned(), reader: Box::new(std::io::Cursor::new(csv.into_bytes())) };
+        let report = slacredit::evaluate(&[contract], vec![input], &Source::generic(), "2026-01..2026-12".parse().expect("range"), None, &Exceptions::default())
+            .expect("evaluates");
+        prop_assert_eq!(report.contracts.len(), 12);
+        let total: Decimal = report.contracts.iter().map(|month| month.credit_total).sum();
+        prop_assert!(total <= year_cap, "a year credits {total}, above the cap {year_cap}");
+        for line in report.contracts.iter().flat_map(|month| &month.credit_lines) {
+            prop_assert!(line.amount >= Decimal::ZERO && line.amount <= line.amount_before_caps);
+        }
+    }
+
+    #[test]
     fn parsers_never_panic(text in "\\PC{0,40}") {
         let _ = parse_duration(&text);
         let _ = parse_decimal(&text);
