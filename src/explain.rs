@@ -169,7 +169,7 @@ fn explain_incident(evaluation: &Evaluation, incident: &Incident, text: &mut Str
         );
         let mut steps = Steps { text, count: 0 };
         clock_steps(contract, incident, scope, &mut steps);
-        money_steps(contract, incident, report, &mut steps);
+        money_steps(version(evaluation, report), incident, report, &mut steps);
     }
 }
 
@@ -472,21 +472,31 @@ fn downtime_step(
     summary: &crate::report::ServiceSummary,
     text: &mut String,
 ) {
-    let outages: Vec<&Incident> = evaluation
+    // Each row as this version names it: its service and severity looked up by id, since the
+    // row may have been routed to another version of the contract.
+    let outages: Vec<(&Incident, Option<&crate::contract::Severity>)> = evaluation
         .incidents
         .incidents
         .iter()
-        .filter(|incident| {
-            usize::from(incident.contract) < evaluation.contracts.len()
-                && evaluation.contracts[usize::from(incident.contract)].id == contract.id
-                && usize::from(incident.service) == index
-                && (incident.maintenance
-                    || contract.severities[usize::from(incident.severity)].downtime_weight
-                        > crate::money::Decimal::ZERO)
+        .filter_map(|incident| {
+            let routed = &evaluation.contracts[usize::from(incident.contract)];
+            if routed.id != contract.id
+                || routed.services[usize::from(incident.service)].id != contract.services[index].id
+            {
+                return None;
+            }
+            let severity = contract
+                .severity_index(&routed.severities[usize::from(incident.severity)].id)
+                .map(|found| &contract.severities[found]);
+            let counts = incident.maintenance
+                || severity
+                    .is_some_and(|severity| severity.downtime_weight > crate::money::Decimal::ZERO);
+            (counts
                 && incident.outage_start() < scope.measured_end()
                 && incident
                     .resolved
-                    .is_none_or(|resolved| resolved > scope.period.start)
+                    .is_none_or(|resolved| resolved > scope.period.start))
+            .then_some((incident, severity))
         })
         .collect();
     let _ = writeln!(
@@ -498,27 +508,31 @@ fn downtime_step(
         summary.downtime_seconds,
         summary.weighted_downtime_seconds
     );
-    for incident in &outages {
+    for (incident, severity) in &outages {
         let end = incident.resolved.map_or_else(
             || format!("open at {}", format_instant(scope.as_of)),
             format_instant,
         );
+        let what = match (incident.maintenance, severity) {
+            (true, _) | (false, None) => "planned maintenance".to_owned(),
+            (false, Some(severity)) => {
+                format!("{} at weight {}", severity.id, severity.downtime_weight)
+            }
+        };
+        let held = if incident.disputed
+            && contract.exclusions.disputed == crate::contract::DisputedPolicy::Pending
+        {
+            " (disputed: held out)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             text,
-            "     - {} ({}): [{}, {}) {}",
+            "     - {} ({}): [{}, {}) {what}{held}",
             incident.id,
             evaluation.incidents.origin(incident),
             format_instant(incident.outage_start()),
             end,
-            if incident.maintenance {
-                "planned maintenance".to_owned()
-            } else {
-                format!(
-                    "{} at weight {}",
-                    contract.severities[usize::from(incident.severity)].id,
-                    contract.severities[usize::from(incident.severity)].downtime_weight
-                )
-            }
         );
     }
 }

@@ -62,14 +62,17 @@ pub fn evaluate_detailed(
     exceptions: &Exceptions,
 ) -> Result<Evaluation, Error> {
     let plans = calc::plan(contracts, range);
-    let used: HashSet<usize> = plans
+    // Every version of a contract that judges a period, so contract years and routing see them
+    // all.
+    let used: HashSet<&str> = plans
         .iter()
         .flatten()
-        .map(|planned| planned.contract)
+        .map(|planned| contracts[planned.contract].id.as_str())
         .collect();
-    let in_force: Vec<Contract> = (0..contracts.len())
-        .filter(|index| used.contains(index))
-        .map(|index| contracts[index].clone())
+    let in_force: Vec<Contract> = contracts
+        .iter()
+        .filter(|contract| used.contains(contract.id.as_str()))
+        .cloned()
         .collect();
     // Rows are read once for every period computed: each version's scope spans its contract's
     // first to last planned period.

@@ -326,3 +326,121 @@ fn lines_are_rounded_before_they_are_summed() {
     assert_eq!(amounts, ["25.02", "2.50"]);
     assert_eq!(report.contracts[0].credit_total.to_string(), "27.52");
 }
+
+/// Two versions of one contract: respond within `december` minutes in 2026, `january` from 2027.
+fn versions(december: u32, january: u32) -> Vec<Contract> {
+    let version = |from_to: &str, minutes: u32| {
+        let text = format!(
+            "id: V\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\neffective: {from_to}\n\
+             services: [{{ id: web, match: [web], fee: 1000.00 }}]\n\
+             severities: [{{ id: sev1, match: [P1], respond: {{ within: {minutes}m }} }}]\n\
+             credits:\n  rules:\n    - {{ id: response, kind: per_breach, target: respond, credit: 100.00 }}\n"
+        );
+        load_contract_text("v.yaml", &text).expect("valid version")
+    };
+    vec![
+        version("{ from: 2026-01-01, to: 2027-01-01 }", december),
+        version("{ from: 2027-01-01 }", january),
+    ]
+}
+
+fn run_versions(contracts: &[Contract], rows: &str, range: &str) -> Report {
+    let input = Input {
+        name: "v.csv".to_owned(),
+        reader: Box::new(std::io::Cursor::new(
+            format!("id,service,severity,opened,acknowledged\n{rows}").into_bytes(),
+        )),
+    };
+    slacredit::evaluate(
+        contracts,
+        vec![input],
+        &Source::generic(),
+        range.parse().expect("test range"),
+        None,
+        &Exceptions::default(),
+    )
+    .expect("evaluation succeeds")
+}
+
+#[test]
+fn a_breach_across_a_version_boundary_is_judged_once_under_the_terms_it_was_opened_under() {
+    // Opened 31 Dec 23:40 under the 2026 version, answered 1 Jan 00:15 = 35 min.
+    let row = "X,web,P1,2026-12-31T23:40:00Z,2027-01-01T00:15:00Z\n";
+    // 2026 says 5 min: due 23:45 in December → one breach, credited in December only (the 2027
+    // version's 30 min would put a second deadline at 00:10 in January).
+    let strict_first = run_versions(&versions(5, 30), row, "2026-12..2027-01");
+    assert_eq!(
+        totals(&strict_first),
+        owned(&[("2026-12", "100.00"), ("2027-01", "0")])
+    );
+    // 2026 says 30 min: due 00:10 on 1 January → judged in January, under the 2026 terms it was
+    // opened under (35 min > 30 min), and credited once there.
+    let lenient_first = run_versions(&versions(30, 5), row, "2026-12..2027-01");
+    assert_eq!(
+        totals(&lenient_first),
+        owned(&[("2026-12", "0"), ("2027-01", "100.00")])
+    );
+}
+
+#[test]
+fn history_is_judged_as_it_was_invoiced_whatever_the_as_of() {
+    let terms = contract(
+        "  cap: { per_year: 300.00 }\n  rules:\n\
+         \x20   - { id: late, kind: per_unit_late, target: respond, unit: 1h, credit: 10.00 }\n",
+        "",
+    );
+    // L1 opened 30 Sep 22:00, answered 10 Oct: at September's end it was 2 h open → 2 started
+    // hours late (1 h 45 min over 15 min) = 20.00, invoiced in September. L2 in October is 5 h
+    // late: 5 started hours (4 h 45 min over) = 50.00. The year cap leaves 300 − 20 = 280.
+    let rows = "L1,web,P1,2026-09-30T22:00:00Z,2026-10-10T00:00:00Z,2026-10-10T01:00:00Z,,,\n\
+                L2,web,P1,2026-10-05T00:00:00Z,2026-10-05T05:00:00Z,2026-10-05T06:00:00Z,,,\n";
+    let input = |rows: &str| Input {
+        name: "incidents.csv".to_owned(),
+        reader: Box::new(std::io::Cursor::new(format!("{HEADER}{rows}").into_bytes())),
+    };
+    let october = |as_of: Option<&str>| {
+        let as_of = as_of.map(|text| {
+            slacredit::time::TimestampFormat::Rfc3339
+                .parse(text)
+                .expect("instant")
+        });
+        slacredit::evaluate(
+            std::slice::from_ref(&terms),
+            vec![input(rows)],
+            &Source::generic(),
+            "2026-10".parse().expect("period"),
+            as_of,
+            &Exceptions::default(),
+        )
+        .expect("evaluates")
+        .contracts[0]
+            .credit_total
+            .to_string()
+    };
+    assert_eq!(october(None), "50.00");
+    // Judged on 31 October: September's history is still judged at its own end.
+    assert_eq!(october(Some("2026-10-31T00:00:00Z")), "50.00");
+}
+
+#[test]
+fn a_line_below_the_minimum_takes_no_room_under_the_year_cap() {
+    let terms = contract(
+        "  minimum: 1.00\n  cap: { per_year: 100.00 }\n  rules:\n\
+         \x20   - { id: small, kind: per_breach, target: respond, credit: 0.50 }\n\
+         \x20   - { id: big, kind: per_breach, target: respond, credit: 100.00 }\n",
+        "",
+    );
+    // One late response: `small` 0.50 is below the 1.00 minimum (not issued), so `big` keeps the
+    // whole 100.00 of the year cap.
+    let report = run(
+        &terms,
+        &late_response("S", "2026-01-05T10:00:00Z"),
+        "2026-01",
+    );
+    let amounts: Vec<String> = report.contracts[0]
+        .credit_lines
+        .iter()
+        .map(|line| line.amount.to_string())
+        .collect();
+    assert_eq!(amounts, ["0.00", "100.00"]);
+}

@@ -433,6 +433,9 @@ pub fn apply_contract_limits(contract: &Contract, lines: &mut [CreditLine], year
     };
     let service_rank = |line: &CreditLine| contract.service_index(&line.service);
     order.sort_by_key(|index| (rule_rank(&lines[*index]), service_rank(&lines[*index])));
+    // A line already below the minimum will not be issued, so it takes no room under a cap.
+    let minimum = contract.credits.minimum.unwrap_or(Decimal::ZERO);
+    order.retain(|index| lines[*index].amount >= minimum);
     if let Some(cap) = contract.credits.per_period_cap {
         let cap_amount = rounding.floor(cap.of_fee(fees));
         let note = format!("per_period cap {cap} = {cap_amount} {}", contract.currency);

@@ -22,6 +22,9 @@ pub struct Planned {
     pub reported: bool,
     /// First day of the contract year the period falls in.
     pub year_start: NaiveDate,
+    /// Whether a version of the contract has terms that look back, so each period's breaches
+    /// and availability are kept for the periods after it.
+    pub keeps_history: bool,
 }
 
 /// The periods to compute, per contract id in the order the ids first appear: from the start of
@@ -46,10 +49,11 @@ pub fn plan(contracts: &[Contract], range: PeriodRange) -> Vec<Vec<Planned>> {
                 .unwrap_or(NaiveDate::MIN);
             let start = versions
                 .iter()
-                .map(|index| look_back_start(&contracts[*index], range.from))
+                .map(|index| look_back_start(&contracts[*index], range.from, first_day))
                 .min()
                 .unwrap_or(range.from)
                 .max(PeriodSpec::containing(first_day, range.kind()));
+            let keeps_history = versions.iter().any(|index| contracts[*index].looks_back());
             let span = PeriodRange {
                 from: start.min(range.from),
                 to: range.to,
@@ -65,6 +69,7 @@ pub fn plan(contracts: &[Contract], range: PeriodRange) -> Vec<Vec<Planned>> {
                         contract,
                         reported: range.contains(spec),
                         year_start: contract_year_start(first_day, spec.first_day()),
+                        keeps_history,
                     })
                 })
                 .collect()
@@ -85,25 +90,39 @@ fn contract_year_start(first_day: NaiveDate, date: NaiveDate) -> NaiveDate {
     start
 }
 
-/// The earliest period `contract`'s terms look at when `from` is judged.
-fn look_back_start(contract: &Contract, from: PeriodSpec) -> PeriodSpec {
+/// The earliest period `contract`'s terms look at when `from` is judged; contract years count
+/// from `first_day`, the first day of the contract's first version. With a year cap, the year's
+/// first period needs its own escalation window too, since escalated credits fill the cap; a
+/// breach's multiplier depends only on how many breaches precede it, so no further look-back is
+/// needed.
+fn look_back_start(contract: &Contract, from: PeriodSpec, first_day: NaiveDate) -> PeriodSpec {
     let kind = from.kind();
-    let before = |seconds: Seconds| {
+    let before = |first: PeriodSpec, seconds: Seconds| {
         let days = u64::try_from(seconds.div_euclid(86_400) + 1).unwrap_or(0);
-        let date = from
+        let date = first
             .first_day()
             .checked_sub_days(chrono::Days::new(days))
             .unwrap_or(NaiveDate::MIN);
         PeriodSpec::containing(date, kind)
     };
-    let mut start = from;
+    let escalation_window = contract
+        .credits
+        .rules
+        .iter()
+        .filter_map(|rule| match rule.kind {
+            RuleKind::Escalation { within, .. } => Some(within),
+            _ => None,
+        })
+        .max();
+    let mut firsts = vec![from];
     if contract.credits.per_year_cap.is_some() {
-        let year = contract_year_start(contract.effective_from, from.first_day());
-        start = start.min(PeriodSpec::containing(year, kind));
+        let year = contract_year_start(first_day, from.first_day());
+        firsts.push(PeriodSpec::containing(year, kind));
     }
-    for rule in &contract.credits.rules {
-        if let RuleKind::Escalation { within, .. } = rule.kind {
-            start = start.min(before(within));
+    let mut start = firsts.iter().copied().min().unwrap_or(from);
+    for first in firsts {
+        if let Some(within) = escalation_window {
+            start = start.min(before(first, within));
         }
     }
     for termination in &contract.termination {
@@ -111,7 +130,7 @@ fn look_back_start(contract: &Contract, from: PeriodSpec) -> PeriodSpec {
             Trigger::Availability { consecutive, .. } => {
                 from.shifted(1 - i32::try_from(consecutive).unwrap_or(i32::MAX))
             }
-            Trigger::Breaches { within, .. } => before(within),
+            Trigger::Breaches { within, .. } => before(from, within),
         });
     }
     start

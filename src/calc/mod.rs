@@ -6,7 +6,7 @@ mod breach;
 mod credits;
 mod history;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::contract::{Contract, Denominator, DisputedPolicy, Maintenance, TargetKind};
 use crate::incidents::{Incident, Incidents};
@@ -27,6 +27,11 @@ pub use history::{BreachEvent, BreachKey, History, Planned, plan};
 
 /// Escalated breaches: by (priced rule index, (incident id, target)), the multiplier and why.
 pub type Escalated = BTreeMap<(usize, BreachKey), (Decimal, String)>;
+
+/// Incidents routed to another version of the contract than the one judging the period, by row
+/// (file, line): the incident as routed and that version. Their targets are judged under the
+/// terms they were opened under, so a breach has one deadline and is counted once.
+type Foreign<'a> = HashMap<(u16, u32), (&'a Incident, &'a Contract)>;
 
 /// The period a contract is judged for, and the instant open incidents are judged at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,8 +119,13 @@ pub fn calculate(
         let single = periods.len() == 1;
         for planned in &periods {
             let contract = &contracts[planned.contract];
-            let scope = Scope::new(contract, planned.spec, as_of);
+            let mut scope = Scope::new(contract, planned.spec, as_of);
+            if !planned.reported {
+                // History is judged as it stood when its period was invoiced.
+                scope.as_of = scope.as_of.min(scope.period.end);
+            }
             // Incidents routed to another version of the contract, renamed into this one.
+            let mut origins = Vec::new();
             let renamed: Vec<Incident> = incidents
                 .incidents
                 .iter()
@@ -124,27 +134,41 @@ pub fn calculate(
                     version != planned.contract && contracts[version].id == contract.id
                 })
                 .filter_map(|incident| {
-                    rename(
-                        &contracts[usize::from(incident.contract)],
-                        contract,
-                        planned.contract,
-                        incident,
-                    )
+                    let version = &contracts[usize::from(incident.contract)];
+                    let copy = rename(version, contract, planned.contract, incident)?;
+                    let relevant = relevance(contract, scope, &copy).is_ok()
+                        || relevance(version, scope, incident).is_ok();
+                    relevant.then(|| {
+                        origins.push((incident, version));
+                        copy
+                    })
                 })
+                .collect();
+            let foreign: Foreign<'_> = renamed
+                .iter()
+                .zip(origins)
+                .map(|(copy, origin)| ((copy.file, copy.line), origin))
                 .collect();
             let mut mine: Vec<&Incident> = incidents
                 .incidents
                 .iter()
                 .filter(|incident| usize::from(incident.contract) == planned.contract)
-                .chain(&renamed)
                 .filter(|incident| single || relevance(contract, scope, incident).is_ok())
+                .chain(&renamed)
                 .collect();
             if !renamed.is_empty() {
                 mine.sort_by(|left, right| {
                     (left.service, &left.id).cmp(&(right.service, &right.id))
                 });
             }
-            let report = contract_report(contract, &mine, incidents, scope, planned, &mut history);
+            let report = contract_report(
+                contract,
+                &mine,
+                incidents,
+                (scope, &foreign),
+                planned,
+                &mut history,
+            );
             if planned.reported {
                 reports.push(report);
             }
@@ -182,7 +206,7 @@ fn contract_report(
     contract: &Contract,
     incidents: &[&Incident],
     all: &Incidents,
-    scope: Scope,
+    (scope, foreign): (Scope, &Foreign<'_>),
     planned: &Planned,
     history: &mut History,
 ) -> ContractReport {
@@ -198,12 +222,8 @@ fn contract_report(
         })
         .collect();
     // Breaches are only collected when a term looks back at them.
-    let events: Vec<BreachEvent> = if contract.looks_back() {
-        by_service
-            .iter()
-            .enumerate()
-            .flat_map(|(index, (_, counted))| breach_events(contract, index, counted, scope))
-            .collect()
+    let events: Vec<BreachEvent> = if planned.keeps_history {
+        breach_events(contract, &by_service, (scope, foreign))
     } else {
         Vec::new()
     };
@@ -215,14 +235,22 @@ fn contract_report(
     let mut disputed = Vec::new();
     for (index, (held, counted)) in by_service.iter().enumerate() {
         let (mut summary, service_breaches, lines) =
-            service_report(contract, index, counted, all, scope, &escalated);
+            service_report(contract, index, counted, all, (scope, foreign), &escalated);
         if !held.is_empty() {
             let every: Vec<&Incident> = counted.iter().chain(held).copied().collect();
-            let (with_all, ..) = service_report(contract, index, &every, all, scope, &escalated);
+            let (with_all, ..) =
+                service_report(contract, index, &every, all, (scope, foreign), &escalated);
             summary.disputed_exposure = with_all.credit - summary.credit;
             disputed.extend(held.iter().map(|incident| {
                 let with_one: Vec<&Incident> = counted.iter().copied().chain([*incident]).collect();
-                let (with, ..) = service_report(contract, index, &with_one, all, scope, &escalated);
+                let (with, ..) = service_report(
+                    contract,
+                    index,
+                    &with_one,
+                    all,
+                    (scope, foreign),
+                    &escalated,
+                );
                 DisputedIncident {
                     service: summary.service.clone(),
                     incident: incident.id.to_string(),
@@ -311,28 +339,33 @@ fn limit_credits(
     credit_lines.sort_by(|left, right| left.service.cmp(&right.service));
 }
 
-/// The breached targets of one service's counted incidents in the period, for later periods.
+/// The breached targets of every service's counted incidents (the second list of each pair) in
+/// the period, for later periods.
 fn breach_events(
     contract: &Contract,
-    service: usize,
-    incidents: &[&Incident],
-    scope: Scope,
+    by_service: &[(Vec<&Incident>, Vec<&Incident>)],
+    (scope, foreign): (Scope, &Foreign<'_>),
 ) -> Vec<BreachEvent> {
-    let (judged, _) = judge_targets(contract, incidents, scope);
-    judged
-        .into_iter()
-        .filter(|(_, verdict)| verdict.status == Status::Breached)
-        .map(|(incident, verdict)| BreachEvent {
-            deadline: verdict.deadline,
-            period: scope.period.spec,
-            service: contract.services[service].id.clone(),
-            severity: contract.severities[usize::from(incident.severity)]
-                .id
-                .clone(),
-            kind: verdict.kind,
-            incident: incident.id.to_string(),
-        })
-        .collect()
+    let mut events = Vec::new();
+    for (service, (_, counted)) in by_service.iter().enumerate() {
+        let (judged, _) = judge_targets(contract, counted, scope, foreign);
+        events.extend(
+            judged
+                .into_iter()
+                .filter(|(_, verdict)| verdict.status == Status::Breached)
+                .map(|(incident, verdict)| BreachEvent {
+                    deadline: verdict.deadline,
+                    period: scope.period.spec,
+                    service: contract.services[service].id.clone(),
+                    severity: contract.severities[usize::from(incident.severity)]
+                        .id
+                        .clone(),
+                    kind: verdict.kind,
+                    incident: incident.id.to_string(),
+                }),
+        );
+    }
+    events
 }
 
 /// A missed root-cause report or data-breach notification, as a finding beside its breach row.
@@ -414,7 +447,7 @@ fn service_report(
     index: usize,
     incidents: &[&Incident],
     all: &Incidents,
-    scope: Scope,
+    (scope, foreign): (Scope, &Foreign<'_>),
     escalated: &Escalated,
 ) -> (ServiceSummary, Vec<BreachRow>, Vec<CreditLine>) {
     let service = &contract.services[index];
@@ -457,7 +490,8 @@ fn service_report(
         scope.period.start,
         scope.measured_end(),
     );
-    let (judged, [respond, resolve, rca, notify]) = judge_targets(contract, incidents, scope);
+    let (judged, [respond, resolve, rca, notify]) =
+        judge_targets(contract, incidents, scope, foreign);
     let outage_pieces: Vec<Vec<Outage>> = outages
         .iter()
         .map(|outage| clip_to_open(std::slice::from_ref(outage), &counted_open))
@@ -606,21 +640,27 @@ fn excluded_maintenance(
 }
 
 /// Judges every target due in the period: the breached and pending ones, and the counts per
-/// kind in [`TargetKind::ALL`] order.
+/// kind in [`TargetKind::ALL`] order. An incident from another version is judged under that
+/// version's terms.
 fn judge_targets<'a>(
     contract: &Contract,
     incidents: &[&'a Incident],
     scope: Scope,
+    foreign: &Foreign<'_>,
 ) -> (Vec<(&'a Incident, Judgement)>, [TargetCounts; 4]) {
     let mut judged = Vec::new();
     let mut counts = [TargetCounts::default(); 4];
     for incident in incidents.iter().filter(|incident| !incident.maintenance) {
+        let (routed, terms) = foreign
+            .get(&(incident.file, incident.line))
+            .copied()
+            .unwrap_or((incident, contract));
         for (position, kind) in TargetKind::ALL.into_iter().enumerate() {
-            let Some(target) = contract.target(usize::from(incident.severity), kind) else {
+            let Some(target) = terms.target(usize::from(routed.severity), kind) else {
                 continue;
             };
-            let calendar = &contract.calendars[target.calendar].calendar;
-            let Some(verdict) = judge(incident, kind, target, calendar, scope.as_of) else {
+            let calendar = &terms.calendars[target.calendar].calendar;
+            let Some(verdict) = judge(routed, kind, target, calendar, scope.as_of) else {
                 continue;
             };
             if !scope.period.contains(verdict.deadline) {

@@ -678,7 +678,7 @@ impl Converter<'_> {
             self.calendar(calendar, &format!("{path}.calendar"))
         });
         let within = self.parsed(&raw.value.within, &format!("{path}.within"), |text| {
-            parse_duration(&text.0)
+            target_duration(&text.0)
         })?;
         Some(Target {
             within,
@@ -733,11 +733,11 @@ impl Converter<'_> {
                 let below = self.parsed(below, &format!("{path}.availability_below"), |text| {
                     percent_in_range(&text.0)
                 })?;
-                if consecutive.value == 0 {
+                if !(1..=MAX_PERIODS_BACK).contains(&consecutive.value) {
                     self.error(
                         consecutive,
                         &format!("{path}.consecutive_periods"),
-                        "`consecutive_periods` must be at least 1".to_owned(),
+                        format!("`consecutive_periods` must be between 1 and {MAX_PERIODS_BACK}"),
                     );
                     return None;
                 }
@@ -809,7 +809,7 @@ impl Converter<'_> {
         let within = self.parsed(
             &raw.value.within,
             &format!("{path}.within"),
-            |text: &Text| parse_duration(&text.0),
+            |text: &Text| target_duration(&text.0),
         )?;
         Some(Target {
             within,
@@ -1131,6 +1131,17 @@ impl Converter<'_> {
             self.required_field(raw, path, None, key, example);
             return None;
         };
+        if applies_to.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    location_of(self.file, raw),
+                    format!("{path}.applies_to"),
+                    "`applies_to` is empty: the escalation would multiply nothing",
+                )
+                .with_hint(example.to_owned()),
+            );
+        }
         let rules = contract
             .credits
             .as_ref()
@@ -1317,6 +1328,21 @@ fn non_negative(
         Err(format!("`{value}` is negative"))
     } else {
         Ok(value)
+    }
+}
+
+/// The most periods a termination trigger may look back: a hundred years of months.
+const MAX_PERIODS_BACK: u32 = 1_200;
+
+/// A target's allowed time: at most ten years, so deadlines stay far inside the calendar.
+fn target_duration(text: &str) -> Result<crate::time::Seconds, String> {
+    let seconds = parse_duration(text)?;
+    if seconds > 3_650 * 86_400 {
+        Err(format!(
+            "`{text}` is longer than ten years; no service target is that long"
+        ))
+    } else {
+        Ok(seconds)
     }
 }
 
