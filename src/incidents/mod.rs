@@ -1,6 +1,8 @@
 //! Incident exports: the logical incident record, where every row came from, and what became of
 //! each row (counted, excluded with a reason, or rejected with file, line, column and reason).
 
+mod collapse;
+mod encoding;
 mod exceptions;
 mod fingerprint;
 mod reader;
@@ -10,9 +12,10 @@ use serde::Serialize;
 
 use crate::time::Instant;
 
+pub use encoding::Encoding;
 pub use exceptions::{Exception, Exceptions};
-pub use reader::{Input, read_incidents};
-pub use source::{Field, Source};
+pub use reader::{EARLIER_EVENT, Input, read_incidents};
+pub use source::{Collapse, Field, Mapping, PRESETS, Source};
 
 /// One incident as the calculation sees it, routed to a contract, service and severity.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,24 +1,31 @@
 //! Streaming CSV reader: one pass over each export, one `ByteRecord` reused for every row, and
 //! every row accounted for. Rows are routed to a contract service and severity as they are read;
-//! only the incidents the caller keeps are held in memory.
+//! only the incidents the caller keeps are held in memory. Event-log exports are folded first
+//! (see `collapse`), and each folded incident then takes the same path as a row.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 
+use super::collapse::{self, Event, Folding, StateKind};
+use super::encoding::{Encoding, decoded};
 use super::fingerprint::{self, FingerprintHasher};
-use super::source::{Field, Mapping, Source};
+use super::source::{Collapse, Field, Mapping, Source};
 use super::{Exclusion, Incident, Incidents, Paused, Rejection, RowAccounting};
 use crate::contract::Contract;
 use crate::error::{Error, Location};
 use crate::time::{Instant, Seconds, merge_intervals, parse_duration};
 
-/// One export to read: its name for messages and its bytes.
+/// One export to read: its name for messages and its bytes (plain, or gzip-compressed: a file
+/// that starts with the gzip signature is decompressed as it is read).
 pub struct Input {
     /// The file name as the user gave it.
     pub name: String,
     /// The bytes.
     pub reader: Box<dyn Read>,
 }
+
+/// The exclusion reason of the rows an event log folds into a later row of the same incident.
+pub const EARLIER_EVENT: &str = "earlier event of an incident (folded into its latest row)";
 
 /// Distinct service values routed so far are cached up to this many, so an export with a
 /// free-text service column cannot grow memory without bound.
@@ -34,8 +41,11 @@ pub fn read_incidents(
     keep: &dyn Fn(&Incident, &str) -> Result<(), &'static str>,
 ) -> Result<Incidents, Error> {
     let mut state = ReadState {
+        source,
         contracts,
         keep,
+        columns: Vec::new(),
+        folding: source.collapse.as_ref().map(|_| Folding::default()),
         routes: HashMap::default(),
         incidents: Vec::new(),
         fingerprints: Vec::new(),
@@ -50,8 +60,9 @@ pub fn read_incidents(
         let file = u16::try_from(index)
             .map_err(|_| Error::Usage("more than 65,535 incident files".to_owned()))?;
         files.push(input.name.clone());
-        state.read_file(file, input, source)?;
+        state.read_file(file, input)?;
     }
+    state.fold();
     Ok(state.finish(files))
 }
 
@@ -82,7 +93,12 @@ enum Route {
 type RowKey = (u16, u32);
 
 struct ReadState<'a> {
+    source: &'a Source,
     contracts: &'a [Contract],
+    /// Each file's index, name and columns, kept for folding event logs (empty otherwise).
+    columns: Vec<(u16, String, Columns<'a>)>,
+    /// Event logs: the incidents being folded.
+    folding: Option<Folding>,
     keep: &'a dyn Fn(&Incident, &str) -> Result<(), &'static str>,
     routes: HashMap<Box<str>, Result<Route, String>, FingerprintHasher>,
     incidents: Vec<Incident>,
@@ -100,6 +116,19 @@ struct Columns<'s> {
     slots: [Slot<'s>; Field::ALL.len()],
     /// The column (or field) name per field, for rejection messages.
     names: [String; Field::ALL.len()],
+    /// Cell values that mean "no value".
+    missing: &'s [String],
+    /// The file's encoding, for the message about a cell that is not UTF-8.
+    encoding: Encoding,
+    /// Event logs: the `updated` and `state` columns.
+    events: Option<EventColumns<'s>>,
+}
+
+/// Where an event log's event time and state are, in one file.
+struct EventColumns<'s> {
+    collapse: &'s Collapse,
+    updated: usize,
+    state: Option<usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -117,16 +146,18 @@ enum Slot<'s> {
 
 impl<'s> Columns<'s> {
     fn resolve(source: &'s Source, headers: &csv::ByteRecord, file: &str) -> Result<Self, Error> {
+        let header_error = |message: String| Error::Incidents {
+            location: Location {
+                file: file.to_owned(),
+                line: 1,
+                column: 1,
+            },
+            message,
+        };
         if headers.is_empty() {
-            return Err(Error::Incidents {
-                location: Location {
-                    file: file.to_owned(),
-                    line: 1,
-                    column: 1,
-                },
-                message: "the export is empty: there is no header line naming the columns"
-                    .to_owned(),
-            });
+            return Err(header_error(
+                "the export is empty: there is no header line naming the columns".to_owned(),
+            ));
         }
         let header_names: Vec<String> = headers
             .iter()
@@ -149,25 +180,85 @@ impl<'s> Columns<'s> {
                     let aliases = (!values.is_empty()).then_some(values);
                     slots[field.index()] = Slot::Column { index, aliases };
                 }
-                None if field.required() || source.name != "generic" => {
-                    return Err(Error::Incidents {
-                        location: Location {
-                            file: file.to_owned(),
-                            line: 1,
-                            column: 1,
-                        },
-                        message: format!(
-                            "column `{name}` (for {}) is not in the header; the header has: {}",
-                            field.name(),
-                            header_names.join(", ")
-                        ),
-                    });
+                None if !source.column_optional(*field) => {
+                    let from_preset = if source.preset_columns.contains(field) {
+                        format!(
+                            " (the `{}` preset's column; to read another, write a mapping file with `preset: {}` and `fields: {{ {}: <column> }}`)",
+                            source.preset,
+                            source.preset,
+                            field.name()
+                        )
+                    } else {
+                        String::new()
+                    };
+                    return Err(header_error(format!(
+                        "column `{name}` (for {}) is not in the header{from_preset}; the header has: {}",
+                        field.name(),
+                        header_names.join(", ")
+                    )));
                 }
                 None => {}
             }
         }
-        Ok(Self { slots, names })
+        let events = match &source.collapse {
+            None => None,
+            Some(collapse) => {
+                let position = |name: &str| header_names.iter().position(|header| header == name);
+                let updated = position(&collapse.updated).ok_or_else(|| {
+                    header_error(format!(
+                        "column `{}` (for collapse.updated, the time of each event) is not in the header; the header has: {}",
+                        collapse.updated,
+                        header_names.join(", ")
+                    ))
+                })?;
+                let state = match &collapse.state {
+                    None => None,
+                    Some(name) => match position(name) {
+                        Some(index) => Some(index),
+                        None if collapse.state_required => {
+                            return Err(header_error(format!(
+                                "column `{name}` (for collapse.state) is not in the header; the header has: {}",
+                                header_names.join(", ")
+                            )));
+                        }
+                        None => None,
+                    },
+                };
+                Some(EventColumns {
+                    collapse,
+                    updated,
+                    state,
+                })
+            }
+        };
+        Ok(Self {
+            slots,
+            names,
+            missing: &source.missing,
+            encoding: source.encoding,
+            events,
+        })
     }
+}
+
+/// The trimmed text of a cell; `Ok(None)` when it is empty or a missing-value marker, `Err`
+/// with the bytes when they are not UTF-8.
+fn cell_text<'r>(bytes: &'r [u8], missing: &[String]) -> Result<Option<&'r str>, &'r [u8]> {
+    let bytes = bytes.trim_ascii();
+    let text = std::str::from_utf8(bytes).map_err(|_| bytes)?;
+    if text.is_empty() || missing.iter().any(|marker| marker == text) {
+        Ok(None)
+    } else {
+        Ok(Some(text))
+    }
+}
+
+/// The times of an incident after `opened`.
+struct Times {
+    started: Option<Instant>,
+    acknowledged: Option<Instant>,
+    resolved: Option<Instant>,
+    paused: Paused,
 }
 
 /// A row being read: its cells by field, with the mapping applied.
@@ -175,32 +266,45 @@ struct Row<'r> {
     record: &'r csv::ByteRecord,
     columns: &'r Columns<'r>,
     timestamps: &'r crate::time::TimestampFormat,
+    /// For a folded event log: the incident's events in fold order.
+    history: Option<&'r [Event]>,
 }
 
 impl<'r> Row<'r> {
-    /// The trimmed value of `field`, `Ok(None)` when empty or unmapped, `Err` when not UTF-8.
+    /// The trimmed value of `field` with value aliases applied; `Ok(None)` when empty, a
+    /// missing-value marker or unmapped; `Err` when not UTF-8.
     fn get(&self, field: Field) -> Result<Option<&'r str>, Rejection> {
         let text = match self.columns.slots[field.index()] {
             Slot::Absent => return Ok(None),
             Slot::Constant(value) => value,
             Slot::Column { index, aliases } => {
-                let Some(bytes) = self.record.get(index) else {
+                let Some(text) = self.cell(field, index)? else {
                     return Ok(None);
                 };
-                let bytes = bytes.trim_ascii();
-                let text = std::str::from_utf8(bytes).map_err(|_| {
-                    self.reject(
-                        field,
-                        &String::from_utf8_lossy(bytes),
-                        "is not valid UTF-8".to_owned(),
-                    )
-                })?;
                 aliases
                     .and_then(|aliases| aliases.get(text))
                     .map_or(text, String::as_str)
             }
         };
         Ok((!text.is_empty()).then_some(text))
+    }
+
+    /// The trimmed text of cell `index`, read for `field`; `None` when empty or missing.
+    fn cell(&self, field: Field, index: usize) -> Result<Option<&'r str>, Rejection> {
+        let Some(bytes) = self.record.get(index) else {
+            return Ok(None);
+        };
+        cell_text(bytes, self.columns.missing).map_err(|bytes| {
+            let hint = match self.columns.encoding {
+                Encoding::Utf8 => "; if the export is Latin-1, or Windows-1252 as spreadsheets save it, declare `encoding: latin1` or `encoding: windows-1252` in a mapping file (docs/sources.md)",
+                Encoding::Latin1 | Encoding::Windows1252 => "",
+            };
+            self.reject(
+                field,
+                &String::from_utf8_lossy(bytes),
+                format!("is not valid UTF-8{hint}"),
+            )
+        })
     }
 
     fn required(&self, field: Field) -> Result<&'r str, Rejection> {
@@ -233,12 +337,23 @@ impl<'r> Row<'r> {
             .map_err(|error| self.reject(field, text, error.to_string()))
     }
 
-    /// The severity a cell names, as an index into the contract's severities.
+    /// The severity a cell names, as an index into the contract's severities. A contract may
+    /// match the value after the mapping's aliases (`P1`) or the export's own (`1 - Critical`).
     fn severity(&self, field: Field, contract: &Contract) -> Result<Option<u16>, Rejection> {
         let Some(value) = self.get(field)? else {
             return Ok(None);
         };
-        let index = contract.severity_for(value).ok_or_else(|| {
+        let unaliased = || match self.columns.slots[field.index()] {
+            Slot::Column {
+                index,
+                aliases: Some(_),
+            } => self.cell(field, index).ok().flatten(),
+            _ => None,
+        };
+        let index = contract
+            .severity_for(value)
+            .or_else(|| unaliased().and_then(|raw| contract.severity_for(raw)));
+        let index = index.ok_or_else(|| {
             let known: Vec<&str> = contract
                 .severities
                 .iter()
@@ -336,6 +451,58 @@ impl<'r> Row<'r> {
         })
     }
 
+    /// The incident's clock after `opened`: its own columns, checked against `opened`, and for
+    /// a folded event log what its history says where the latest row is silent.
+    fn times(&self, opened: Instant) -> Result<Times, Rejection> {
+        let row = self;
+        let started = row.instant(Field::Started)?;
+        let mut acknowledged = row.instant(Field::Acknowledged)?;
+        let mut resolved = row.instant(Field::Resolved)?;
+        let mut derived_pauses = None;
+        if let Some(history) = row.history {
+            let derived = collapse::derive(history, opened, resolved);
+            acknowledged = acknowledged.or(derived.acknowledged);
+            resolved = resolved.or(derived.resolved);
+            derived_pauses = Some(derived.pauses);
+        }
+        let before_opened = |field: Field, instant: Option<Instant>| match instant {
+            Some(instant) if instant < opened => {
+                let value = row.get(field).ok().flatten().unwrap_or_default();
+                Err(row.reject(
+                    field,
+                    value,
+                    format!(
+                        "is before `opened` ({})",
+                        row.get(Field::Opened).ok().flatten().unwrap_or_default()
+                    ),
+                ))
+            }
+            _ => Ok(()),
+        };
+        before_opened(Field::Acknowledged, acknowledged)?;
+        before_opened(Field::Resolved, resolved)?;
+        if let Some(started) = started.filter(|started| *started > opened) {
+            let value = row.get(Field::Started).ok().flatten().unwrap_or_default();
+            return Err(row.reject(Field::Started, value, format!("is after `opened`; the failure cannot begin after it was detected ({started} > {opened})")));
+        }
+        let paused = match derived_pauses {
+            Some(pauses) if row.get(Field::Paused)?.is_none() => {
+                if pauses.is_empty() {
+                    Paused::None
+                } else {
+                    Paused::Intervals(pauses.into_boxed_slice())
+                }
+            }
+            _ => row.paused(opened)?,
+        };
+        Ok(Times {
+            started,
+            acknowledged,
+            resolved,
+            paused,
+        })
+    }
+
     fn reject(&self, field: Field, value: &str, reason: String) -> Rejection {
         Rejection {
             file: String::new(),
@@ -348,8 +515,9 @@ impl<'r> Row<'r> {
 }
 
 impl ReadState<'_> {
-    fn read_file(&mut self, file: u16, input: Input, source: &Source) -> Result<(), Error> {
-        let io_error = |line: u64, error: &csv::Error| Error::Incidents {
+    fn read_file(&mut self, file: u16, input: Input) -> Result<(), Error> {
+        let source = self.source;
+        let io_error = |line: u64, error: &dyn std::fmt::Display| Error::Incidents {
             location: Location {
                 file: input.name.clone(),
                 line: line as u32,
@@ -357,10 +525,11 @@ impl ReadState<'_> {
             },
             message: format!("cannot read the export: {error}"),
         };
+        let bytes = decoded(input.reader, source.encoding).map_err(|error| io_error(1, &error))?;
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(source.delimiter)
             .has_headers(true)
-            .from_reader(input.reader);
+            .from_reader(bytes);
         let headers = reader
             .byte_headers()
             .map_err(|error| io_error(1, &error))?
@@ -378,8 +547,14 @@ impl ReadState<'_> {
                         record: &record,
                         columns: &columns,
                         timestamps: &source.timestamps,
+                        history: None,
                     };
-                    if let Err(mut rejection) = self.row(file, line, &row) {
+                    let outcome = if columns.events.is_some() {
+                        self.event(file, line, &row)
+                    } else {
+                        self.row(file, line, &row)
+                    };
+                    if let Err(mut rejection) = outcome {
                         rejection.file.clone_from(&input.name);
                         rejection.line = line;
                         self.rejected.push(rejection);
@@ -405,7 +580,110 @@ impl ReadState<'_> {
                 },
             }
         }
+        if columns.events.is_some() {
+            self.columns.push((file, input.name, columns));
+        }
         Ok(())
+    }
+
+    /// One row of an event log: checks its id and event time and adds it to its incident.
+    fn event(&mut self, file: u16, line: u32, row: &Row<'_>) -> Result<(), Rejection> {
+        let events = row
+            .columns
+            .events
+            .as_ref()
+            .expect("only event logs read events");
+        let id = row.required(Field::Id)?;
+        let column_rejection = |column: &str, value: &str, reason: String| Rejection {
+            file: String::new(),
+            line: 0,
+            column: column.to_owned(),
+            value: value.to_owned(),
+            reason,
+        };
+        let collapse = events.collapse;
+        let text = |index: usize, column: &str| {
+            row.record.get(index).map_or(Ok(None), |bytes| {
+                cell_text(bytes, row.columns.missing).map_err(|bytes| {
+                    column_rejection(
+                        column,
+                        &String::from_utf8_lossy(bytes),
+                        "is not valid UTF-8".to_owned(),
+                    )
+                })
+            })
+        };
+        let updated = text(events.updated, &collapse.updated)?.ok_or_else(|| {
+            column_rejection(
+                &collapse.updated,
+                "",
+                "is empty; every event of an event log needs its time".to_owned(),
+            )
+        })?;
+        let updated = row
+            .timestamps
+            .parse(updated)
+            .map_err(|error| column_rejection(&collapse.updated, updated, error.to_string()))?;
+        let state = match (events.state, &collapse.state) {
+            (Some(index), Some(column)) => text(index, column)?.map(|state| {
+                let is = |states: &[String]| {
+                    states.iter().any(|known| known.eq_ignore_ascii_case(state))
+                };
+                if is(&collapse.new_states) {
+                    StateKind::New
+                } else if is(&collapse.pause_states) {
+                    StateKind::Paused
+                } else if is(&collapse.resolved_states) {
+                    StateKind::Resolved
+                } else {
+                    StateKind::Working
+                }
+            }),
+            _ => None,
+        };
+        let event = Event {
+            updated,
+            file,
+            line,
+            state,
+        };
+        self.folding
+            .as_mut()
+            .expect("event logs fold")
+            .add(id, event, row.record);
+        Ok(())
+    }
+
+    /// Folds each event log incident into one row and reads it like a row of a one-row export,
+    /// at its latest row's place. Its earlier events are excluded as folded.
+    fn fold(&mut self) {
+        let Some(folding) = self.folding.take() else {
+            return;
+        };
+        let source = self.source;
+        let columns = std::mem::take(&mut self.columns);
+        for incident in folding.into_incidents() {
+            let earlier = incident.events.len() as u64 - 1;
+            if earlier > 0 {
+                self.exclude_rows(EARLIER_EVENT, earlier);
+            }
+            let latest = incident.latest;
+            let (_, file_name, file_columns) = columns
+                .iter()
+                .find(|(file, ..)| *file == latest.file)
+                .expect("every file of an event log keeps its columns");
+            let row = Row {
+                record: &incident.record,
+                columns: file_columns,
+                timestamps: &source.timestamps,
+                history: Some(&incident.events),
+            };
+            if let Err(mut rejection) = self.row(latest.file, latest.line, &row) {
+                rejection.file.clone_from(file_name);
+                rejection.line = latest.line;
+                self.rejected.push(rejection);
+            }
+        }
     }
 
     fn row(&mut self, file: u16, line: u32, row: &Row<'_>) -> Result<(), Rejection> {
@@ -431,29 +709,7 @@ impl ReadState<'_> {
         })?;
         let initial_severity = row.severity(Field::InitialSeverity, terms)?;
         let downgrade_reason = row.get(Field::DowngradeReason)?.is_some();
-        let started = row.instant(Field::Started)?;
-        let acknowledged = row.instant(Field::Acknowledged)?;
-        let resolved = row.instant(Field::Resolved)?;
-        let before_opened = |field: Field, instant: Option<Instant>| match instant {
-            Some(instant) if instant < opened => {
-                let value = row.get(field).ok().flatten().unwrap_or_default();
-                Err(row.reject(
-                    field,
-                    value,
-                    format!(
-                        "is before `opened` ({})",
-                        row.get(Field::Opened).ok().flatten().unwrap_or_default()
-                    ),
-                ))
-            }
-            _ => Ok(()),
-        };
-        before_opened(Field::Acknowledged, acknowledged)?;
-        before_opened(Field::Resolved, resolved)?;
-        if let Some(started) = started.filter(|started| *started > opened) {
-            let value = row.get(Field::Started).ok().flatten().unwrap_or_default();
-            return Err(row.reject(Field::Started, value, format!("is after `opened`; the failure cannot begin after it was detected ({started} > {opened})")));
-        }
+        let times = row.times(opened)?;
         // The id is copied only for rows that are kept; `keep` is given it as a borrowed `&str`.
         let mut incident = Incident {
             id: Box::default(),
@@ -469,10 +725,10 @@ impl ReadState<'_> {
             initial_severity,
             downgrade_reason,
             opened,
-            started,
-            acknowledged,
-            resolved,
-            paused: row.paused(opened)?,
+            started: times.started,
+            acknowledged: times.acknowledged,
+            resolved: times.resolved,
+            paused: times.paused,
             excluded_cause: row.get(Field::Cause)?.is_some_and(|cause| {
                 terms
                     .exclusions
@@ -491,13 +747,16 @@ impl ReadState<'_> {
             Ok(()) => KEPT,
             Err(reason) => self.exclude(reason),
         };
-        self.fingerprints.push(Fingerprint {
-            id: fingerprint::of_text(id),
-            content: fingerprint::of_incident(&incident),
-            line,
-            file,
-            exclusion,
-        });
+        // A folded event log has one incident per id by construction: no duplicates to find.
+        if row.history.is_none() {
+            self.fingerprints.push(Fingerprint {
+                id: fingerprint::of_text(id),
+                content: fingerprint::of_incident(&incident),
+                line,
+                file,
+                exclusion,
+            });
+        }
         if exclusion == KEPT {
             incident.id = id.into();
             incident.title = row.get(Field::Title)?.unwrap_or_default().into();
@@ -508,6 +767,11 @@ impl ReadState<'_> {
 
     /// Counts a row excluded for `reason` and returns the reason's index.
     fn exclude(&mut self, reason: &'static str) -> u8 {
+        self.exclude_rows(reason, 1)
+    }
+
+    /// Counts `rows` rows excluded for `reason` and returns the reason's index.
+    fn exclude_rows(&mut self, reason: &'static str, rows: u64) -> u8 {
         let known = self
             .exclusion_reasons
             .iter()
@@ -517,7 +781,7 @@ impl ReadState<'_> {
             self.exclusion_counts.push(0);
             self.exclusion_reasons.len() - 1
         });
-        self.exclusion_counts[index] += 1;
+        self.exclusion_counts[index] += rows;
         u8::try_from(index)
             .ok()
             .filter(|index| *index != KEPT)

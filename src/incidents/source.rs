@@ -1,7 +1,9 @@
-//! Source mappings: which CSV column holds each logical incident field, and how timestamps are
-//! written. `generic` names columns after the fields; a YAML mapping file describes any export.
+//! Source mappings: which CSV column holds each logical incident field, how timestamps are
+//! written, which cells mean "no value", the file's encoding, and whether rows are events to fold.
+//! Built-in presets (`generic`, `servicenow`, `jira`, `pagerduty`) describe common exports; a
+//! YAML mapping file describes any export, on its own or starting from a preset.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use chrono::format::{Item, StrftimeItems};
@@ -9,6 +11,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use super::encoding::Encoding;
 use crate::error::{Error, Location};
 use crate::time::{AmbiguousPolicy, TimestampFormat};
 
@@ -128,23 +131,224 @@ pub enum Mapping {
     Constant(String),
 }
 
+/// How an event-log export (one row per update of a ticket) is folded into one incident per id.
+/// The rule is documented in `docs/sources.md`: the latest row (by `updated`, ties in file order)
+/// gives the incident's fields; the state history gives `acknowledged`, pauses and `resolved`
+/// where the latest row has no value for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collapse {
+    /// The column with the time of each event.
+    pub updated: String,
+    /// The column with the ticket's state after each event; `None` derives nothing from states.
+    pub state: Option<String>,
+    /// Whether the state column must be in the header (named by the mapping file rather than
+    /// inherited from a preset, whose exports may lack it).
+    pub state_required: bool,
+    /// States before the first response: `acknowledged` is the first event in any other state.
+    pub new_states: Vec<String>,
+    /// States in which the clock stands still (waiting for the customer or a third party).
+    pub pause_states: Vec<String>,
+    /// States in which the incident is resolved; leaving one is a reopen.
+    pub resolved_states: Vec<String>,
+}
+
 /// A checked source mapping.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
-    /// Its name for messages (`generic` or the mapping file).
+    /// Its name for messages (the preset's name or the mapping file).
     pub name: String,
+    /// The preset it starts from (`generic` when a mapping file names none).
+    pub preset: &'static str,
     /// One mapping per field, `None` when the export lacks it.
     pub fields: BTreeMap<Field, Mapping>,
+    /// Fields whose column comes from the preset rather than the mapping file. An export may
+    /// lack such a column for an optional field, which is then absent; every other column named
+    /// must be in the header.
+    pub preset_columns: BTreeSet<Field>,
     /// How timestamps are written.
     pub timestamps: TimestampFormat,
     /// Field separator.
     pub delimiter: u8,
+    /// Cell values that mean "no value" (`?`, `NULL`, `-`), besides an empty cell.
+    pub missing: Vec<String>,
+    /// The bytes' character encoding.
+    pub encoding: Encoding,
+    /// Set for event-log exports: fold the rows of each id into one incident.
+    pub collapse: Option<Collapse>,
 }
+
+/// The names `--source` and `preset:` accept.
+pub const PRESETS: [&str; 4] = ["generic", "servicenow", "jira", "pagerduty"];
+
+/// A built-in description of a tool's export.
+struct Preset {
+    name: &'static str,
+    /// Column per field.
+    columns: &'static [(Field, &'static str)],
+    /// Value aliases of the severity column: the tool's priority names to `P1`..`P5`.
+    severities: &'static [(&'static str, &'static str)],
+    /// `None` = RFC 3339; else a strftime pattern of wall time in UTC.
+    pattern: Option<&'static str>,
+    /// Event-log defaults: updated column, state column, new, pause and resolved states.
+    updated: &'static str,
+    state: &'static str,
+    new_states: &'static [&'static str],
+    pause_states: &'static [&'static str],
+    resolved_states: &'static [&'static str],
+}
+
+const SERVICENOW: Preset = Preset {
+    name: "servicenow",
+    columns: &[
+        (Field::Id, "number"),
+        (Field::Service, "business_service"),
+        (Field::Severity, "priority"),
+        (Field::Opened, "opened_at"),
+        (Field::Resolved, "resolved_at"),
+        (Field::Title, "short_description"),
+    ],
+    severities: &[
+        ("1 - Critical", "P1"),
+        ("2 - High", "P2"),
+        ("3 - Moderate", "P3"),
+        ("4 - Low", "P4"),
+        ("5 - Planning", "P5"),
+    ],
+    // CSV exports write date-time fields as stored: `2026-10-01 08:00:00`, in UTC.
+    pattern: Some("%Y-%m-%d %H:%M:%S"),
+    updated: "sys_updated_on",
+    state: "state",
+    new_states: &["New"],
+    pause_states: &[
+        "On Hold",
+        "Awaiting User Info",
+        "Awaiting Evidence",
+        "Awaiting Problem",
+        "Awaiting Vendor",
+        "Awaiting Change",
+    ],
+    resolved_states: &["Resolved", "Closed", "Canceled"],
+};
+
+const JIRA: Preset = Preset {
+    name: "jira",
+    columns: &[
+        (Field::Id, "Issue key"),
+        (Field::Service, "Component/s"),
+        (Field::Severity, "Priority"),
+        (Field::Opened, "Created"),
+        (Field::Resolved, "Resolved"),
+        (Field::Title, "Summary"),
+    ],
+    severities: &[
+        ("Highest", "P1"),
+        ("High", "P2"),
+        ("Medium", "P3"),
+        ("Low", "P4"),
+        ("Lowest", "P5"),
+    ],
+    // Jira's default CSV date format, `12/Mar/26 3:45 PM`, in the exporting user's zone.
+    pattern: Some("%d/%b/%y %I:%M %p"),
+    updated: "Updated",
+    state: "Status",
+    new_states: &["Open", "To Do", "Waiting for support"],
+    pause_states: &["Waiting for customer", "Pending"],
+    resolved_states: &["Resolved", "Closed", "Done", "Canceled"],
+};
+
+const PAGERDUTY: Preset = Preset {
+    name: "pagerduty",
+    columns: &[
+        (Field::Id, "incident_number"),
+        (Field::Service, "service_name"),
+        (Field::Severity, "priority_name"),
+        (Field::Opened, "created_at"),
+        (Field::Resolved, "resolved_at"),
+        (Field::Title, "title"),
+    ],
+    // PagerDuty priorities are already called P1..P5.
+    severities: &[],
+    pattern: None,
+    updated: "updated_at",
+    state: "status",
+    new_states: &["triggered"],
+    pause_states: &[],
+    resolved_states: &["resolved"],
+};
+
+impl Preset {
+    fn named(name: &str) -> Option<&'static Self> {
+        [&SERVICENOW, &JIRA, &PAGERDUTY]
+            .into_iter()
+            .find(|preset| preset.name == name)
+    }
+
+    fn source(&self) -> Source {
+        let fields: BTreeMap<Field, Mapping> = self
+            .columns
+            .iter()
+            .map(|(field, column)| {
+                let values = if *field == Field::Severity {
+                    self.severities
+                        .iter()
+                        .map(|(from, to)| ((*from).to_owned(), (*to).to_owned()))
+                        .collect()
+                } else {
+                    BTreeMap::new()
+                };
+                let name = (*column).to_owned();
+                (*field, Mapping::Column { name, values })
+            })
+            .collect();
+        Source {
+            name: self.name.to_owned(),
+            preset: self.name,
+            preset_columns: fields.keys().copied().collect(),
+            fields,
+            timestamps: self.pattern.map_or(TimestampFormat::Rfc3339, |pattern| {
+                TimestampFormat::Local {
+                    pattern: pattern.to_owned(),
+                    zone: Tz::UTC,
+                    ambiguous: AmbiguousPolicy::Reject,
+                }
+            }),
+            delimiter: b',',
+            missing: Vec::new(),
+            encoding: Encoding::Utf8,
+            collapse: None,
+        }
+    }
+
+    fn collapse(&self) -> Collapse {
+        let owned = |states: &[&str]| states.iter().map(|state| (*state).to_owned()).collect();
+        Collapse {
+            updated: self.updated.to_owned(),
+            state: Some(self.state.to_owned()),
+            state_required: false,
+            new_states: owned(self.new_states),
+            pause_states: owned(self.pause_states),
+            resolved_states: owned(self.resolved_states),
+        }
+    }
+}
+
+/// The `generic` preset's event-log defaults: columns `updated` and `state`.
+const GENERIC_COLLAPSE: Preset = Preset {
+    name: "generic",
+    columns: &[],
+    severities: &[],
+    pattern: None,
+    updated: "updated",
+    state: "state",
+    new_states: &["New"],
+    pause_states: &[],
+    resolved_states: &["Resolved", "Closed"],
+};
 
 impl Source {
     /// The `generic` preset: columns named after the fields, RFC 3339 timestamps, commas.
     pub fn generic() -> Self {
-        let fields = Field::ALL
+        let fields: BTreeMap<Field, Mapping> = Field::ALL
             .iter()
             .map(|field| {
                 (
@@ -158,20 +362,36 @@ impl Source {
             .collect();
         Self {
             name: "generic".to_owned(),
+            preset: "generic",
+            preset_columns: fields.keys().copied().collect(),
             fields,
             timestamps: TimestampFormat::Rfc3339,
             delimiter: b',',
+            missing: Vec::new(),
+            encoding: Encoding::Utf8,
+            collapse: None,
         }
+    }
+
+    /// Whether an export may lack the column of `field`: an optional field whose column comes
+    /// from the preset.
+    pub fn column_optional(&self, field: Field) -> bool {
+        !field.required() && self.preset_columns.contains(&field)
+    }
+
+    /// A built-in preset by name: `generic`, `servicenow`, `jira` or `pagerduty`.
+    pub fn preset(name: &str) -> Option<Self> {
+        if name == "generic" {
+            return Some(Self::generic());
+        }
+        Preset::named(name).map(Preset::source)
     }
 
     /// A preset by name, or a YAML mapping file by path.
     pub fn resolve(name_or_path: &str) -> Result<Self, Error> {
-        match name_or_path {
-            "generic" => Ok(Self::generic()),
-            "servicenow" | "jira" | "pagerduty" => Err(Error::Usage(format!(
-                "not supported yet: the `{name_or_path}` preset; write a mapping file (see docs/sources.md)"
-            ))),
-            path => Self::load(Path::new(path)),
+        match Self::preset(name_or_path) {
+            Some(source) => Ok(source),
+            None => Self::load(Path::new(name_or_path)),
         }
     }
 
@@ -206,45 +426,125 @@ impl Source {
             },
             message,
         };
-        let mut fields = BTreeMap::new();
-        for field in Field::ALL {
-            if let Some(mapping) = raw.fields.value.get(field) {
-                fields.insert(
-                    field,
-                    mapping_of(field, &mapping.value)
-                        .map_err(|message| fail(&mapping.referenced, message))?,
-                );
-            } else if field.required() {
-                return Err(fail(
-                    &raw.fields.referenced,
-                    format!("the mapping must name a column for `{}`", field.name()),
-                ));
+        let start = |message: String| Error::Source {
+            location: Location {
+                file: file.clone(),
+                line: 1,
+                column: 1,
+            },
+            message,
+        };
+        let mut source = match &raw.preset {
+            None => Self {
+                name: String::new(),
+                preset: "generic",
+                fields: BTreeMap::new(),
+                preset_columns: BTreeSet::new(),
+                timestamps: TimestampFormat::Rfc3339,
+                delimiter: b',',
+                missing: Vec::new(),
+                encoding: Encoding::Utf8,
+                collapse: None,
+            },
+            Some(name) => Self::preset(&name.value).ok_or_else(|| {
+                fail(
+                    &name.referenced,
+                    format!(
+                        "unknown preset `{}` (expected one of: {})",
+                        name.value,
+                        PRESETS.join(", ")
+                    ),
+                )
+            })?,
+        };
+        source.name.clone_from(&file);
+        if let Some(fields) = &raw.fields {
+            for field in Field::ALL {
+                if let Some(mapping) = fields.value.get(field) {
+                    source.fields.insert(
+                        field,
+                        mapping_of(field, &mapping.value)
+                            .map_err(|message| fail(&mapping.referenced, message))?,
+                    );
+                    source.preset_columns.remove(&field);
+                }
             }
         }
-        let timestamps = match &raw.timestamps {
-            None => TimestampFormat::Rfc3339,
-            Some(timestamps) => {
-                timestamp_format(&timestamps.value).map_err(|(at, message)| fail(&at, message))?
-            }
+        if let Some(field) = Field::ALL
+            .into_iter()
+            .find(|field| field.required() && !source.fields.contains_key(field))
+        {
+            let message = format!(
+                "the mapping must name a column for `{}` (under `fields`, or start from a `preset`)",
+                field.name()
+            );
+            return Err(match &raw.fields {
+                Some(fields) => fail(&fields.referenced, message),
+                None => start(message),
+            });
+        }
+        source.apply_settings(&raw, &file)?;
+        Ok(source)
+    }
+
+    /// The mapping file's settings besides `fields`, over the preset's.
+    fn apply_settings(&mut self, raw: &RawSource, file: &str) -> Result<(), Error> {
+        let source = self;
+        let fail = |at: &serde_saphyr::Location, message: String| Error::Source {
+            location: Location {
+                file: file.to_owned(),
+                line: at.line() as u32,
+                column: at.column() as u32,
+            },
+            message,
         };
-        let delimiter = match &raw.delimiter {
-            None => b',',
-            Some(text) if text.value.len() == 1 && text.value.is_ascii() => {
-                text.value.as_bytes()[0]
-            }
-            Some(text) => {
+        if let Some(timestamps) = &raw.timestamps {
+            source.timestamps =
+                timestamp_format(&timestamps.value, timestamps.referenced, &source.timestamps)
+                    .map_err(|(at, message)| fail(&at, message))?;
+        }
+        if let Some(text) = &raw.delimiter {
+            source.delimiter = match text.value.as_bytes() {
+                [byte] if byte.is_ascii() => *byte,
+                _ => {
+                    return Err(fail(
+                        &text.referenced,
+                        format!("`delimiter: {}` must be one ASCII character", text.value),
+                    ));
+                }
+            };
+        }
+        if let Some(missing) = &raw.missing {
+            if missing.value.iter().any(|marker| marker.trim().is_empty()) {
                 return Err(fail(
-                    &text.referenced,
-                    format!("`delimiter: {}` must be one ASCII character", text.value),
+                    &missing.referenced,
+                    "`missing` lists the cell values that mean \"no value\", like [\"?\", \"NULL\"]; an empty cell always does".to_owned(),
                 ));
             }
-        };
-        Ok(Self {
-            name: file,
-            fields,
-            timestamps,
-            delimiter,
-        })
+            source.missing = missing
+                .value
+                .iter()
+                .map(|marker| marker.trim().to_owned())
+                .collect();
+        }
+        if let Some(encoding) = &raw.encoding {
+            source.encoding = Encoding::named(&encoding.value).ok_or_else(|| {
+                fail(
+                    &encoding.referenced,
+                    format!(
+                        "unknown `encoding: {}` (expected utf-8, latin1 or windows-1252)",
+                        encoding.value
+                    ),
+                )
+            })?;
+        }
+        if let Some(collapse) = &raw.collapse {
+            source.collapse = Some(
+                collapse_of(&collapse.value, collapse.referenced, source.preset)
+                    .map_err(|(at, message)| fail(&at, message))?,
+            );
+        }
+        Ok(())
     }
 }
 
@@ -274,28 +574,113 @@ fn mapping_of(field: Field, raw: &RawMapping) -> Result<Mapping, String> {
     }
 }
 
-fn timestamp_format(
-    raw: &RawTimestamps,
-) -> Result<TimestampFormat, (serde_saphyr::Location, String)> {
-    let pattern = &raw.format;
-    if StrftimeItems::new(&pattern.value).any(|item| item == Item::Error) {
+fn collapse_of(
+    raw: &RawCollapse,
+    at: serde_saphyr::Location,
+    preset: &str,
+) -> Result<Collapse, (serde_saphyr::Location, String)> {
+    if raw.mode.value != "latest" {
         return Err((
-            pattern.referenced,
+            raw.mode.referenced,
             format!(
-                "`{}` is not a valid strftime pattern (like `%d/%m/%Y %H:%M`)",
-                pattern.value
+                "unknown `mode: {}` (expected latest: each incident takes its latest row)",
+                raw.mode.value
             ),
         ));
     }
-    let zone: Tz = raw.timezone.value.parse().map_err(|_| {
-        (
-            raw.timezone.referenced,
-            format!(
-                "unknown timezone `{}` (use an IANA name like Europe/Berlin)",
-                raw.timezone.value
-            ),
-        )
-    })?;
+    let mut collapse = Preset::named(preset)
+        .unwrap_or(&GENERIC_COLLAPSE)
+        .collapse();
+    if let Some(updated) = &raw.updated {
+        collapse.updated.clone_from(updated);
+    }
+    if let Some(state) = &raw.state {
+        collapse.state = Some(state.clone());
+        collapse.state_required = true;
+    }
+    for (raw_states, states) in [
+        (&raw.new_states, &mut collapse.new_states),
+        (&raw.pause_states, &mut collapse.pause_states),
+        (&raw.resolved_states, &mut collapse.resolved_states),
+    ] {
+        if let Some(raw_states) = raw_states {
+            states.clone_from(raw_states);
+        }
+    }
+    let lists = [
+        ("new_states", &collapse.new_states),
+        ("pause_states", &collapse.pause_states),
+        ("resolved_states", &collapse.resolved_states),
+    ];
+    for (index, (name, states)) in lists.iter().enumerate() {
+        for (other, other_states) in &lists[index + 1..] {
+            if let Some(state) = states.iter().find(|state| {
+                other_states
+                    .iter()
+                    .any(|other| other.eq_ignore_ascii_case(state))
+            }) {
+                return Err((
+                    at,
+                    format!(
+                        "state `{state}` is in both `{name}` and `{other}`; a state has one meaning"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(collapse)
+}
+
+fn timestamp_format(
+    raw: &RawTimestamps,
+    at: serde_saphyr::Location,
+    preset: &TimestampFormat,
+) -> Result<TimestampFormat, (serde_saphyr::Location, String)> {
+    let (preset_pattern, preset_zone) = match preset {
+        TimestampFormat::Rfc3339 => (None, None),
+        TimestampFormat::Local { pattern, zone, .. } => (Some(pattern.clone()), Some(*zone)),
+    };
+    let pattern = match (&raw.format, preset_pattern) {
+        (Some(pattern), _) => {
+            if StrftimeItems::new(&pattern.value).any(|item| item == Item::Error) {
+                return Err((
+                    pattern.referenced,
+                    format!(
+                        "`{}` is not a valid strftime pattern (like `%d/%m/%Y %H:%M`)",
+                        pattern.value
+                    ),
+                ));
+            }
+            pattern.value.clone()
+        }
+        (None, Some(pattern)) => pattern,
+        (None, None) => {
+            return Err((
+                at,
+                "`timestamps` needs a `format` (a strftime pattern like `%d/%m/%Y %H:%M`)"
+                    .to_owned(),
+            ));
+        }
+    };
+    let zone = match (&raw.timezone, preset_zone) {
+        (Some(name), _) => name.value.parse().map_err(|_| {
+            (
+                name.referenced,
+                format!(
+                    "unknown timezone `{}` (use an IANA name like Europe/Berlin)",
+                    name.value
+                ),
+            )
+        })?,
+        (None, Some(zone)) => zone,
+        (None, None) => {
+            return Err((
+                at,
+                "`timestamps` needs a `timezone` (an IANA name like Europe/Berlin, or UTC)"
+                    .to_owned(),
+            ));
+        }
+    };
     let ambiguous = match raw
         .ambiguous
         .as_ref()
@@ -312,7 +697,7 @@ fn timestamp_format(
         }
     };
     Ok(TimestampFormat::Local {
-        pattern: pattern.value.clone(),
+        pattern,
         zone,
         ambiguous,
     })
@@ -321,9 +706,24 @@ fn timestamp_format(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSource {
-    fields: Spanned<RawFields>,
+    preset: Option<Spanned<String>>,
+    fields: Option<Spanned<RawFields>>,
     timestamps: Option<Spanned<RawTimestamps>>,
     delimiter: Option<Spanned<String>>,
+    missing: Option<Spanned<Vec<String>>>,
+    encoding: Option<Spanned<String>>,
+    collapse: Option<Spanned<RawCollapse>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCollapse {
+    mode: Spanned<String>,
+    updated: Option<String>,
+    state: Option<String>,
+    new_states: Option<Vec<String>>,
+    pause_states: Option<Vec<String>>,
+    resolved_states: Option<Vec<String>>,
 }
 
 /// One optional entry per logical field; an unknown field name is a YAML error at its line.
@@ -390,7 +790,7 @@ enum RawMapping {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTimestamps {
-    format: Spanned<String>,
-    timezone: Spanned<String>,
+    format: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
     ambiguous: Option<Spanned<String>>,
 }
