@@ -1,10 +1,12 @@
 //! Loading what `report` and `credits` need: contracts in force, the source mapping, the exports,
-//! then the calculation. Contract problems are printed here and become exit code 1.
+//! then the calculation. Contract problems are printed here and become exit code 1. Large
+//! exports show a progress bar while they are read, on a terminal only.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, IsTerminal, Read};
 
 use anyhow::{Context as _, bail};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use slacredit::contract::load_contract_file;
 use slacredit::incidents::{Exceptions, Input, Source};
@@ -78,28 +80,60 @@ pub fn calculate(args: &InputArgs) -> anyhow::Result<Loaded> {
     }
     let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
     let source = Source::resolve(&args.source)?;
-    let mut inputs = Vec::new();
+    let mut files = Vec::new();
     for path in &args.incidents {
         let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-        inputs.push(Input {
-            name: path.display().to_string(),
-            reader: Box::new(BufReader::with_capacity(1 << 16, file)),
-        });
+        files.push((path.display().to_string(), file));
     }
+    let progress = progress_bar(&files);
+    let inputs = files
+        .into_iter()
+        .map(|(name, file)| {
+            let bytes: Box<dyn Read> = match &progress {
+                Some(bar) => Box::new(bar.wrap_read(file)),
+                None => Box::new(file),
+            };
+            Input {
+                name,
+                reader: Box::new(BufReader::with_capacity(1 << 16, bytes)),
+            }
+        })
+        .collect();
     let exceptions = args
         .exceptions
         .as_deref()
         .map(Exceptions::read)
         .transpose()?
         .unwrap_or_default();
-    Ok(Loaded::Evaluation(Box::new(slacredit::evaluate_detailed(
-        &contracts,
-        inputs,
-        &source,
-        range,
-        as_of,
-        &exceptions,
-    )?)))
+    let evaluation =
+        slacredit::evaluate_detailed(&contracts, inputs, &source, range, as_of, &exceptions);
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    Ok(Loaded::Evaluation(Box::new(evaluation?)))
+}
+
+/// Exports larger than this, together, show a progress bar (bytes of the files as stored, so a
+/// gzip file counts at its compressed size).
+const PROGRESS_FROM_BYTES: u64 = 50 * 1024 * 1024;
+
+/// A progress bar over the exports' bytes, on stderr, when stderr is a terminal and the files
+/// are large; `None` otherwise, so piped and captured output never changes.
+fn progress_bar(files: &[(String, File)]) -> Option<ProgressBar> {
+    let total: u64 = files
+        .iter()
+        .filter_map(|(_, file)| file.metadata().ok())
+        .map(|metadata| metadata.len())
+        .sum();
+    if total <= PROGRESS_FROM_BYTES || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let style = ProgressStyle::with_template(
+        "reading incident exports [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec}, {eta} left",
+    )
+    .expect("a valid progress template")
+    .progress_chars("=> ");
+    Some(ProgressBar::new(total).with_style(style))
 }
 
 fn parse_as_of(text: &str) -> anyhow::Result<Instant> {
