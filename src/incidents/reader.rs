@@ -350,21 +350,25 @@ impl<'r> Row<'r> {
             } => self.cell(field, index).ok().flatten(),
             _ => None,
         };
+        let raw = unaliased().filter(|raw| *raw != value);
         let index = contract
             .severity_for(value)
-            .or_else(|| unaliased().and_then(|raw| contract.severity_for(raw)));
+            .or_else(|| raw.and_then(|raw| contract.severity_for(raw)));
         let index = index.ok_or_else(|| {
             let known: Vec<&str> = contract
                 .severities
                 .iter()
                 .flat_map(|severity| severity.values.iter().map(String::as_str))
                 .collect();
+            let aliased = raw.map_or_else(String::new, |_| {
+                format!(", nor does `{value}`, its value after the source's aliases")
+            });
             let reason = format!(
-                "matches no severity of contract {} (known values: {})",
+                "matches no severity of contract {}{aliased} (known values: {})",
                 contract.id,
                 known.join(", ")
             );
-            self.reject(field, value, reason)
+            self.reject(field, raw.unwrap_or(value), reason)
         })?;
         Ok(Some(index as u16))
     }

@@ -389,10 +389,17 @@ impl Source {
 
     /// A preset by name, or a YAML mapping file by path.
     pub fn resolve(name_or_path: &str) -> Result<Self, Error> {
-        match Self::preset(name_or_path) {
-            Some(source) => Ok(source),
-            None => Self::load(Path::new(name_or_path)),
+        if let Some(source) = Self::preset(name_or_path) {
+            return Ok(source);
         }
+        let path = Path::new(name_or_path);
+        if !path.exists() {
+            return Err(Error::Usage(format!(
+                "--source `{name_or_path}` is neither a preset ({}) nor a mapping file that exists",
+                PRESETS.join(", ")
+            )));
+        }
+        Self::load(path)
     }
 
     /// Reads a YAML mapping file. Every problem names the file, line and column.
