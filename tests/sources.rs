@@ -409,6 +409,24 @@ fn gzip_files_are_read_as_they_are() {
 }
 
 #[test]
+fn collapse_latest_alone_takes_the_presets_event_columns() {
+    let source = Source::load(&mapping(
+        "short-collapse.yaml",
+        "preset: servicenow\ncollapse: latest\n",
+    ))
+    .expect("valid mapping");
+    let collapse = source.collapse.expect("an event log");
+    assert_eq!(collapse.updated, "sys_updated_on");
+    assert_eq!(collapse.state.as_deref(), Some("state"));
+    assert!(
+        collapse
+            .pause_states
+            .iter()
+            .any(|state| state == "Awaiting User Info")
+    );
+}
+
+#[test]
 fn an_event_log_in_the_generic_shape() {
     let source = Source::load(&mapping(
         "events.yaml",
@@ -495,6 +513,19 @@ fn new_mapping_keys_are_checked() {
         mode.contains("mode.yaml:3:9") && mode.contains("expected latest"),
         "{mode}"
     );
+    let short = error_of("short.yaml", "preset: servicenow\ncollapse: earliest\n");
+    assert!(
+        short.contains("short.yaml:2:11") && short.contains("unknown collapse mode `earliest`"),
+        "{short}"
+    );
+    let typo = error_of(
+        "typo.yaml",
+        "preset: servicenow\ncollapse:\n  mode: latest\n  pause_state: [Waiting]\n",
+    );
+    assert!(
+        typo.contains("typo.yaml:4:3") && typo.contains("unknown field `pause_state`"),
+        "{typo}"
+    );
     let both = error_of(
         "both-states.yaml",
         "preset: servicenow\ncollapse: { mode: latest, pause_states: [Resolved] }\n",
@@ -563,4 +594,17 @@ fn github_status_windows_merge_overlaps_and_leave_out_maintenance() {
         "cause listed in the contract's exclusions.causes"
     );
     assert_eq!(rows.excluded[0].rows, 6);
+}
+
+#[test]
+fn an_empty_constant_drops_a_preset_column() {
+    let source = Source::load(&mapping(
+        "drop.yaml",
+        "preset: servicenow\nfields:\n  resolved: { value: \"\" }\n",
+    ))
+    .expect("valid mapping");
+    let csv = "number,priority,business_service,opened_at,resolved_at\n\
+               INC9,2 - High,SIEM,2026-10-01 08:00:00,2026-10-01 09:00:00\n";
+    let incidents = read(&source, "drop.csv", csv.into());
+    assert_eq!(incidents.incidents[0].resolved, None);
 }

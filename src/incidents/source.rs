@@ -547,7 +547,7 @@ impl Source {
         }
         if let Some(collapse) = &raw.collapse {
             source.collapse = Some(
-                collapse_of(&collapse.value, collapse.referenced, source.preset)
+                collapse_of(&collapse.value.0, collapse.referenced, source.preset)
                     .map_err(|(at, message)| fail(&at, message))?,
             );
         }
@@ -587,10 +587,15 @@ fn collapse_of(
     preset: &str,
 ) -> Result<Collapse, (serde_saphyr::Location, String)> {
     if raw.mode.value != "latest" {
+        let place = if raw.mode.referenced == serde_saphyr::Location::UNKNOWN {
+            at
+        } else {
+            raw.mode.referenced
+        };
         return Err((
-            raw.mode.referenced,
+            place,
             format!(
-                "unknown `mode: {}` (expected latest: each incident takes its latest row)",
+                "unknown collapse mode `{}` (expected latest: each incident takes its latest row)",
                 raw.mode.value
             ),
         ));
@@ -719,9 +724,10 @@ struct RawSource {
     delimiter: Option<Spanned<String>>,
     missing: Option<Spanned<Vec<String>>>,
     encoding: Option<Spanned<String>>,
-    collapse: Option<Spanned<RawCollapse>>,
+    collapse: Option<Spanned<RawCollapseValue>>,
 }
 
+/// `collapse: latest`, or `collapse: { mode: latest, ... }` with the keys to change.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCollapse {
@@ -731,6 +737,47 @@ struct RawCollapse {
     new_states: Option<Vec<String>>,
     pause_states: Option<Vec<String>>,
     resolved_states: Option<Vec<String>>,
+}
+
+/// `collapse` as written: either shape. A hand-written `Deserialize` rather than an untagged
+/// enum, which would replace the keys' own errors (`unknown field`, with its place) by "did not
+/// match any variant".
+#[derive(Debug)]
+struct RawCollapseValue(RawCollapse);
+
+impl<'de> Deserialize<'de> for RawCollapseValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ModeOrKeys;
+
+        impl<'de> serde::de::Visitor<'de> for ModeOrKeys {
+            type Value = RawCollapse;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("`latest`, or a map with `mode: latest` and the keys to change")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, mode: &str) -> Result<RawCollapse, E> {
+                let nowhere = serde_saphyr::Location::UNKNOWN;
+                Ok(RawCollapse {
+                    mode: Spanned::new(mode.to_owned(), nowhere, nowhere),
+                    updated: None,
+                    state: None,
+                    new_states: None,
+                    pause_states: None,
+                    resolved_states: None,
+                })
+            }
+
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                map: M,
+            ) -> Result<RawCollapse, M::Error> {
+                RawCollapse::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+
+        deserializer.deserialize_any(ModeOrKeys).map(Self)
+    }
 }
 
 /// One optional entry per logical field; an unknown field name is a YAML error at its line.
