@@ -108,10 +108,11 @@ pub struct InputArgs {
     /// Contract files or directories (repeatable).
     #[arg(long = "contract", required = true, value_name = "PATH")]
     pub contracts: Vec<PathBuf>,
-    /// Incident exports, CSV (repeatable).
+    /// Incident exports, CSV or gzip-compressed CSV (repeatable).
     #[arg(long = "incidents", required = true, value_name = "CSV")]
     pub incidents: Vec<PathBuf>,
-    /// How to read the exports: `generic` or a YAML mapping file.
+    /// How to read the exports: a preset (generic, servicenow, jira, pagerduty) or a YAML mapping
+    /// file.
     #[arg(long, default_value = "generic", value_name = "PRESET|FILE")]
     pub source: String,
     /// The period to judge: a month (2026-10) or, for quarterly contracts, a quarter (2026-Q4).

@@ -72,9 +72,6 @@ pub fn relevance(
     if incident.opened > scope.as_of {
         return Err("opened after --as-of");
     }
-    if incident.excluded_cause {
-        return Err("cause listed in the contract's exclusions.causes");
-    }
     let severity_index = usize::from(incident.severity);
     let severity = &contract.severities[severity_index];
     let outage_in_period = (severity.downtime_weight > Decimal::ZERO || incident.maintenance)
@@ -96,10 +93,12 @@ pub fn relevance(
                 })
                 .is_some_and(|deadline| scope.period.contains(deadline))
         });
-    if scope.period.contains(incident.opened) || outage_in_period || due_in_period {
-        Ok(())
-    } else {
+    if !(scope.period.contains(incident.opened) || outage_in_period || due_in_period) {
         Err("not opened in the period, and no outage or target due in it")
+    } else if incident.excluded_cause {
+        Err("cause listed in the contract's exclusions.causes")
+    } else {
+        Ok(())
     }
 }
 
