@@ -167,7 +167,7 @@ fn write_lines(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()>
             line.description.clone(),
             line.amount.to_string(),
             line.cap_applied.clone().unwrap_or_default(),
-            line.incidents.join(";"),
+            incident_list(&line.incidents),
         ]);
     }
     right_align(&mut lines, &[3]);
@@ -199,4 +199,14 @@ fn write_rows(out: &mut dyn Write, rows: &RowAccounting) -> io::Result<()> {
         writeln!(out, "  rejected  {rejection}")?;
     }
     Ok(())
+}
+
+/// Incident ids for a terminal cell: all of them up to six; beyond that the first five and how
+/// many more (CSV and JSON list every id).
+fn incident_list(ids: &[String]) -> String {
+    const SHOWN: usize = 5;
+    if ids.len() <= SHOWN + 1 {
+        return ids.join(";");
+    }
+    format!("{};... {} more", ids[..SHOWN].join(";"), ids.len() - SHOWN)
 }
