@@ -31,12 +31,21 @@ const HEADER: &str = "id,service,severity,opened,acknowledged,resolved,rca_deliv
 
 /// Evaluates `rows` (under `HEADER`) for `range`: `2026-03` or `2026-01..2026-06`.
 fn run(contract: &Contract, rows: &str, range: &str) -> Report {
+    evaluate(
+        std::slice::from_ref(contract),
+        &format!("{HEADER}{rows}"),
+        range,
+    )
+}
+
+/// Evaluates the CSV text `csv` (header included) against `contracts` for `range`.
+fn evaluate(contracts: &[Contract], csv: &str, range: &str) -> Report {
     let input = Input {
         name: "incidents.csv".to_owned(),
-        reader: Box::new(std::io::Cursor::new(format!("{HEADER}{rows}").into_bytes())),
+        reader: Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
     };
     slacredit::evaluate(
-        std::slice::from_ref(contract),
+        contracts,
         vec![input],
         &Source::generic(),
         range.parse().expect("test range"),
@@ -345,21 +354,11 @@ fn versions(december: u32, january: u32) -> Vec<Contract> {
 }
 
 fn run_versions(contracts: &[Contract], rows: &str, range: &str) -> Report {
-    let input = Input {
-        name: "v.csv".to_owned(),
-        reader: Box::new(std::io::Cursor::new(
-            format!("id,service,severity,opened,acknowledged\n{rows}").into_bytes(),
-        )),
-    };
-    slacredit::evaluate(
+    evaluate(
         contracts,
-        vec![input],
-        &Source::generic(),
-        range.parse().expect("test range"),
-        None,
-        &Exceptions::default(),
+        &format!("id,service,severity,opened,acknowledged\n{rows}"),
+        range,
     )
-    .expect("evaluation succeeds")
 }
 
 #[test]

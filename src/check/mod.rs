@@ -223,86 +223,84 @@ fn duplicates<'a>(
 
 fn check_references_exist(context: &Context<'_>) -> Vec<Diagnostic> {
     let contract = context.contract;
-    let Some(credits) = &contract.credits else {
-        return Vec::new();
-    };
-    let mut diagnostics = Vec::new();
-    for (index, rule) in credits.value.rules.iter().enumerate() {
-        let lists = [
-            (
-                "service",
-                "services",
-                &rule.value.services,
-                contract
-                    .services
-                    .iter()
-                    .map(|service| service.value.id.value.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-            (
-                "severity",
-                "severities",
-                &rule.value.severities,
-                contract
-                    .severities
-                    .iter()
-                    .map(|severity| severity.value.id.value.as_str())
-                    .collect(),
-            ),
-        ];
-        let rules: Vec<&str> = credits
-            .value
-            .rules
-            .iter()
-            .map(|rule| rule.value.id.value.as_str())
-            .collect();
-        let owner = format!("rule `{}`", rule.value.id.value);
-        for (what, key, references, known) in
-            lists
-                .into_iter()
-                .chain([("rule", "applies_to", &rule.value.applies_to, rules)])
-        {
-            let path = format!("credits.rules[{index}].{key}");
-            unknown_references(
-                context,
-                &owner,
-                what,
-                &path,
-                references.as_ref(),
-                &known,
-                &mut diagnostics,
-            );
-        }
+    let services: Vec<&str> = contract
+        .services
+        .iter()
+        .map(|service| service.value.id.value.as_str())
+        .collect();
+    let severities: Vec<&str> = contract
+        .severities
+        .iter()
+        .map(|severity| severity.value.id.value.as_str())
+        .collect();
+    let rules = contract
+        .credits
+        .as_ref()
+        .map_or(&[][..], |credits| credits.value.rules.as_slice());
+    let rule_ids: Vec<&str> = rules
+        .iter()
+        .map(|rule| rule.value.id.value.as_str())
+        .collect();
+    // (whose, path, [(what, key, references, known ids)]) for every rule and trigger.
+    let mut owners = Vec::new();
+    for (index, rule) in rules.iter().enumerate() {
+        owners.push((
+            format!("rule `{}`", rule.value.id.value),
+            format!("credits.rules[{index}]"),
+            [
+                (
+                    "service",
+                    "services",
+                    rule.value.services.as_ref(),
+                    &services,
+                ),
+                (
+                    "severity",
+                    "severities",
+                    rule.value.severities.as_ref(),
+                    &severities,
+                ),
+                (
+                    "rule",
+                    "applies_to",
+                    rule.value.applies_to.as_ref(),
+                    &rule_ids,
+                ),
+            ],
+        ));
     }
     for (index, trigger) in contract.termination.iter().flatten().enumerate() {
-        let owner = format!("termination trigger {}", index + 1);
-        let services: Vec<&str> = contract
-            .services
-            .iter()
-            .map(|service| service.value.id.value.as_str())
-            .collect();
-        let severities: Vec<&str> = contract
-            .severities
-            .iter()
-            .map(|severity| severity.value.id.value.as_str())
-            .collect();
-        for (what, key, references, known) in [
-            ("service", "services", &trigger.value.services, services),
-            (
-                "severity",
-                "severities",
-                &trigger.value.severities,
-                severities,
-            ),
-        ] {
-            let path = format!("termination[{index}].{key}");
+        owners.push((
+            format!("termination trigger {}", index + 1),
+            format!("termination[{index}]"),
+            [
+                (
+                    "service",
+                    "services",
+                    trigger.value.services.as_ref(),
+                    &services,
+                ),
+                (
+                    "severity",
+                    "severities",
+                    trigger.value.severities.as_ref(),
+                    &severities,
+                ),
+                ("rule", "applies_to", None, &rule_ids),
+            ],
+        ));
+    }
+    let mut diagnostics = Vec::new();
+    for (owner, path, lists) in owners {
+        for (what, key, references, known) in lists {
+            let path = format!("{path}.{key}");
             unknown_references(
                 context,
                 &owner,
                 what,
                 &path,
-                references.as_ref(),
-                &known,
+                references,
+                known,
                 &mut diagnostics,
             );
         }
