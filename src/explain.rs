@@ -90,6 +90,18 @@ fn clause(contract: &Contract, line: u32) -> String {
     format!("{}:{line}", contract.file)
 }
 
+/// ` (contract.yaml:57)` for the rule with id `id`, or nothing when there is none.
+fn rule_clause(contract: &Contract, id: &str) -> String {
+    contract
+        .credits
+        .rules
+        .iter()
+        .find(|rule| rule.id == id)
+        .map_or_else(String::new, |rule| {
+            format!(" ({})", clause(contract, rule.line))
+        })
+}
+
 fn explain_incident(evaluation: &Evaluation, incident: &Incident, text: &mut String) {
     let contract = &evaluation.contracts[usize::from(incident.contract)];
     let service = &contract.services[usize::from(incident.service)];
@@ -257,14 +269,7 @@ fn money_steps(
         .filter(|breach| breach.incident == *incident.id && breach.status == Status::Breached)
     {
         for credit in &breach.credits {
-            let line = contract
-                .credits
-                .rules
-                .iter()
-                .find(|rule| rule.id == credit.rule)
-                .map_or_else(String::new, |rule| {
-                    format!(" ({})", clause(contract, rule.line))
-                });
+            let line = rule_clause(contract, &credit.rule);
             let mut amount = credit.amount;
             let places = contract.credits.rounding.places;
             if amount.scale() < places {
@@ -306,14 +311,7 @@ fn money_steps(
 
 /// One credit line in words: rule and clause, derivation, caps, amount and claim-by date.
 fn line_words(contract: &Contract, line: &CreditLine) -> String {
-    let rule = contract
-        .credits
-        .rules
-        .iter()
-        .find(|rule| rule.id == line.rule)
-        .map_or_else(String::new, |rule| {
-            format!(" ({})", clause(contract, rule.line))
-        });
+    let rule = rule_clause(contract, &line.rule);
     let caps = line
         .cap_applied
         .as_ref()

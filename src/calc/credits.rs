@@ -140,12 +140,15 @@ fn priced_breaches<'a>(
 }
 
 /// The escalation multiplier of one priced breach (1 when none applies).
-fn multiplier(
+fn escalation_multiplier(
     escalated: &Escalated,
     rule: usize,
     incident: &Incident,
     kind: TargetKind,
 ) -> Decimal {
+    if escalated.is_empty() {
+        return Decimal::ONE;
+    }
     escalated
         .get(&(rule, (incident.id.to_string(), kind)))
         .map_or(Decimal::ONE, |(multiplier, _)| *multiplier)
@@ -203,7 +206,7 @@ fn per_breach_line(
         amount: breaches
             .iter()
             .map(|(incident, verdict)| {
-                each * multiplier(facts.escalated, index, incident, verdict.kind)
+                each * escalation_multiplier(facts.escalated, index, incident, verdict.kind)
             })
             .sum(),
         incidents: breaches
@@ -252,7 +255,7 @@ fn per_unit_late_line(
     let priced: Vec<(u64, Decimal)> = breaches
         .iter()
         .map(|(incident, verdict)| {
-            let multiplier = multiplier(facts.escalated, index, incident, verdict.kind);
+            let multiplier = escalation_multiplier(facts.escalated, index, incident, verdict.kind);
             late_credit(
                 verdict,
                 unit,
@@ -507,7 +510,7 @@ pub fn per_breach_credits(
             rule.covers_service(service) && rule.covers_severity(usize::from(incident.severity))
         })
         .filter_map(|(index, rule)| {
-            let multiplier = multiplier(escalated, index, incident, verdict.kind);
+            let multiplier = escalation_multiplier(escalated, index, incident, verdict.kind);
             let amount = match &rule.kind {
                 RuleKind::PerBreach { target, credit } if *target == verdict.kind => {
                     credit.of_fee(fee) * multiplier

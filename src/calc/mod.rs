@@ -235,8 +235,8 @@ fn contract_report(
     for (index, (held, counted)) in by_service.iter().enumerate() {
         let (mut summary, service_breaches, lines) =
             service_report(contract, index, counted, all, (scope, foreign), &escalated);
+        let every: Vec<&Incident> = counted.iter().chain(held).copied().collect();
         if !held.is_empty() {
-            let every: Vec<&Incident> = counted.iter().chain(held).copied().collect();
             let (with_all, ..) =
                 service_report(contract, index, &every, all, (scope, foreign), &escalated);
             summary.disputed_exposure = with_all.credit - summary.credit;
@@ -259,7 +259,6 @@ fn contract_report(
                 }
             }));
         }
-        let every: Vec<&Incident> = counted.iter().chain(held).copied().collect();
         findings.extend(downgrade_findings(contract, &every, all, scope));
         findings.extend(obligation_findings(&service_breaches));
         history.availability.push(history::AvailabilityRecord {

@@ -247,7 +247,7 @@ fn check_references_exist(context: &Context<'_>) -> Vec<Diagnostic> {
         owners.push((
             format!("rule `{}`", rule.value.id.value),
             format!("credits.rules[{index}]"),
-            [
+            vec![
                 (
                     "service",
                     "services",
@@ -273,7 +273,7 @@ fn check_references_exist(context: &Context<'_>) -> Vec<Diagnostic> {
         owners.push((
             format!("termination trigger {}", index + 1),
             format!("termination[{index}]"),
-            [
+            vec![
                 (
                     "service",
                     "services",
@@ -286,7 +286,6 @@ fn check_references_exist(context: &Context<'_>) -> Vec<Diagnostic> {
                     trigger.value.severities.as_ref(),
                     &severities,
                 ),
-                ("rule", "applies_to", None, &rule_ids),
             ],
         ));
     }

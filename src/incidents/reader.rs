@@ -82,11 +82,12 @@ struct Fingerprint {
 const KEPT: u8 = u8::MAX;
 
 /// Where a service value goes: one (contract, service), or one per version of a contract (the
-/// version in force when the incident was opened is taken).
+/// version in force when the incident was opened is taken; shared, so a cached route is copied
+/// without allocating).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Route {
     One(u16, u16),
-    Versions(Box<[(u16, u16)]>),
+    Versions(std::rc::Rc<[(u16, u16)]>),
 }
 
 /// A row: input file index and CSV line.
@@ -843,7 +844,7 @@ impl ReadState<'_> {
             });
         let route = match matches.as_slice() {
             [(contract, service)] => Ok(Route::One(*contract, *service)),
-            _ if versions_of_one => Ok(Route::Versions(matches.into_boxed_slice())),
+            _ if versions_of_one => Ok(Route::Versions(matches.into())),
             [] => {
                 let ids: Vec<&str> = self
                     .contracts
