@@ -138,6 +138,10 @@ pub struct InputArgs {
     /// Exit 1 when any incident row is rejected.
     #[arg(long)]
     pub strict: bool,
+    /// Read a large export with at most N threads (default: one per CPU; 1 reads front to back).
+    /// The result is the same for any N.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }
 
 impl InputArgs {

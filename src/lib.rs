@@ -17,8 +17,8 @@ pub mod time;
 
 pub use error::{Diagnostic, Error};
 
-use std::cell::RefCell;
 use std::collections::HashSet;
+use std::sync::Mutex;
 
 use contract::Contract;
 use incidents::{Exceptions, Input, Source};
@@ -101,11 +101,14 @@ pub fn evaluate_detailed(
             }
         })
         .collect();
-    let seen: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+    // Exceptions that name a row read; parts of one export are read on several threads.
+    let seen: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
     let keep = |incident: &incidents::Incident, id: &str| {
         let waived = exceptions.by_incident.contains_key(id);
         if waived {
-            seen.borrow_mut().insert(id.to_owned());
+            seen.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(id.to_owned());
         }
         let index = usize::from(incident.contract);
         calc::relevance(&in_force[index], scopes[index], incident)?;
@@ -116,7 +119,9 @@ pub fn evaluate_detailed(
         }
     };
     let incidents = incidents::read_incidents(inputs, source, &in_force, &keep)?;
-    let seen = seen.into_inner();
+    let seen = seen
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut unknown: Vec<&incidents::Exception> = exceptions
         .by_incident
         .values()

@@ -33,10 +33,7 @@ fn evaluate_csv(
     as_of: Option<&str>,
     exceptions: &Exceptions,
 ) -> Report {
-    let input = Input {
-        name: name.to_owned(),
-        reader: Box::new(std::io::Cursor::new(csv.into_bytes())),
-    };
+    let input = Input::stream(name, std::io::Cursor::new(csv.into_bytes()));
     let as_of = as_of.map(|text| TimestampFormat::Rfc3339.parse(text).expect("test instant"));
     slacredit::evaluate(
         std::slice::from_ref(contract),
@@ -671,10 +668,10 @@ fn signed_off_exceptions_are_excluded_and_must_exist() {
         "typo.csv",
         "A,J. Doe,2026-10-02,agreed\nZ,J. Doe,2026-10-02,agreed\n",
     );
-    let input = Input {
-        name: "x.csv".to_owned(),
-        reader: Box::new(std::io::Cursor::new(EXCLUSION_ROWS.as_bytes().to_vec())),
-    };
+    let input = Input::stream(
+        "x.csv",
+        std::io::Cursor::new(EXCLUSION_ROWS.as_bytes().to_vec()),
+    );
     let error = slacredit::evaluate(
         &[exclusions_contract()],
         vec![input],
@@ -817,10 +814,7 @@ fn each_period_is_judged_by_the_version_in_force_at_its_start() {
     assert!(slacredit::check::check_versions(&versions).is_empty());
     let rows = format!("{HEADER}A,web,P1,2026-06-30T22:00:00Z,,,2026-07-01T02:00:00Z,\n");
     let run_month = |period: &str| {
-        let input = Input {
-            name: "v.csv".to_owned(),
-            reader: Box::new(std::io::Cursor::new(rows.clone().into_bytes())),
-        };
+        let input = Input::stream("v.csv", std::io::Cursor::new(rows.clone().into_bytes()));
         slacredit::evaluate(
             &versions,
             vec![input],

@@ -22,10 +22,7 @@ fn contract() -> Contract {
 /// Reads `csv` with the UCI mapping, keeping every valid incident whatever its period.
 fn fold(name: &str, csv: Vec<u8>) -> Incidents {
     let source = Source::load(Path::new(MAPPING)).expect("the shipped mapping loads");
-    let input = Input {
-        name: name.to_owned(),
-        reader: Box::new(std::io::Cursor::new(csv)),
-    };
+    let input = Input::stream(name, std::io::Cursor::new(csv));
     slacredit::incidents::read_incidents(vec![input], &source, &[contract()], &|_, _| Ok(()))
         .expect("the excerpt reads")
 }

@@ -40,10 +40,10 @@ fn run(contract: &Contract, rows: &str, range: &str) -> Report {
 
 /// Evaluates the CSV text `csv` (header included) against `contracts` for `range`.
 fn evaluate(contracts: &[Contract], csv: &str, range: &str) -> Report {
-    let input = Input {
-        name: "incidents.csv".to_owned(),
-        reader: Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
-    };
+    let input = Input::stream(
+        "incidents.csv",
+        std::io::Cursor::new(csv.as_bytes().to_vec()),
+    );
     slacredit::evaluate(
         contracts,
         vec![input],
@@ -393,9 +393,11 @@ fn history_is_judged_as_it_was_invoiced_whatever_the_as_of() {
     // late: 5 started hours (4 h 45 min over) = 50.00. The year cap leaves 300 − 20 = 280.
     let rows = "L1,web,P1,2026-09-30T22:00:00Z,2026-10-10T00:00:00Z,2026-10-10T01:00:00Z,,,\n\
                 L2,web,P1,2026-10-05T00:00:00Z,2026-10-05T05:00:00Z,2026-10-05T06:00:00Z,,,\n";
-    let input = |rows: &str| Input {
-        name: "incidents.csv".to_owned(),
-        reader: Box::new(std::io::Cursor::new(format!("{HEADER}{rows}").into_bytes())),
+    let input = |rows: &str| {
+        Input::stream(
+            "incidents.csv",
+            std::io::Cursor::new(format!("{HEADER}{rows}").into_bytes()),
+        )
     };
     let october = |as_of: Option<&str>| {
         let as_of = as_of.map(|text| {

@@ -76,7 +76,7 @@ proptest! {
             writeln!(csv, "L{index},web,P1,2026-09-{day}T10:00:00Z,2026-09-{day}T10:{minute:02}:00Z,2026-09-{day}T12:00:00Z")
                 .expect("writing to a String cannot fail");
         }
-        let input = Input { name: "p.csv".to_owned(), reader: Box::new(std::io::Cursor::new(csv.into_bytes())) };
+        let input = Input::stream("p.csv", std::io::Cursor::new(csv.into_bytes()));
         let report = slacredit::evaluate(&[contract], vec![input], &Source::generic(), "2026-09".parse().expect("period"), None, &Exceptions::default())
             .expect("evaluates");
         let cap = Amount::PercentOfFee(Decimal::from(cap_percent)).of_fee(fee);
@@ -120,7 +120,7 @@ proptest! {
                     .expect("writing to a String cannot fail");
             }
         }
-        let input = Input { name: "y.csv".to_owned(), reader: Box::new(std::io::Cursor::new(csv.into_bytes())) };
+        let input = Input::stream("y.csv", std::io::Cursor::new(csv.into_bytes()));
         let report = slacredit::evaluate(&[contract], vec![input], &Source::generic(), "2026-01..2026-12".parse().expect("range"), None, &Exceptions::default())
             .expect("evaluates");
         prop_assert_eq!(report.contracts.len(), 12);

@@ -40,10 +40,7 @@ fn real_file(name: &str) -> Option<PathBuf> {
 }
 
 fn input(path: &Path) -> Input {
-    Input {
-        name: path.display().to_string(),
-        reader: Box::new(File::open(path).expect("readable")),
-    }
+    Input::open(path).expect("readable")
 }
 
 fn example_contract(name: &str) -> Contract {

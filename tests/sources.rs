@@ -105,10 +105,7 @@ fn acme() -> Contract {
 }
 
 fn read(source: &Source, name: &str, bytes: Vec<u8>) -> Incidents {
-    let input = Input {
-        name: name.to_owned(),
-        reader: Box::new(std::io::Cursor::new(bytes)),
-    };
+    let input = Input::stream(name, std::io::Cursor::new(bytes));
     slacredit::incidents::read_incidents(vec![input], source, &[acme()], &|_, _| Ok(()))
         .expect("the export reads")
 }
@@ -249,10 +246,10 @@ fn the_pagerduty_preset_reads_an_incident_export() {
 fn a_preset_names_the_column_it_misses() {
     // No business_service column: the preset says which column it wanted and how to name another.
     let csv = "number,priority,opened_at\nINC1,1 - Critical,2026-10-01 08:00:00\n";
-    let input = Input {
-        name: "no-service.csv".to_owned(),
-        reader: Box::new(std::io::Cursor::new(csv.as_bytes().to_vec())),
-    };
+    let input = Input::stream(
+        "no-service.csv",
+        std::io::Cursor::new(csv.as_bytes().to_vec()),
+    );
     let error = slacredit::incidents::read_incidents(
         vec![input],
         &preset("servicenow"),
@@ -393,10 +390,10 @@ fn gzip_files_are_read_as_they_are() {
         .write_all(b"\xef\xbb\xbfid,service,severity,opened\nA,SIEM,P1,2026-10-01T08:00:00Z\n")
         .expect("write");
     encoder.finish().expect("finish");
-    let input = Input {
-        name: path.display().to_string(),
-        reader: Box::new(std::fs::File::open(&path).expect("open")),
-    };
+    let input = Input::stream(
+        path.display().to_string(),
+        std::fs::File::open(&path).expect("open"),
+    );
     let incidents = slacredit::incidents::read_incidents(
         vec![input],
         &Source::generic(),
@@ -566,12 +563,10 @@ fn github_status_windows_merge_overlaps_and_leave_out_maintenance() {
         "examples/real/mappings/github-status.yaml",
     ))
     .expect("shipped mapping");
-    let input = Input {
-        name: "github-status-2025-q2.csv".to_owned(),
-        reader: Box::new(
-            std::fs::File::open("tests/fixtures/github-status-2025-q2.csv").expect("fixture"),
-        ),
-    };
+    let input = Input::stream(
+        "github-status-2025-q2.csv",
+        std::fs::File::open("tests/fixtures/github-status-2025-q2.csv").expect("fixture"),
+    );
     let report = slacredit::evaluate(
         std::slice::from_ref(&contract),
         vec![input],

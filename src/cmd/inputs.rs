@@ -2,14 +2,14 @@
 //! then the calculation. Contract problems are printed here and become exit code 1. Large
 //! exports show a progress bar while they are read, on a terminal only.
 
-use std::fs::File;
-use std::io::{BufReader, IsTerminal, Read};
+use std::io::IsTerminal;
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use slacredit::contract::load_contract_file;
-use slacredit::incidents::{Exceptions, Input, Source};
+use slacredit::incidents::{Exceptions, Input, Progress, Source};
 use slacredit::report::Report;
 use slacredit::time::{Instant, TimestampFormat};
 use slacredit::{Diagnostic, Error, Evaluation};
@@ -80,25 +80,23 @@ pub fn calculate(args: &InputArgs) -> anyhow::Result<Loaded> {
     }
     let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
     let source = Source::resolve(&args.source)?;
-    let mut files = Vec::new();
+    let mut inputs = Vec::new();
     for path in &args.incidents {
-        let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-        files.push((path.display().to_string(), file));
+        let input = Input::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        inputs.push(match args.threads {
+            Some(threads) => input.threads(usize::from(threads)),
+            None => input,
+        });
     }
-    let progress = progress_bar(&files);
-    let inputs = files
-        .into_iter()
-        .map(|(name, file)| {
-            let bytes: Box<dyn Read> = match &progress {
-                Some(bar) => Box::new(bar.wrap_read(file)),
-                None => Box::new(file),
-            };
-            Input {
-                name,
-                reader: Box::new(BufReader::with_capacity(1 << 16, bytes)),
-            }
-        })
-        .collect();
+    let progress = progress_bar(&inputs);
+    if let Some(bar) = &progress {
+        let bar = bar.clone();
+        let report: Progress = Arc::new(move |bytes| bar.inc(bytes));
+        inputs = inputs
+            .into_iter()
+            .map(|input| input.progress(Arc::clone(&report)))
+            .collect();
+    }
     let exceptions = args
         .exceptions
         .as_deref()
@@ -119,12 +117,8 @@ const PROGRESS_FROM_BYTES: u64 = 50 * 1024 * 1024;
 
 /// A progress bar over the exports' bytes, on stderr, when stderr is a terminal and the files
 /// are large; `None` otherwise, so piped and captured output never changes.
-fn progress_bar(files: &[(String, File)]) -> Option<ProgressBar> {
-    let total: u64 = files
-        .iter()
-        .filter_map(|(_, file)| file.metadata().ok())
-        .map(|metadata| metadata.len())
-        .sum();
+fn progress_bar(inputs: &[Input]) -> Option<ProgressBar> {
+    let total: u64 = inputs.iter().filter_map(Input::stored_size).sum();
     if total <= PROGRESS_FROM_BYTES || !std::io::stderr().is_terminal() {
         return None;
     }

@@ -39,7 +39,7 @@ const GZIP_SIGNATURE: [u8; 2] = [0x1f, 0x8b];
 /// How much of the text is read ahead: to look for the gzip signature and for CRLF line ends.
 /// The CSV reader's first read then gets all of it, so a UTF-8 byte-order mark is whole when
 /// the reader looks for it.
-const LOOK_AHEAD: u64 = 8 * 1024;
+pub(super) const LOOK_AHEAD: u64 = 8 * 1024;
 
 /// The export's text as UTF-8 bytes with LF line ends: decompressed if it is gzip, transcoded
 /// if `encoding` says it is not UTF-8, and with each CR before an LF dropped if the first 8 KiB
@@ -62,8 +62,18 @@ fn look_ahead(mut reader: Box<dyn Read>) -> io::Result<(Vec<u8>, Box<dyn Read>)>
     Ok((head, reader))
 }
 
+/// Whether the text starting with `head` reaches the CSV reader byte for byte: UTF-8, not
+/// compressed, and with no CRLF line ends in the first [`LOOK_AHEAD`] bytes.
+pub(super) fn is_plain(head: &[u8], encoding: Encoding) -> bool {
+    encoding == Encoding::Utf8 && !head.starts_with(&GZIP_SIGNATURE) && !ends_lines_with_crlf(head)
+}
+
+fn ends_lines_with_crlf(head: &[u8]) -> bool {
+    head.windows(2).any(|pair| pair == b"\r\n")
+}
+
 fn filtered(head: Vec<u8>, rest: Box<dyn Read>, encoding: Encoding) -> Box<dyn Read> {
-    let crlf = head.windows(2).any(|pair| pair == b"\r\n");
+    let crlf = ends_lines_with_crlf(&head);
     let whole = Box::new(io::Cursor::new(head).chain(rest));
     if encoding == Encoding::Utf8 && !crlf {
         return whole;

@@ -7,6 +7,7 @@ mod exceptions;
 mod fingerprint;
 mod reader;
 mod source;
+mod split;
 
 use serde::Serialize;
 
@@ -14,7 +15,7 @@ use crate::time::Instant;
 
 pub use encoding::Encoding;
 pub use exceptions::{Exception, Exceptions};
-pub use reader::{EARLIER_EVENT, Input, read_incidents};
+pub use reader::{EARLIER_EVENT, Input, Keep, Progress, read_incidents};
 pub use source::{Collapse, Field, Mapping, PRESETS, Source};
 
 /// One incident as the calculation sees it, routed to a contract, service and severity.

@@ -1,27 +1,153 @@
 //! Streaming CSV reader: one pass over each export, one `ByteRecord` reused for every row, and
 //! every row accounted for. Rows are routed to a contract service and severity as they are read;
 //! only the incidents the caller keeps are held in memory. Event-log exports are folded first
-//! (see `collapse`), and each folded incident then takes the same path as a row.
+//! (see `collapse`), and each folded incident then takes the same path as a row. A large
+//! plain-text file is read in parallel parts (see `split`), with the same result.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Read;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::collapse::{self, Event, Folding, StateKind};
 use super::encoding::{Encoding, decoded};
 use super::fingerprint::{self, FingerprintHasher};
 use super::source::{Collapse, Field, Mapping, Source};
+use super::split;
 use super::{Exclusion, Incident, Incidents, Paused, Rejection, RowAccounting};
 use crate::contract::Contract;
 use crate::error::{Error, Location};
 use crate::time::{Instant, Seconds, merge_intervals, parse_duration};
 
+/// Told how many more bytes of an export were read, for a progress display. Parts of one file
+/// read in parallel each report their own bytes.
+pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// Decides, for a valid incident and its id, whether it belongs in the calculation (`Ok`) or is
+/// excluded (`Err(reason)`). Parts of a file read in parallel call it from several threads.
+pub type Keep<'a> = dyn Fn(&Incident, &str) -> Result<(), &'static str> + Sync + 'a;
+
 /// One export to read: its name for messages and its bytes (plain, or gzip-compressed: a file
 /// that starts with the gzip signature is decompressed as it is read).
 pub struct Input {
-    /// The file name as the user gave it.
-    pub name: String,
-    /// The bytes.
-    pub reader: Box<dyn Read>,
+    name: String,
+    bytes: Bytes,
+    threads: usize,
+    min_part: u64,
+    progress: Option<Progress>,
+}
+
+enum Bytes {
+    /// Read once, front to back.
+    Stream(Box<dyn Read>),
+    /// A file on disk, which can also be opened again at any offset.
+    File {
+        file: File,
+        path: PathBuf,
+        size: u64,
+    },
+}
+
+/// A file is split into parts only when each part gets at least this many bytes: below that,
+/// starting threads costs more than it saves.
+const MIN_PART_BYTES: u64 = 4 << 20;
+
+impl Input {
+    /// An export read front to back once, from any reader (standard input, memory, a pipe).
+    pub fn stream(name: impl Into<String>, reader: impl Read + 'static) -> Self {
+        Self {
+            name: name.into(),
+            bytes: Bytes::Stream(Box::new(reader)),
+            threads: 1,
+            min_part: MIN_PART_BYTES,
+            progress: None,
+        }
+    }
+
+    /// An export file. A large plain-text one is read in parallel parts, one per CPU unless
+    /// [`Input::threads`] says otherwise.
+    ///
+    /// # Errors
+    /// When the file cannot be opened.
+    pub fn open(path: &Path) -> io::Result<Self> {
+        let file = File::open(path)?;
+        let size = file.metadata()?.len();
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        Ok(Self {
+            name: path.display().to_string(),
+            bytes: Bytes::File {
+                file,
+                path: path.to_owned(),
+                size,
+            },
+            threads: threads.min(split::MAX_PARTS),
+            min_part: MIN_PART_BYTES,
+            progress: None,
+        })
+    }
+
+    /// Reads with at most `threads` threads (1: front to back in one pass).
+    #[must_use]
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.clamp(1, split::MAX_PARTS);
+        self
+    }
+
+    /// Reports the bytes read to `progress` as reading goes.
+    #[must_use]
+    pub fn progress(mut self, progress: Progress) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// The name the export is known by in messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The size of the export as stored, when it is a file.
+    pub fn stored_size(&self) -> Option<u64> {
+        match &self.bytes {
+            Bytes::Stream(_) => None,
+            Bytes::File { size, .. } => Some(*size),
+        }
+    }
+
+    /// Sets the least part size of a parallel read, so tests can split small files.
+    #[cfg(test)]
+    pub(super) fn min_part(mut self, bytes: u64) -> Self {
+        self.min_part = bytes;
+        self
+    }
+}
+
+/// A reader that reports the bytes it hands out.
+struct Counted<R> {
+    inner: R,
+    progress: Progress,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let count = self.inner.read(buffer)?;
+        (self.progress)(count as u64);
+        Ok(count)
+    }
+}
+
+/// `reader`, reporting to `progress` when there is one.
+pub(super) fn counted<'r>(
+    reader: impl Read + 'r,
+    progress: Option<&Progress>,
+) -> Box<dyn Read + 'r> {
+    match progress {
+        Some(progress) => Box::new(Counted {
+            inner: reader,
+            progress: Arc::clone(progress),
+        }),
+        None => Box::new(reader),
+    }
 }
 
 /// The exclusion reason of the rows an event log folds into a later row of the same incident.
@@ -31,55 +157,116 @@ pub const EARLIER_EVENT: &str = "earlier event of an incident (folded into its l
 /// free-text service column cannot grow memory without bound.
 const ROUTE_CACHE_LIMIT: usize = 10_000;
 
-/// Reads every export in order. `keep` decides, for a valid incident and its id, whether it
-/// belongs in the calculation (`Ok`) or is excluded (`Err(reason)`); duplicates are resolved
-/// across all files.
+/// Reads every export in order. `keep` decides which valid incidents belong in the calculation;
+/// duplicates are resolved across all files.
+///
+/// # Errors
+/// When an export cannot be read, or its header lacks a column the source needs.
 pub fn read_incidents(
     inputs: Vec<Input>,
     source: &Source,
     contracts: &[Contract],
-    keep: &dyn Fn(&Incident, &str) -> Result<(), &'static str>,
+    keep: &Keep<'_>,
 ) -> Result<Incidents, Error> {
     let mut state = ReadState {
         source,
-        contracts,
-        keep,
-        columns: Vec::new(),
+        rows: Rows::new(source, contracts, keep),
+        event_columns: Vec::new(),
         folding: source.collapse.as_ref().map(|_| Folding::default()),
-        routes: HashMap::default(),
-        incidents: Vec::new(),
-        fingerprints: Vec::new(),
-        read: 0,
-        exclusion_reasons: Vec::new(),
-        exclusion_counts: Vec::new(),
-        duplicates: BTreeMap::new(),
-        rejected: Vec::new(),
+        parts: Vec::new(),
     };
     let mut files = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.into_iter().enumerate() {
         let file = u16::try_from(index)
             .map_err(|_| Error::Usage("more than 65,535 incident files".to_owned()))?;
         files.push(input.name.clone());
-        state.read_file(file, input)?;
+        state.read_input(file, input)?;
     }
-    state.fold();
-    Ok(state.finish(files))
+    let mut parts = state.fold();
+    Ok(finish(&mut parts, files))
 }
 
 /// A compact trace of every valid row (24 bytes), to find duplicate ids across a million rows
 /// without keeping every id in memory. Ids are compared by a 64-bit hash: two different ids
 /// collide with a probability near 3e-8 in a million-row export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Fingerprint {
+pub(super) struct Fingerprint {
     id: u64,
     content: u64,
     line: u32,
     file: u16,
-    /// Index into `exclusion_reasons` when `keep` excluded the row; `KEPT` otherwise.
+    /// Index into its part's `exclusions` when `keep` excluded the row; `KEPT` otherwise.
     exclusion: u8,
 }
 
 const KEPT: u8 = u8::MAX;
+
+/// What reading a stretch of rows gave: the rows of one file, or of one part of a file read in
+/// parallel. Parts are put together in file order by [`finish`].
+#[derive(Default)]
+pub(super) struct Part {
+    incidents: Vec<Incident>,
+    fingerprints: Vec<Fingerprint>,
+    /// Rows read.
+    read: u64,
+    /// Rows excluded, by reason.
+    exclusions: Vec<(&'static str, u64)>,
+    rejected: Vec<Rejection>,
+}
+
+impl Part {
+    /// Counts `rows` rows excluded for `reason` and returns the reason's index.
+    fn exclude(&mut self, reason: &'static str, rows: u64) -> u8 {
+        let known = self
+            .exclusions
+            .iter()
+            .position(|(known, _)| std::ptr::eq(*known, reason) || *known == reason);
+        let index = known.unwrap_or_else(|| {
+            self.exclusions.push((reason, 0));
+            self.exclusions.len() - 1
+        });
+        self.exclusions[index].1 += rows;
+        u8::try_from(index)
+            .ok()
+            .filter(|index| *index != KEPT)
+            .expect("a handful of fixed exclusion reasons")
+    }
+
+    /// Puts incidents in report order and fingerprints in id order, for [`finish`] to merge.
+    pub(super) fn sort(&mut self) {
+        self.incidents.sort_unstable_by(incident_order);
+        self.fingerprints.sort_unstable_by_key(|print| print.id);
+    }
+
+    /// Moves every line number down by `lines`: a part read from the middle of a file counts
+    /// its lines from where it started.
+    pub(super) fn shift_lines(&mut self, lines: u32) {
+        if lines == 0 {
+            return;
+        }
+        for incident in &mut self.incidents {
+            incident.line += lines;
+        }
+        for print in &mut self.fingerprints {
+            print.line += lines;
+        }
+        for rejection in &mut self.rejected {
+            rejection.line += lines;
+        }
+    }
+}
+
+/// The order of counted incidents: by contract, service and id (then row, for equal ids in
+/// different rows).
+fn incident_order(left: &Incident, right: &Incident) -> std::cmp::Ordering {
+    (left.contract, left.service, &left.id, left.file, left.line).cmp(&(
+        right.contract,
+        right.service,
+        &right.id,
+        right.file,
+        right.line,
+    ))
+}
 
 /// Where a service value goes: one (contract, service), or one per version of a contract (the
 /// version in force when the incident was opened is taken; shared, so a cached route is copied
@@ -87,33 +274,119 @@ const KEPT: u8 = u8::MAX;
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Route {
     One(u16, u16),
-    Versions(std::rc::Rc<[(u16, u16)]>),
+    Versions(Arc<[(u16, u16)]>),
 }
 
 /// A row: input file index and CSV line.
 type RowKey = (u16, u32);
 
-struct ReadState<'a> {
+/// Turns rows into incidents: what one reading thread needs, with its own routing cache.
+pub(super) struct Rows<'a> {
     source: &'a Source,
     contracts: &'a [Contract],
+    keep: &'a Keep<'a>,
+    routes: HashMap<Box<str>, Result<Route, String>, FingerprintHasher>,
+}
+
+struct ReadState<'a> {
+    source: &'a Source,
+    rows: Rows<'a>,
     /// Each file's index, name and columns, kept for folding event logs (empty otherwise).
-    columns: Vec<(u16, String, Columns<'a>)>,
+    event_columns: Vec<(u16, String, Columns<'a>)>,
     /// Event logs: the incidents being folded.
     folding: Option<Folding>,
-    keep: &'a dyn Fn(&Incident, &str) -> Result<(), &'static str>,
-    routes: HashMap<Box<str>, Result<Route, String>, FingerprintHasher>,
-    incidents: Vec<Incident>,
-    fingerprints: Vec<Fingerprint>,
-    read: u64,
-    exclusion_reasons: Vec<&'static str>,
-    exclusion_counts: Vec<u64>,
-    duplicates: BTreeMap<String, u64>,
-    rejected: Vec<Rejection>,
+    parts: Vec<Part>,
+}
+
+/// A stretch of rows could not be read: the line (counted from where the stretch began) and
+/// the reader's message.
+pub(super) struct Unreadable {
+    pub(super) line: u64,
+    pub(super) message: String,
+}
+
+impl Unreadable {
+    /// The error, for the file `name`, with the line moved down by `lines`.
+    pub(super) fn into_error(self, name: &str, lines: u64) -> Error {
+        Error::Incidents {
+            location: Location {
+                file: name.to_owned(),
+                line: u32::try_from(self.line + lines).unwrap_or(u32::MAX),
+                column: 1,
+            },
+            message: format!("cannot read the export: {}", self.message),
+        }
+    }
+}
+
+/// The CSV reader every part of every export is read with: the header's length is checked by
+/// [`read_records`], so a wrong row is a rejection and not an error.
+pub(super) fn csv_reader<R: Read>(source: &Source, headers: bool, reader: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .delimiter(source.delimiter)
+        .has_headers(headers)
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(reader)
+}
+
+/// Reads records into `part` until the end, or until `stop` says the next record, at the given
+/// byte offset, belongs to the next part. Each record with the header's number of fields goes to
+/// `each`; its rejection is filed at the record's line. Returns where reading stopped.
+pub(super) fn read_records<R: Read>(
+    reader: &mut csv::Reader<R>,
+    name: &str,
+    header_len: usize,
+    part: &mut Part,
+    mut stop: impl FnMut(u64) -> bool,
+    mut each: impl FnMut(&mut Part, u32, &csv::ByteRecord) -> Result<(), Rejection>,
+) -> Result<csv::Position, Unreadable> {
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let next = reader.position().clone();
+        if stop(next.byte()) {
+            return Ok(next);
+        }
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => return Ok(reader.position().clone()),
+            Ok(true) => {
+                part.read += 1;
+                let line = record
+                    .position()
+                    .map_or(next.line() + 1, csv::Position::line) as u32;
+                let outcome = if record.len() == header_len {
+                    each(part, line, &record)
+                } else {
+                    Err(Rejection {
+                        file: String::new(),
+                        line: 0,
+                        column: String::new(),
+                        value: String::new(),
+                        reason: format!(
+                            "row has {} fields, the header has {header_len}",
+                            record.len()
+                        ),
+                    })
+                };
+                if let Err(mut rejection) = outcome {
+                    name.clone_into(&mut rejection.file);
+                    rejection.line = line;
+                    part.rejected.push(rejection);
+                }
+            }
+            Err(error) => {
+                return Err(Unreadable {
+                    line: next.line(),
+                    message: error.to_string(),
+                });
+            }
+        }
+    }
 }
 
 /// Where each field's value comes from in one file, resolved once from the header so that reading
 /// a cell is an array index, not a lookup by name.
-struct Columns<'s> {
+pub(super) struct Columns<'s> {
     slots: [Slot<'s>; Field::ALL.len()],
     /// The column (or field) name per field, for rejection messages.
     names: [String; Field::ALL.len()],
@@ -146,7 +419,11 @@ enum Slot<'s> {
 }
 
 impl<'s> Columns<'s> {
-    fn resolve(source: &'s Source, headers: &csv::ByteRecord, file: &str) -> Result<Self, Error> {
+    pub(super) fn resolve(
+        source: &'s Source,
+        headers: &csv::ByteRecord,
+        file: &str,
+    ) -> Result<Self, Error> {
         let header_error = |message: String| Error::Incidents {
             location: Location {
                 file: file.to_owned(),
@@ -520,178 +797,255 @@ impl<'r> Row<'r> {
 }
 
 impl ReadState<'_> {
-    fn read_file(&mut self, file: u16, input: Input) -> Result<(), Error> {
-        let source = self.source;
-        let io_error = |line: u64, error: &dyn std::fmt::Display| Error::Incidents {
-            location: Location {
-                file: input.name.clone(),
-                line: line as u32,
-                column: 1,
-            },
-            message: format!("cannot read the export: {error}"),
+    fn read_input(&mut self, file: u16, input: Input) -> Result<(), Error> {
+        let Input {
+            name,
+            bytes,
+            threads,
+            min_part,
+            progress,
+        } = input;
+        let reader = match bytes {
+            Bytes::Stream(reader) => counted(reader, progress.as_ref()),
+            Bytes::File {
+                file: handle,
+                path,
+                size,
+            } => {
+                if self.folding.is_none() {
+                    let job = split::Job {
+                        path: &path,
+                        size,
+                        parts: usize::try_from(size / min_part.max(1))
+                            .unwrap_or(usize::MAX)
+                            .min(threads),
+                        file,
+                        name: &name,
+                        progress: progress.as_ref(),
+                    };
+                    if let Some(parts) = job.read(&self.rows)? {
+                        self.parts.extend(parts);
+                        return Ok(());
+                    }
+                }
+                counted(BufReader::with_capacity(1 << 16, handle), progress.as_ref())
+            }
         };
-        let bytes = decoded(input.reader, source.encoding).map_err(|error| io_error(1, &error))?;
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(source.delimiter)
-            .has_headers(true)
-            .from_reader(bytes);
+        self.read_stream(file, &name, reader)
+    }
+
+    /// Reads one export front to back: decoded, header resolved, every row read or folded.
+    fn read_stream(&mut self, file: u16, name: &str, reader: Box<dyn Read>) -> Result<(), Error> {
+        let source = self.source;
+        let unreadable = |message: String| Unreadable { line: 1, message };
+        let bytes = decoded(reader, source.encoding)
+            .map_err(|error| unreadable(error.to_string()).into_error(name, 0))?;
+        let mut reader = csv_reader(source, true, bytes);
         let headers = reader
             .byte_headers()
-            .map_err(|error| io_error(1, &error))?
+            .map_err(|error| unreadable(error.to_string()).into_error(name, 0))?
             .clone();
-        let columns = Columns::resolve(source, &headers, &input.name)?;
-        let mut record = csv::ByteRecord::new();
-        loop {
-            let line = reader.position().line() + 1;
-            match reader.read_byte_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {
-                    self.read += 1;
-                    let line = record.position().map_or(line, csv::Position::line) as u32;
+        let columns = Columns::resolve(source, &headers, name)?;
+        let mut part = Part::default();
+        let header_len = headers.len();
+        let no_stop = |_| false;
+        let outcome = match &mut self.folding {
+            None => self.rows.read_part(
+                &mut reader,
+                file,
+                name,
+                &columns,
+                header_len,
+                &mut part,
+                no_stop,
+            ),
+            Some(folding) => read_records(
+                &mut reader,
+                name,
+                header_len,
+                &mut part,
+                no_stop,
+                |_, line, record| {
                     let row = Row {
-                        record: &record,
+                        record,
                         columns: &columns,
                         timestamps: &source.timestamps,
                         history: None,
                     };
-                    let outcome = if columns.events.is_some() {
-                        self.event(file, line, &row)
-                    } else {
-                        self.row(file, line, &row)
-                    };
-                    if let Err(mut rejection) = outcome {
-                        rejection.file.clone_from(&input.name);
-                        rejection.line = line;
-                        self.rejected.push(rejection);
-                    }
-                }
-                Err(error) => match error.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        pos,
-                        expected_len,
-                        len,
-                    } => {
-                        self.read += 1;
-                        let line = pos.as_ref().map_or(line, csv::Position::line) as u32;
-                        self.rejected.push(Rejection {
-                            file: input.name.clone(),
-                            line,
-                            column: String::new(),
-                            value: String::new(),
-                            reason: format!("row has {len} fields, the header has {expected_len}"),
-                        });
-                    }
-                    _ => return Err(io_error(line, &error)),
+                    event(folding, file, line, &row)
                 },
-            }
+            ),
+        };
+        outcome.map_err(|unreadable| unreadable.into_error(name, 0))?;
+        self.parts.push(part);
+        if self.folding.is_some() {
+            self.event_columns.push((file, name.to_owned(), columns));
         }
-        if columns.events.is_some() {
-            self.columns.push((file, input.name, columns));
-        }
-        Ok(())
-    }
-
-    /// One row of an event log: checks its id and event time and adds it to its incident.
-    fn event(&mut self, file: u16, line: u32, row: &Row<'_>) -> Result<(), Rejection> {
-        let events = row
-            .columns
-            .events
-            .as_ref()
-            .expect("only event logs read events");
-        let id = row.required(Field::Id)?;
-        let column_rejection = |column: &str, value: &str, reason: String| Rejection {
-            file: String::new(),
-            line: 0,
-            column: column.to_owned(),
-            value: value.to_owned(),
-            reason,
-        };
-        let collapse = events.collapse;
-        let text = |index: usize, column: &str| {
-            row.record.get(index).map_or(Ok(None), |bytes| {
-                cell_text(bytes, row.columns.missing).map_err(|bytes| {
-                    column_rejection(
-                        column,
-                        &String::from_utf8_lossy(bytes),
-                        "is not valid UTF-8".to_owned(),
-                    )
-                })
-            })
-        };
-        let updated = text(events.updated, &collapse.updated)?.ok_or_else(|| {
-            column_rejection(
-                &collapse.updated,
-                "",
-                "is empty; every event of an event log needs its time".to_owned(),
-            )
-        })?;
-        let updated = row
-            .timestamps
-            .parse(updated)
-            .map_err(|error| column_rejection(&collapse.updated, updated, error.to_string()))?;
-        let state = match (events.state, &collapse.state) {
-            (Some(index), Some(column)) => text(index, column)?.map(|state| {
-                let is = |states: &[String]| {
-                    states.iter().any(|known| known.eq_ignore_ascii_case(state))
-                };
-                if is(&collapse.new_states) {
-                    StateKind::New
-                } else if is(&collapse.pause_states) {
-                    StateKind::Paused
-                } else if is(&collapse.resolved_states) {
-                    StateKind::Resolved
-                } else {
-                    StateKind::Working
-                }
-            }),
-            _ => None,
-        };
-        let event = Event {
-            updated,
-            file,
-            line,
-            state,
-        };
-        self.folding
-            .as_mut()
-            .expect("event logs fold")
-            .add(id, event, row.record);
         Ok(())
     }
 
     /// Folds each event log incident into one row and reads it like a row of a one-row export,
-    /// at its latest row's place. Its earlier events are excluded as folded.
-    fn fold(&mut self) {
+    /// at its latest row's place. Its earlier events are excluded as folded. Returns every part
+    /// read.
+    fn fold(mut self) -> Vec<Part> {
         let Some(folding) = self.folding.take() else {
-            return;
+            return self.parts;
         };
-        let source = self.source;
-        let columns = std::mem::take(&mut self.columns);
+        let mut part = Part::default();
         for incident in folding.into_incidents() {
             let earlier = incident.events.len() as u64 - 1;
             if earlier > 0 {
-                self.exclude_rows(EARLIER_EVENT, earlier);
+                part.exclude(EARLIER_EVENT, earlier);
             }
             let latest = incident.latest;
-            let (_, file_name, file_columns) = columns
+            let (_, file_name, file_columns) = self
+                .event_columns
                 .iter()
                 .find(|(file, ..)| *file == latest.file)
                 .expect("every file of an event log keeps its columns");
             let row = Row {
                 record: &incident.record,
                 columns: file_columns,
-                timestamps: &source.timestamps,
+                timestamps: &self.source.timestamps,
                 history: Some(&incident.events),
             };
-            if let Err(mut rejection) = self.row(latest.file, latest.line, &row) {
+            if let Err(mut rejection) = self.rows.row(&mut part, latest.file, latest.line, &row) {
                 rejection.file.clone_from(file_name);
                 rejection.line = latest.line;
-                self.rejected.push(rejection);
+                part.rejected.push(rejection);
             }
+        }
+        self.parts.push(part);
+        self.parts
+    }
+}
+
+/// One row of an event log: checks its id and event time and adds it to its incident.
+fn event(folding: &mut Folding, file: u16, line: u32, row: &Row<'_>) -> Result<(), Rejection> {
+    let events = row
+        .columns
+        .events
+        .as_ref()
+        .expect("only event logs read events");
+    let id = row.required(Field::Id)?;
+    let column_rejection = |column: &str, value: &str, reason: String| Rejection {
+        file: String::new(),
+        line: 0,
+        column: column.to_owned(),
+        value: value.to_owned(),
+        reason,
+    };
+    let collapse = events.collapse;
+    let text = |index: usize, column: &str| {
+        row.record.get(index).map_or(Ok(None), |bytes| {
+            cell_text(bytes, row.columns.missing).map_err(|bytes| {
+                column_rejection(
+                    column,
+                    &String::from_utf8_lossy(bytes),
+                    "is not valid UTF-8".to_owned(),
+                )
+            })
+        })
+    };
+    let updated = text(events.updated, &collapse.updated)?.ok_or_else(|| {
+        column_rejection(
+            &collapse.updated,
+            "",
+            "is empty; every event of an event log needs its time".to_owned(),
+        )
+    })?;
+    let updated = row
+        .timestamps
+        .parse(updated)
+        .map_err(|error| column_rejection(&collapse.updated, updated, error.to_string()))?;
+    let state = match (events.state, &collapse.state) {
+        (Some(index), Some(column)) => text(index, column)?.map(|state| {
+            let is =
+                |states: &[String]| states.iter().any(|known| known.eq_ignore_ascii_case(state));
+            if is(&collapse.new_states) {
+                StateKind::New
+            } else if is(&collapse.pause_states) {
+                StateKind::Paused
+            } else if is(&collapse.resolved_states) {
+                StateKind::Resolved
+            } else {
+                StateKind::Working
+            }
+        }),
+        _ => None,
+    };
+    let event = Event {
+        updated,
+        file,
+        line,
+        state,
+    };
+    folding.add(id, event, row.record);
+    Ok(())
+}
+
+impl<'a> Rows<'a> {
+    pub(super) fn new(source: &'a Source, contracts: &'a [Contract], keep: &'a Keep<'a>) -> Self {
+        Self {
+            source,
+            contracts,
+            keep,
+            routes: HashMap::default(),
         }
     }
 
-    fn row(&mut self, file: u16, line: u32, row: &Row<'_>) -> Result<(), Rejection> {
+    /// The source the rows are read with.
+    pub(super) fn source(&self) -> &'a Source {
+        self.source
+    }
+
+    /// A fresh reader of rows for another thread, with an empty routing cache.
+    pub(super) fn fresh(&self) -> Self {
+        Self::new(self.source, self.contracts, self.keep)
+    }
+
+    /// Reads the records of one stretch of an export into `part` (see [`read_records`]).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the reader, the file, its columns and the part"
+    )]
+    pub(super) fn read_part<R: Read>(
+        &mut self,
+        reader: &mut csv::Reader<R>,
+        file: u16,
+        name: &str,
+        columns: &Columns<'_>,
+        header_len: usize,
+        part: &mut Part,
+        stop: impl FnMut(u64) -> bool,
+    ) -> Result<csv::Position, Unreadable> {
+        let source = self.source;
+        read_records(
+            reader,
+            name,
+            header_len,
+            part,
+            stop,
+            |part, line, record| {
+                let row = Row {
+                    record,
+                    columns,
+                    timestamps: &source.timestamps,
+                    history: None,
+                };
+                self.row(part, file, line, &row)
+            },
+        )
+    }
+
+    /// Reads one row (or folded incident) into `part`: counted, excluded or rejected.
+    fn row(
+        &mut self,
+        part: &mut Part,
+        file: u16,
+        line: u32,
+        row: &Row<'_>,
+    ) -> Result<(), Rejection> {
         let id = row.required(Field::Id)?;
         let service_value = row.required(Field::Service)?;
         let route = self
@@ -750,11 +1104,11 @@ impl ReadState<'_> {
         };
         let exclusion = match (self.keep)(&incident, id) {
             Ok(()) => KEPT,
-            Err(reason) => self.exclude(reason),
+            Err(reason) => part.exclude(reason, 1),
         };
         // A folded event log has one incident per id by construction: no duplicates to find.
         if row.history.is_none() {
-            self.fingerprints.push(Fingerprint {
+            part.fingerprints.push(Fingerprint {
                 id: fingerprint::of_text(id),
                 content: fingerprint::of_incident(&incident),
                 line,
@@ -765,32 +1119,9 @@ impl ReadState<'_> {
         if exclusion == KEPT {
             incident.id = id.into();
             incident.title = row.get(Field::Title)?.unwrap_or_default().into();
-            self.incidents.push(incident);
+            part.incidents.push(incident);
         }
         Ok(())
-    }
-
-    /// Counts a row excluded for `reason` and returns the reason's index.
-    fn exclude(&mut self, reason: &'static str) -> u8 {
-        self.exclude_rows(reason, 1)
-    }
-
-    /// Counts `rows` rows excluded for `reason` and returns the reason's index.
-    fn exclude_rows(&mut self, reason: &'static str, rows: u64) -> u8 {
-        let known = self
-            .exclusion_reasons
-            .iter()
-            .position(|known| *known == reason);
-        let index = known.unwrap_or_else(|| {
-            self.exclusion_reasons.push(reason);
-            self.exclusion_counts.push(0);
-            self.exclusion_reasons.len() - 1
-        });
-        self.exclusion_counts[index] += rows;
-        u8::try_from(index)
-            .ok()
-            .filter(|index| *index != KEPT)
-            .expect("a handful of fixed exclusion reasons")
     }
 
     /// Of the versions of one contract a service value routes to, the one in force on the day
@@ -872,115 +1203,170 @@ impl ReadState<'_> {
         }
         route
     }
+}
 
-    /// Finds rows sharing an id. Identical copies after the first become "duplicate" exclusions;
-    /// copies that differ are all conflicts (file, line, reason). Every row involved moves from
-    /// wherever it was counted, so each row still counts exactly once. Returns the rows to drop.
-    fn resolve_duplicates(&mut self, files: &[String]) -> (HashSet<RowKey>, Vec<(RowKey, String)>) {
-        let mut dropped = HashSet::new();
-        let mut conflicts = Vec::new();
-        // Grouped by id; a single-key sort, since duplicates are rare and each group is put in
-        // file order on its own below, so the first copy is the earliest row.
-        self.fingerprints.sort_unstable_by_key(|print| print.id);
-        let place =
-            |print: &Fingerprint| format!("{}:{}", files[usize::from(print.file)], print.line);
-        for group in self
-            .fingerprints
-            .chunk_by_mut(|left, right| left.id == right.id)
-            .filter(|group| group.len() > 1)
-        {
-            group.sort_unstable_by_key(|print| (print.file, print.line));
-            let group: &[Fingerprint] = group;
-            let [first, rest @ ..] = group else { continue };
-            if rest.is_empty() {
-                continue;
-            }
-            let identical = rest.iter().all(|print| print.content == first.content);
-            for print in if identical { rest } else { group } {
-                if print.exclusion != KEPT {
-                    self.exclusion_counts[usize::from(print.exclusion)] -= 1;
-                }
-                dropped.insert((print.file, print.line));
-                if identical {
-                    let reason = format!("duplicate of the identical row at {}", place(first));
-                    *self.duplicates.entry(reason).or_default() += 1;
-                } else {
-                    let others: Vec<String> = group
-                        .iter()
-                        .filter(|other| *other != print)
-                        .map(place)
-                        .collect();
-                    let reason = format!(
-                        "the same id appears with different content at {}",
-                        others.join(", ")
-                    );
-                    conflicts.push(((print.file, print.line), reason));
-                }
-            }
-        }
-        (dropped, conflicts)
+/// Puts the parts together in file order: duplicate ids resolved across all of them, incidents
+/// merged in report order, and the row accounting.
+fn finish(parts: &mut [Part], files: Vec<String>) -> Incidents {
+    for part in parts.iter_mut() {
+        part.sort();
     }
-
-    /// Resolves duplicate ids, then returns the incidents sorted and the row accounting.
-    fn finish(mut self, files: Vec<String>) -> Incidents {
-        let (dropped, conflicts) = self.resolve_duplicates(&files);
-        if !dropped.is_empty() {
-            // A conflicting copy that was kept tells the id; excluded copies only left a hash.
-            let ids: HashMap<(u16, u32), &str> = self
-                .incidents
-                .iter()
-                .map(|incident| ((incident.file, incident.line), &*incident.id))
-                .collect();
-            for ((file, line), reason) in conflicts {
-                self.rejected.push(Rejection {
-                    file: files[usize::from(file)].clone(),
-                    line,
-                    column: "id".to_owned(),
-                    value: ids
-                        .get(&(file, line))
-                        .map_or_else(String::new, |id| (*id).to_owned()),
-                    reason,
-                });
-            }
-            self.incidents
-                .retain(|incident| !dropped.contains(&(incident.file, incident.line)));
+    let (dropped, conflicts, duplicates) = resolve_duplicates(parts, &files);
+    let mut rejected: Vec<Rejection> = Vec::new();
+    let mut exclusions: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut read = 0;
+    for part in parts.iter_mut() {
+        read += part.read;
+        for (reason, rows) in &part.exclusions {
+            *exclusions.entry(reason).or_default() += rows;
         }
-        self.incidents.sort_unstable_by(|left, right| {
-            (left.contract, left.service, &left.id, left.file, left.line).cmp(&(
-                right.contract,
-                right.service,
-                &right.id,
-                right.file,
-                right.line,
-            ))
-        });
-        self.rejected.sort();
-        let mut excluded: Vec<Exclusion> = self
-            .exclusion_reasons
+        rejected.append(&mut part.rejected);
+        // Fingerprints are done with: free them before the incidents are merged.
+        part.fingerprints = Vec::new();
+    }
+    let lists = parts
+        .iter_mut()
+        .map(|part| std::mem::take(&mut part.incidents))
+        .collect();
+    let mut incidents = merge_sorted(lists, incident_order);
+    if !dropped.is_empty() {
+        // A conflicting copy that was kept tells the id; excluded copies only left a hash.
+        let ids: HashMap<RowKey, &str> = incidents
             .iter()
-            .zip(&self.exclusion_counts)
-            .map(|(reason, rows)| Exclusion {
-                reason: (*reason).to_owned(),
-                rows: *rows,
-            })
-            .chain(
-                self.duplicates
-                    .into_iter()
-                    .map(|(reason, rows)| Exclusion { reason, rows }),
-            )
-            .filter(|exclusion| exclusion.rows > 0)
+            .map(|incident| ((incident.file, incident.line), &*incident.id))
             .collect();
-        excluded.sort();
-        let rows = RowAccounting {
-            read: self.read,
-            counted: self.incidents.len() as u64,
-            excluded,
-            rejected: self.rejected,
-        };
-        Incidents {
-            files,
-            incidents: self.incidents,
+        for ((file, line), reason) in conflicts {
+            rejected.push(Rejection {
+                file: files[usize::from(file)].clone(),
+                line,
+                column: "id".to_owned(),
+                value: ids
+                    .get(&(file, line))
+                    .map_or_else(String::new, |id| (*id).to_owned()),
+                reason,
+            });
+        }
+        incidents.retain(|incident| !dropped.contains(&(incident.file, incident.line)));
+    }
+    rejected.sort();
+    let mut excluded: Vec<Exclusion> = exclusions
+        .into_iter()
+        .map(|(reason, rows)| Exclusion {
+            reason: reason.to_owned(),
             rows,
+        })
+        .chain(
+            duplicates
+                .into_iter()
+                .map(|(reason, rows)| Exclusion { reason, rows }),
+        )
+        .filter(|exclusion| exclusion.rows > 0)
+        .collect();
+    excluded.sort();
+    let rows = RowAccounting {
+        read,
+        counted: incidents.len() as u64,
+        excluded,
+        rejected,
+    };
+    Incidents {
+        files,
+        incidents,
+        rows,
+    }
+}
+
+/// Rows to drop, with the reasons of conflicting copies and the counts of identical ones.
+type Duplicates = (
+    HashSet<RowKey>,
+    Vec<(RowKey, String)>,
+    BTreeMap<String, u64>,
+);
+
+/// Finds rows sharing an id, across every part (each with its fingerprints in id order).
+/// Identical copies after the first become "duplicate" exclusions; copies that differ are all
+/// conflicts (file, line, reason). Every row involved moves from wherever it was counted, so each
+/// row still counts exactly once.
+fn resolve_duplicates(parts: &mut [Part], files: &[String]) -> Duplicates {
+    let mut dropped = HashSet::new();
+    let mut conflicts = Vec::new();
+    let mut duplicates: BTreeMap<String, u64> = BTreeMap::new();
+    let place = |print: &Fingerprint| format!("{}:{}", files[usize::from(print.file)], print.line);
+    let mut next = vec![0; parts.len()];
+    // (part, fingerprint) of one id, put in file order so the first copy is the earliest row.
+    let mut group: Vec<(usize, Fingerprint)> = Vec::new();
+    loop {
+        let smallest = parts
+            .iter()
+            .zip(&next)
+            .filter_map(|(part, at)| part.fingerprints.get(*at))
+            .map(|print| print.id)
+            .min();
+        let Some(id) = smallest else { break };
+        group.clear();
+        for (index, part) in parts.iter().enumerate() {
+            while let Some(print) = part
+                .fingerprints
+                .get(next[index])
+                .filter(|print| print.id == id)
+            {
+                group.push((index, *print));
+                next[index] += 1;
+            }
+        }
+        if group.len() < 2 {
+            continue;
+        }
+        group.sort_unstable_by_key(|(_, print)| (print.file, print.line));
+        let first = group[0].1;
+        let identical = group[1..]
+            .iter()
+            .all(|(_, print)| print.content == first.content);
+        for (index, print) in &group[usize::from(identical)..] {
+            if print.exclusion != KEPT {
+                parts[*index].exclusions[usize::from(print.exclusion)].1 -= 1;
+            }
+            dropped.insert((print.file, print.line));
+            if identical {
+                let reason = format!("duplicate of the identical row at {}", place(&first));
+                *duplicates.entry(reason).or_default() += 1;
+            } else {
+                let others: Vec<String> = group
+                    .iter()
+                    .filter(|(_, other)| other != print)
+                    .map(|(_, other)| place(other))
+                    .collect();
+                let reason = format!(
+                    "the same id appears with different content at {}",
+                    others.join(", ")
+                );
+                conflicts.push(((print.file, print.line), reason));
+            }
         }
     }
+    (dropped, conflicts, duplicates)
+}
+
+/// Merges lists that are each in `order` into one list in `order`; of equal items, those of
+/// earlier lists come first.
+fn merge_sorted<T>(lists: Vec<Vec<T>>, order: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+    let mut lists: Vec<Vec<T>> = lists.into_iter().filter(|list| !list.is_empty()).collect();
+    if lists.len() <= 1 {
+        return lists.pop().unwrap_or_default();
+    }
+    let mut merged = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    let mut heads: Vec<std::vec::IntoIter<T>> = lists.into_iter().map(Vec::into_iter).collect();
+    loop {
+        let mut first: Option<(usize, &T)> = None;
+        for (index, head) in heads.iter().enumerate() {
+            if let Some(item) = head.as_slice().first()
+                && first.is_none_or(|(_, best)| order(item, best).is_lt())
+            {
+                first = Some((index, item));
+            }
+        }
+        let Some((index, _)) = first else { break };
+        merged.extend(heads[index].next());
+    }
+    merged
 }

@@ -1,0 +1,522 @@
+//! A large plain-text export is read in parallel parts, one thread each, with the same result as
+//! reading it front to back.
+//!
+//! Each part must begin where a record begins, and a line end inside a quoted cell is not one.
+//! Whether a byte is inside quotes follows from the number of quote characters before it (a
+//! quote inside a quoted cell is doubled), so each thread counts the quotes of the stretch before
+//! its part, the counts are passed up the chain of threads, and each part begins after the first
+//! line end outside quotes past its share of the file. A part is read until the next record would
+//! begin where the next part began.
+//!
+//! A file can still mislead the count: a quote character inside an unquoted cell (`5" screen`)
+//! is a plain character to the CSV reader. Then a part does not end where the next one began, and
+//! everything from the end of the last part that joined up is read again, front to back. The
+//! result is the same either way; only the time differs.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use super::encoding;
+use super::reader::{Columns, Part, Progress, Rows, counted, csv_reader};
+use crate::error::Error;
+
+/// At most this many parts, whatever the number of CPUs.
+pub const MAX_PARTS: usize = 16;
+
+/// Bytes read at a time when counting quotes and finding record starts.
+const SCAN_BUFFER: usize = 1 << 18;
+
+/// One file to read in parts.
+pub struct Job<'a> {
+    pub path: &'a Path,
+    /// The file's size in bytes.
+    pub size: u64,
+    /// How many parts to read it in; fewer than 2 reads it front to back instead.
+    pub parts: usize,
+    /// The file's index among the inputs, and its name for messages.
+    pub file: u16,
+    pub name: &'a str,
+    pub progress: Option<&'a Progress>,
+}
+
+/// What one thread read: its part, and the byte offsets and line count of the stretch it read.
+struct Piece {
+    part: Part,
+    start: u64,
+    end: u64,
+    /// The line at `end`, counted from 1 at `start`.
+    end_line: u64,
+}
+
+/// How a thread learns where its neighbours' parts begin.
+#[derive(Default)]
+struct Links {
+    /// Whether the start of this thread's share of the file is inside quotes (from the thread
+    /// before; none for the second thread, since the file starts outside quotes).
+    quoted_before: Option<Receiver<bool>>,
+    /// The same for the thread after.
+    quoted_after: Option<Sender<bool>>,
+    /// Where this part begins, for the thread before.
+    start: Option<Sender<u64>>,
+    /// Where the next part begins.
+    next_start: Option<Receiver<u64>>,
+}
+
+impl Job<'_> {
+    /// Reads the file in parts and returns them in file order, with file line numbers; `None`
+    /// when the file is not worth splitting or is not plain UTF-8 text with LF line ends (byte
+    /// offsets in the file must be offsets in the text the CSV reader sees).
+    pub fn read(&self, rows: &Rows<'_>) -> Result<Option<Vec<Part>>, Error> {
+        if self.parts < 2 {
+            return Ok(None);
+        }
+        let source = rows.source();
+        let Ok(head) = self.head() else {
+            return Ok(None);
+        };
+        if !encoding::is_plain(&head, source.encoding) {
+            return Ok(None);
+        }
+        let Ok(mut reader) = File::open(self.path).map(|file| csv_reader(source, true, file))
+        else {
+            return Ok(None);
+        };
+        let Ok(headers) = reader.byte_headers() else {
+            return Ok(None);
+        };
+        let columns = Columns::resolve(source, headers, self.name)?;
+        let header_len = headers.len();
+        // Share k of the file is [shares[k], shares[k + 1]).
+        let shares: Vec<u64> = (0..=self.parts as u64)
+            .map(|part| self.size * part / self.parts as u64)
+            .collect();
+        let mut links: Vec<Links> = (0..self.parts).map(|_| Links::default()).collect();
+        for part in 1..self.parts {
+            let (sender, receiver) = channel();
+            links[part].start = Some(sender);
+            links[part - 1].next_start = Some(receiver);
+            if part + 1 < self.parts {
+                let (sender, receiver) = channel();
+                links[part].quoted_after = Some(sender);
+                links[part + 1].quoted_before = Some(receiver);
+            }
+        }
+        let pieces: Vec<io::Result<Piece>> = std::thread::scope(|scope| {
+            let threads: Vec<_> = links
+                .into_iter()
+                .enumerate()
+                .map(|(part, links)| {
+                    let (shares, columns) = (&shares, &columns);
+                    scope.spawn(move || self.piece(part, shares, rows, columns, header_len, links))
+                })
+                .collect();
+            threads
+                .into_iter()
+                .map(|thread| {
+                    thread
+                        .join()
+                        .unwrap_or_else(|_| Err(io::Error::other("a reading thread stopped")))
+                })
+                .collect()
+        });
+        self.join(pieces, rows, &columns, header_len).map(Some)
+    }
+
+    /// Puts the pieces together while each begins where the one before ended; reads the rest of
+    /// the file front to back from the first that does not.
+    fn join(
+        &self,
+        pieces: Vec<io::Result<Piece>>,
+        rows: &Rows<'_>,
+        columns: &Columns<'_>,
+        header_len: usize,
+    ) -> Result<Vec<Part>, Error> {
+        let mut parts = Vec::with_capacity(pieces.len());
+        let (mut joined_to, mut lines_before) = (0, 0);
+        for piece in pieces {
+            match piece {
+                Ok(mut piece) if piece.start == joined_to => {
+                    piece.part.shift_lines(lines_before);
+                    lines_before += line_count(piece.end_line - 1);
+                    joined_to = piece.end;
+                    parts.push(piece.part);
+                }
+                _ => break,
+            }
+        }
+        if joined_to < self.size {
+            let mut rest = self
+                .read_from(joined_to, rows, columns, header_len, |_| false)
+                .map_err(|unreadable| unreadable.into_error(self.name, u64::from(lines_before)))?;
+            rest.part.shift_lines(lines_before);
+            rest.part.sort();
+            parts.push(rest.part);
+        }
+        Ok(parts)
+    }
+
+    /// What thread `part` does: finds where its part begins, reads it, and sorts it.
+    fn piece(
+        &self,
+        part: usize,
+        shares: &[u64],
+        rows: &Rows<'_>,
+        columns: &Columns<'_>,
+        header_len: usize,
+        links: Links,
+    ) -> io::Result<Piece> {
+        let stopped = || io::Error::other("a neighbouring reading thread stopped");
+        let start = if part == 0 {
+            0
+        } else {
+            let odd = self.count_quotes(shares[part - 1], shares[part])? % 2 == 1;
+            let quoted_before = match links.quoted_before {
+                Some(receiver) => receiver.recv().map_err(|_| stopped())?,
+                None => false,
+            };
+            let quoted = quoted_before ^ odd;
+            if let Some(sender) = links.quoted_after {
+                // The thread after may have stopped already; it then has no use for this.
+                let _ = sender.send(quoted);
+            }
+            let start = self.record_start_after(shares[part], quoted)?;
+            if let Some(sender) = links.start {
+                let _ = sender.send(start);
+            }
+            start
+        };
+        let share_end = shares[part + 1];
+        let mut next_start = None;
+        let last = part + 1 == self.parts;
+        let stop = |byte: u64| {
+            let at = start + byte;
+            if last || at < share_end {
+                return false;
+            }
+            // The next part begins at or after the end of this share; if its thread stopped,
+            // this part ends here and the rest is read again.
+            let next = *next_start.get_or_insert_with(|| {
+                links
+                    .next_start
+                    .as_ref()
+                    .and_then(|receiver| receiver.recv().ok())
+                    .unwrap_or(0)
+            });
+            at >= next
+        };
+        let mut piece = self
+            .read_from(start, rows, columns, header_len, stop)
+            .map_err(|unreadable| io::Error::other(unreadable.message))?;
+        piece.part.sort();
+        Ok(piece)
+    }
+
+    /// Reads records from byte `start` (the header first, when `start` is 0) until `stop`.
+    fn read_from(
+        &self,
+        start: u64,
+        rows: &Rows<'_>,
+        columns: &Columns<'_>,
+        header_len: usize,
+        stop: impl FnMut(u64) -> bool,
+    ) -> Result<Piece, super::reader::Unreadable> {
+        let unreadable = |error: io::Error| super::reader::Unreadable {
+            line: 1,
+            message: error.to_string(),
+        };
+        let mut file = File::open(self.path).map_err(unreadable)?;
+        file.seek(SeekFrom::Start(start)).map_err(unreadable)?;
+        let mut reader = csv_reader(rows.source(), start == 0, counted(file, self.progress));
+        let mut part = Part::default();
+        let mut rows = rows.fresh();
+        let end = rows.read_part(
+            &mut reader,
+            self.file,
+            self.name,
+            columns,
+            header_len,
+            &mut part,
+            stop,
+        )?;
+        Ok(Piece {
+            part,
+            start,
+            end: start + end.byte(),
+            end_line: end.line(),
+        })
+    }
+
+    /// The first bytes of the file.
+    fn head(&self) -> io::Result<Vec<u8>> {
+        let mut head = Vec::new();
+        File::open(self.path)?
+            .take(encoding::LOOK_AHEAD)
+            .read_to_end(&mut head)?;
+        Ok(head)
+    }
+
+    /// The number of quote characters in bytes `[from, to)`.
+    fn count_quotes(&self, from: u64, to: u64) -> io::Result<u64> {
+        let mut file = File::open(self.path)?;
+        file.seek(SeekFrom::Start(from))?;
+        let mut stretch = file.take(to - from);
+        let mut buffer = vec![0; SCAN_BUFFER];
+        let mut quotes = 0;
+        loop {
+            let count = stretch.read(&mut buffer)?;
+            if count == 0 {
+                return Ok(quotes);
+            }
+            quotes += bytecount::count(&buffer[..count], b'"') as u64;
+        }
+    }
+
+    /// The offset after the first line end at or after `from` that is outside quotes, given
+    /// whether `from` is inside quotes; the file's size when there is none.
+    fn record_start_after(&self, from: u64, mut quoted: bool) -> io::Result<u64> {
+        let mut file = File::open(self.path)?;
+        file.seek(SeekFrom::Start(from))?;
+        let mut buffer = vec![0; SCAN_BUFFER];
+        let mut at = from;
+        loop {
+            let count = file.read(&mut buffer)?;
+            if count == 0 {
+                return Ok(at);
+            }
+            for (index, byte) in buffer[..count].iter().enumerate() {
+                match byte {
+                    b'"' => quoted = !quoted,
+                    b'\n' if !quoted => return Ok(at + index as u64 + 1),
+                    _ => {}
+                }
+            }
+            at += count as u64;
+        }
+    }
+}
+
+/// A count of lines as a line number offset (exports of more than four billion lines are not
+/// read in parts anyway: their line numbers would not fit).
+fn line_count(lines: u64) -> u32 {
+    u32::try_from(lines).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::contract::{Contract, load_contract_text};
+    use crate::incidents::{Incident, Incidents, Input, Source, read_incidents};
+
+    const CONTRACT: &str = r"
+id: SPLIT
+title: Split test
+provider: P
+customer: C
+currency: EUR
+timezone: UTC
+effective: { from: 2026-01-01, to: 2027-01-01 }
+services:
+  - { id: web, match: [web], fee: 1000.00, availability: { target: 99.9 } }
+  - { id: api, match: ['api-*'], fee: 1000.00, availability: { target: 99.9 } }
+severities:
+  - { id: sev1, match: [P1], downtime: 1.0, respond: { within: 15m }, resolve: { within: 4h } }
+  - { id: sev2, match: [P2], downtime: 0, resolve: { within: 1d } }
+credits:
+  rules:
+    - { id: response, kind: per_breach, target: respond, credit: 10.00 }
+";
+
+    fn contract() -> Contract {
+        load_contract_text("split.yaml", CONTRACT).expect("the test contract loads")
+    }
+
+    /// Rows opened on a day divisible by 3 are excluded, so exclusions are counted per part.
+    fn keep(incident: &Incident, _: &str) -> Result<(), &'static str> {
+        if (incident.opened / 86_400) % 3 == 0 {
+            Err("opened on a day divisible by three")
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A small deterministic generator, so a failing case can be rerun.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, bound: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % bound
+        }
+    }
+
+    /// An export of `rows` rows with every kind of row the reader meets: quoted titles spanning
+    /// lines and holding doubled quotes and commas, identical and conflicting duplicate ids, rows
+    /// with a wrong number of cells, bad timestamps, unknown services and severities, blank lines.
+    fn export(rows: usize, seed: u64, bom: bool) -> String {
+        let mut random = Lcg(seed);
+        let mut text = String::new();
+        if bom {
+            text.push('\u{feff}');
+        }
+        text.push_str("id,service,severity,opened,acknowledged,resolved,title\n");
+        let mut previous = String::new();
+        for row in 0..rows {
+            if random.below(20) == 0 && !previous.is_empty() {
+                // An identical copy of the row before: a duplicate, excluded.
+                text.push_str(&previous);
+                continue;
+            }
+            let id = if random.below(25) == 0 {
+                format!("T{}", row / 2)
+            } else {
+                format!("T{row}")
+            };
+            let service = ["web", "api-eu", "api-us", "mail", " web "][random.below(5) as usize];
+            let severity = ["P1", "P2", "P1", "P2", "P9"][random.below(5) as usize];
+            let day = 1 + random.below(28);
+            let hour = random.below(24);
+            let opened = if random.below(40) == 0 {
+                "2026-02-30T10:00:00Z".to_owned()
+            } else {
+                format!("2026-03-{day:02}T{hour:02}:00:00Z")
+            };
+            let acknowledged = format!("2026-03-{day:02}T{hour:02}:{:02}:00Z", random.below(60));
+            let resolved = if random.below(3) == 0 {
+                String::new()
+            } else {
+                format!("2026-03-{:02}T23:00:00Z", day.max(1))
+            };
+            let title = match random.below(6) {
+                0 => "\"Quoted, with a comma\"".to_owned(),
+                1 => "\"Two\nlines\"".to_owned(),
+                2 => "\"He said \"\"down\"\"\nand\n\nleft\"".to_owned(),
+                3 => "\"\"".to_owned(),
+                _ => format!("Plain title {row}"),
+            };
+            let line = if random.below(50) == 0 {
+                format!("{id},{service},{severity},{opened}\n")
+            } else {
+                format!("{id},{service},{severity},{opened},{acknowledged},{resolved},{title}\n")
+            };
+            text.push_str(&line);
+            if random.below(30) == 0 {
+                text.push('\n');
+            }
+            previous = line;
+        }
+        text
+    }
+
+    fn write(name: &str, text: &str) -> PathBuf {
+        let path =
+            std::env::temp_dir().join(format!("slacredit-split-{}-{name}.csv", std::process::id()));
+        std::fs::File::create(&path)
+            .and_then(|mut file| file.write_all(text.as_bytes()))
+            .expect("a temporary file");
+        path
+    }
+
+    fn read(path: &Path, threads: usize, min_part: u64) -> Incidents {
+        let input = Input::open(path)
+            .expect("opens")
+            .threads(threads)
+            .min_part(min_part);
+        read_incidents(vec![input], &Source::generic(), &[contract()], &keep).expect("reads")
+    }
+
+    /// The parts a file is read in, or `None` when it is read front to back.
+    fn parts(path: &Path, parts: usize) -> Option<usize> {
+        let contracts = [contract()];
+        let source = Source::generic();
+        let keep: &crate::incidents::Keep<'_> = &keep;
+        let rows = Rows::new(&source, &contracts, keep);
+        let size = std::fs::metadata(path).expect("exists").len();
+        let job = Job {
+            path,
+            size,
+            parts,
+            file: 0,
+            name: "x.csv",
+            progress: None,
+        };
+        job.read(&rows).expect("reads").map(|parts| parts.len())
+    }
+
+    #[test]
+    fn parts_read_in_parallel_give_the_front_to_back_result() {
+        for (seed, bom) in [(1, false), (2, true), (3, false)] {
+            let path = write(&format!("same-{seed}"), &export(2_000, seed, bom));
+            let whole = format!("{:?}", read(&path, 1, 1));
+            assert!(
+                whole.contains("different content")
+                    && whole.contains("duplicate of the identical row"),
+                "the export has both kinds of duplicates"
+            );
+            assert!(whole.contains("row has 4 fields") && whole.contains("matches no service"));
+            for threads in [2, 3, 5, 16] {
+                assert_eq!(
+                    format!("{:?}", read(&path, threads, 1)),
+                    whole,
+                    "seed {seed}, {threads} threads"
+                );
+            }
+            // Each thread read a part of its own.
+            assert_eq!(parts(&path, 5), Some(5));
+            std::fs::remove_file(&path).expect("removed");
+        }
+    }
+
+    #[test]
+    fn a_quote_outside_quotes_misleads_the_split_but_not_the_result() {
+        // `5" screen` is a plain cell to the CSV reader, but counts as an opening quote, so every
+        // part after it begins in the wrong place; they are read again front to back.
+        let mut text = export(1_000, 7, false);
+        let middle = text.len() / 4;
+        let line_start = text[..middle].rfind('\n').expect("a line") + 1;
+        text.insert_str(line_start, "Q1,web,P1,2026-03-03T10:00:00Z,,,5\" screen\n");
+        let path = write("stray-quote", &text);
+        let whole = format!("{:?}", read(&path, 1, 1));
+        assert!(whole.contains("title: \"5\\\" screen\""), "the row is read whole");
+        assert_eq!(format!("{:?}", read(&path, 4, 1)), whole);
+        // The first part joined; the rest was read as one.
+        assert_eq!(parts(&path, 4), Some(2));
+        std::fs::remove_file(&path).expect("removed");
+    }
+
+    #[test]
+    fn small_crlf_compressed_and_event_log_files_are_read_front_to_back() {
+        let text = export(300, 11, false);
+        let path = write("crlf", &text.replace('\n', "\r\n"));
+        assert_eq!(parts(&path, 4), None);
+        std::fs::remove_file(&path).expect("removed");
+        let path = write("plain", &text);
+        assert_eq!(parts(&path, 4), Some(4));
+        assert_eq!(parts(&path, 1), None);
+        // The least part size keeps small files in one piece.
+        assert_eq!(
+            format!("{:?}", read(&path, 4, 1 << 20)),
+            format!("{:?}", read(&path, 1, 1))
+        );
+        std::fs::remove_file(&path).expect("removed");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        #[test]
+        fn any_split_gives_the_same_result(rows in 0_usize..400, seed in 0_u64..1_000, threads in 2_usize..8, min_part in 1_u64..2_000) {
+            let path = write(&format!("prop-{seed}-{rows}-{threads}"), &export(rows, seed, seed % 2 == 0));
+            let whole = format!("{:?}", read(&path, 1, 1));
+            let split = format!("{:?}", read(&path, threads, min_part));
+            std::fs::remove_file(&path).expect("removed");
+            proptest::prop_assert_eq!(split, whole);
+        }
+    }
+}
