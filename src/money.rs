@@ -21,6 +21,12 @@ pub const LARGEST: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0)
 /// The largest percentage a credit or cap may state.
 pub const LARGEST_PERCENT: Decimal = Decimal::from_parts(1_000, 0, 0, false, 0);
 
+/// Whether `value` is above zero: a sign and zero test, cheaper than comparing with
+/// `Decimal::ZERO` (which aligns the scales first), for checks made on every incident.
+pub fn is_positive(value: Decimal) -> bool {
+    value.is_sign_positive() && !value.is_zero()
+}
+
 /// Parses a plain decimal number such as `42000.10` or `-3`; no exponent, no thousands separator,
 /// at most [`LARGEST`] in size.
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {

@@ -1,6 +1,6 @@
 //! Downtime and availability of one service in one period: the weighted union of its outages.
 
-use crate::money::{Decimal, HUNDRED};
+use crate::money::{Decimal, HUNDRED, is_positive};
 use crate::time::{Instant, Seconds};
 
 /// One outage: `[start, end)` with the weight of its severity (1 = full outage, 0.5 = degraded).
@@ -26,32 +26,57 @@ pub struct Downtime {
 /// The union of `outages` clipped to `[from, to)`: overlapping outages count once, and where
 /// outages of different weights overlap, the highest weight holds.
 pub fn downtime(outages: &[Outage], from: Instant, to: Instant) -> Downtime {
-    // A sweep over start (+) and end (−) events; `active` is a small multiset of weights.
-    let mut events: Vec<(Instant, bool, Decimal)> = Vec::with_capacity(outages.len() * 2);
+    // Weights are few (one per severity), so each is numbered once and the sweep over start
+    // (+) and end (−) events counts active outages per weight: the heaviest active weight is
+    // then found without comparing decimals, and seconds are multiplied by weights at the end
+    // (exactly: the sum of products equals the product of sums in decimal arithmetic).
+    let mut weights: Vec<Decimal> = Vec::new();
+    let mut events: Vec<(Instant, bool, usize)> = Vec::with_capacity(outages.len() * 2);
     for outage in outages {
         let (start, end) = (outage.start.max(from), outage.end.min(to));
-        if start < end && outage.weight > Decimal::ZERO {
-            events.push((start, true, outage.weight));
-            events.push((end, false, outage.weight));
+        if start < end && is_positive(outage.weight) {
+            let known = weights
+                .iter()
+                .position(|weight| weight.serialize() == outage.weight.serialize());
+            let index = known.unwrap_or_else(|| {
+                weights.push(outage.weight);
+                weights.len() - 1
+            });
+            events.push((start, true, index));
+            events.push((end, false, index));
         }
     }
+    // Ranks from lightest to heaviest.
+    let mut by_weight: Vec<usize> = (0..weights.len()).collect();
+    by_weight.sort_by(|left, right| weights[*left].cmp(&weights[*right]));
+    let mut rank = vec![0; weights.len()];
+    for (position, index) in by_weight.iter().enumerate() {
+        rank[*index] = position;
+    }
     events.sort_unstable_by_key(|(instant, starts, _)| (*instant, *starts));
-    let mut active: Vec<Decimal> = Vec::new();
+    let mut active = vec![0_u32; weights.len()];
+    let mut seconds_at = vec![0; weights.len()];
     let mut result = Downtime::default();
     let mut previous = from;
-    for (instant, starts, weight) in events {
-        if let Some(heaviest) = active.iter().max() {
+    for (instant, starts, index) in events {
+        if let Some(heaviest) = active.iter().rposition(|count| *count > 0) {
             let span = instant - previous;
             result.seconds += span;
-            result.weighted += Decimal::from(span) * heaviest;
+            seconds_at[heaviest] += span;
         }
         previous = instant;
         if starts {
-            active.push(weight);
-        } else if let Some(position) = active.iter().position(|known| *known == weight) {
-            active.swap_remove(position);
+            active[rank[index]] += 1;
+        } else {
+            active[rank[index]] -= 1;
         }
     }
+    result.weighted = by_weight
+        .iter()
+        .zip(&seconds_at)
+        .filter(|(_, seconds)| **seconds > 0)
+        .map(|(index, seconds)| Decimal::from(*seconds) * weights[*index])
+        .sum();
     result
 }
 

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::contract::{Contract, Denominator, DisputedPolicy, Maintenance, TargetKind};
 use crate::incidents::{Incident, Incidents};
-use crate::money::Decimal;
+use crate::money::{Decimal, is_positive};
 use crate::report::{
     BreachRow, ContractReport, CreditLine, DisputedIncident, Finding, Report, ServiceSummary,
     TargetCounts,
@@ -74,7 +74,7 @@ pub fn relevance(
     }
     let severity_index = usize::from(incident.severity);
     let severity = &contract.severities[severity_index];
-    let outage_in_period = (severity.downtime_weight > Decimal::ZERO || incident.maintenance)
+    let outage_in_period = (is_positive(severity.downtime_weight) || incident.maintenance)
         && incident.outage_start() < scope.measured_end()
         && incident
             .resolved
@@ -580,7 +580,7 @@ fn outage(contract: &Contract, incident: &Incident, scope: Scope) -> Option<Outa
     let end = incident
         .resolved
         .map_or(scope.as_of, |resolved| resolved.min(scope.as_of));
-    (weight > Decimal::ZERO).then_some(Outage {
+    is_positive(weight).then_some(Outage {
         start: incident.outage_start(),
         end,
         weight,

@@ -212,6 +212,8 @@ pub(super) struct Part {
     /// Rows excluded, by reason.
     exclusions: Vec<(&'static str, u64)>,
     rejected: Vec<Rejection>,
+    /// Whether incidents and fingerprints are in the order [`Part::sort`] puts them in.
+    sorted: bool,
 }
 
 impl Part {
@@ -234,8 +236,11 @@ impl Part {
 
     /// Puts incidents in report order and fingerprints in id order, for [`finish`] to merge.
     pub(super) fn sort(&mut self) {
-        self.incidents.sort_unstable_by(incident_order);
-        self.fingerprints.sort_unstable_by_key(|print| print.id);
+        if !self.sorted {
+            self.incidents.sort_unstable_by(incident_order);
+            self.fingerprints.sort_unstable_by_key(|print| print.id);
+            self.sorted = true;
+        }
     }
 
     /// Moves every line number down by `lines`: a part read from the middle of a file counts
@@ -286,6 +291,42 @@ pub(super) struct Rows<'a> {
     contracts: &'a [Contract],
     keep: &'a Keep<'a>,
     routes: HashMap<Box<str>, Result<Route, String>, FingerprintHasher>,
+    known_services: Known<Route>,
+    known_severities: Known<u16>,
+}
+
+/// Cell values already resolved, by their bytes as read: an export names a handful of services
+/// and severities a million times, and a value seen before then skips trimming, the UTF-8
+/// check, aliases and matching. Only the first few distinct values are kept (a short list is
+/// searched faster than a hash map); others take the full path.
+struct Known<T> {
+    /// (tag, bytes, value); the tag tells apart what the same bytes mean in different places.
+    entries: Vec<(u32, Box<[u8]>, T)>,
+}
+
+impl<T> Default for Known<T> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<T> Known<T> {
+    const LIMIT: usize = 16;
+
+    fn get(&self, tag: u32, bytes: &[u8]) -> Option<&T> {
+        self.entries
+            .iter()
+            .find(|(known_tag, known, _)| *known_tag == tag && **known == *bytes)
+            .map(|(_, _, value)| value)
+    }
+
+    fn remember(&mut self, tag: u32, bytes: &[u8], value: T) {
+        if self.entries.len() < Self::LIMIT {
+            self.entries.push((tag, bytes.into(), value));
+        }
+    }
 }
 
 struct ReadState<'a> {
@@ -565,6 +606,15 @@ impl<'r> Row<'r> {
             }
         };
         Ok((!text.is_empty()).then_some(text))
+    }
+
+    /// The bytes of `field`'s cell as read, when it comes from a column: whatever the field
+    /// means is a function of them.
+    fn raw(&self, field: Field) -> Option<&'r [u8]> {
+        match self.columns.slots[field.index()] {
+            Slot::Column { index, .. } => self.record.get(index),
+            Slot::Absent | Slot::Constant(_) => None,
+        }
     }
 
     /// The trimmed text of cell `index`, read for `field`; `None` when empty or missing.
@@ -991,6 +1041,8 @@ impl<'a> Rows<'a> {
             contracts,
             keep,
             routes: HashMap::default(),
+            known_services: Known::default(),
+            known_severities: Known::default(),
         }
     }
 
@@ -1047,10 +1099,7 @@ impl<'a> Rows<'a> {
         row: &Row<'_>,
     ) -> Result<(), Rejection> {
         let id = row.required(Field::Id)?;
-        let service_value = row.required(Field::Service)?;
-        let route = self
-            .route(service_value)
-            .map_err(|reason| row.reject(Field::Service, service_value, reason))?;
+        let route = self.service_route(row)?;
         let opened = row.instant(Field::Opened)?.ok_or_else(|| {
             row.reject(Field::Opened, "", "is empty; every row needs it".to_owned())
         })?;
@@ -1058,15 +1107,17 @@ impl<'a> Rows<'a> {
             Route::One(contract, service) => (contract, service),
             Route::Versions(versions) => self.version_at(&versions, opened),
         };
+        let final_severity = self
+            .severity(row, Field::Severity, contract)?
+            .ok_or_else(|| {
+                row.reject(
+                    Field::Severity,
+                    "",
+                    "is empty; every row needs it".to_owned(),
+                )
+            })?;
+        let initial_severity = self.severity(row, Field::InitialSeverity, contract)?;
         let terms = &self.contracts[usize::from(contract)];
-        let final_severity = row.severity(Field::Severity, terms)?.ok_or_else(|| {
-            row.reject(
-                Field::Severity,
-                "",
-                "is empty; every row needs it".to_owned(),
-            )
-        })?;
-        let initial_severity = row.severity(Field::InitialSeverity, terms)?;
         let downgrade_reason = row.get(Field::DowngradeReason)?.is_some();
         let times = row.times(opened)?;
         // The id is copied only for rows that are kept; `keep` is given it as a borrowed `&str`.
@@ -1122,6 +1173,42 @@ impl<'a> Rows<'a> {
             part.incidents.push(incident);
         }
         Ok(())
+    }
+
+    /// Where the row's service cell routes; a value routed before is found by its bytes.
+    fn service_route(&mut self, row: &Row<'_>) -> Result<Route, Rejection> {
+        let raw = row.raw(Field::Service);
+        if let Some(route) = raw.and_then(|bytes| self.known_services.get(0, bytes)) {
+            return Ok(route.clone());
+        }
+        let value = row.required(Field::Service)?;
+        let route = self
+            .route(value)
+            .map_err(|reason| row.reject(Field::Service, value, reason))?;
+        if let Some(bytes) = raw {
+            self.known_services.remember(0, bytes, route.clone());
+        }
+        Ok(route)
+    }
+
+    /// The severity a severity cell names in `contract`; a value resolved before is found by its
+    /// bytes.
+    fn severity(
+        &mut self,
+        row: &Row<'_>,
+        field: Field,
+        contract: u16,
+    ) -> Result<Option<u16>, Rejection> {
+        let tag = u32::from(contract) * 2 + u32::from(field == Field::InitialSeverity);
+        let raw = row.raw(field);
+        if let Some(index) = raw.and_then(|bytes| self.known_severities.get(tag, bytes)) {
+            return Ok(Some(*index));
+        }
+        let index = row.severity(field, &self.contracts[usize::from(contract)])?;
+        if let (Some(bytes), Some(index)) = (raw, index) {
+            self.known_severities.remember(tag, bytes, index);
+        }
+        Ok(index)
     }
 
     /// Of the versions of one contract a service value routes to, the one in force on the day
@@ -1296,13 +1383,35 @@ fn resolve_duplicates(parts: &mut [Part], files: &[String]) -> Duplicates {
     // (part, fingerprint) of one id, put in file order so the first copy is the earliest row.
     let mut group: Vec<(usize, Fingerprint)> = Vec::new();
     loop {
-        let smallest = parts
-            .iter()
-            .zip(&next)
-            .filter_map(|(part, at)| part.fingerprints.get(*at))
-            .map(|print| print.id)
-            .min();
-        let Some(id) = smallest else { break };
+        // The part whose next fingerprint has the smallest id, and whether that id has a copy.
+        let mut smallest: Option<(usize, u64)> = None;
+        let mut copies = 0;
+        for (index, part) in parts.iter().enumerate() {
+            let Some(print) = part.fingerprints.get(next[index]) else {
+                continue;
+            };
+            match smallest {
+                Some((_, id)) if print.id > id => {}
+                Some((_, id)) if print.id == id => copies += 1,
+                _ => {
+                    smallest = Some((index, print.id));
+                    copies = 0;
+                }
+            }
+        }
+        let Some((first_part, id)) = smallest else {
+            break;
+        };
+        let at = next[first_part];
+        if copies == 0
+            && parts[first_part]
+                .fingerprints
+                .get(at + 1)
+                .is_none_or(|print| print.id != id)
+        {
+            next[first_part] = at + 1;
+            continue;
+        }
         group.clear();
         for (index, part) in parts.iter().enumerate() {
             while let Some(print) = part

@@ -484,7 +484,10 @@ credits:
         text.insert_str(line_start, "Q1,web,P1,2026-03-03T10:00:00Z,,,5\" screen\n");
         let path = write("stray-quote", &text);
         let whole = format!("{:?}", read(&path, 1, 1));
-        assert!(whole.contains("title: \"5\\\" screen\""), "the row is read whole");
+        assert!(
+            whole.contains("title: \"5\\\" screen\""),
+            "the row is read whole"
+        );
         assert_eq!(format!("{:?}", read(&path, 4, 1)), whole);
         // The first part joined; the rest was read as one.
         assert_eq!(parts(&path, 4), Some(2));

@@ -20,6 +20,9 @@ pub type Seconds = i64;
 
 /// Renders an instant as RFC 3339 in UTC, e.g. `2026-10-01T08:00:00Z`.
 pub fn format_instant(instant: Instant) -> String {
+    if let Some(text) = timestamp::format_four_digit_year(instant) {
+        return text;
+    }
     chrono::DateTime::from_timestamp(instant, 0).map_or_else(
         || format!("@{instant}"),
         |moment| moment.format("%Y-%m-%dT%H:%M:%SZ").to_string(),

@@ -120,21 +120,48 @@ fn parse_canonical_rfc3339(bytes: &[u8]) -> Option<Instant> {
         );
         (tens < 10 && ones < 10).then(|| i64::from(tens * 10 + ones))
     }
-    if bytes.len() < 20
-        || bytes[4] != b'-'
-        || bytes[7] != b'-'
-        || !matches!(bytes[10], b'T' | b't' | b' ')
-        || bytes[13] != b':'
-        || bytes[16] != b':'
-    {
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        m0,
+        m1,
+        b'-',
+        d0,
+        d1,
+        separator,
+        h0,
+        h1,
+        b':',
+        i0,
+        i1,
+        b':',
+        s0,
+        s1,
+        rest @ ..,
+    ] = bytes
+    else {
+        return None;
+    };
+    if !matches!(separator, b'T' | b't' | b' ') {
         return None;
     }
-    let (year, month, day) = (
-        two(bytes, 0)? * 100 + two(bytes, 2)?,
-        two(bytes, 5)?,
-        two(bytes, 8)?,
-    );
-    let (hour, minute, second) = (two(bytes, 11)?, two(bytes, 14)?, two(bytes, 17)?);
+    let digits = [
+        *y0, *y1, *y2, *y3, *m0, *m1, *d0, *d1, *h0, *h1, *i0, *i1, *s0, *s1,
+    ]
+    .map(|byte| byte.wrapping_sub(b'0'));
+    if digits.iter().any(|digit| *digit > 9) {
+        return None;
+    }
+    let number = |from: usize, to: usize| {
+        digits[from..to]
+            .iter()
+            .fold(0, |value, digit| value * 10 + i64::from(*digit))
+    };
+    let (year, month, day) = (number(0, 4), number(4, 6), number(6, 8));
+    let (hour, minute, second) = (number(8, 10), number(10, 12), number(12, 14));
     if !(1..=12).contains(&month)
         || day < 1
         || day > days_in_month(year, month)
@@ -144,16 +171,16 @@ fn parse_canonical_rfc3339(bytes: &[u8]) -> Option<Instant> {
     {
         return None;
     }
-    let mut rest = &bytes[19..];
+    let mut rest = rest;
     if let [b'.', fraction @ ..] = rest {
-        let digits = fraction
+        let places = fraction
             .iter()
             .take_while(|byte| byte.is_ascii_digit())
             .count();
-        if digits == 0 {
+        if places == 0 {
             return None;
         }
-        rest = &fraction[digits..];
+        rest = &fraction[places..];
     }
     let offset = match rest {
         [b'Z' | b'z'] => 0,
@@ -181,12 +208,59 @@ fn days_in_month(year: i64, month: i64) -> i64 {
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
+    // Counted from March 1 of year -400, so that every quotient below is of a non-negative
+    // number (years from -399 on; the parser gives 0 to 9999).
+    let year = year - i64::from(month <= 2) + 400;
+    let era = year / 400;
     let year_of_era = year - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let month_from_march = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    era * 146_097 + day_of_era - 719_468 - 146_097
+}
+
+/// The year, month and day of a day number (days since 1970-01-01): the inverse of
+/// [`days_from_civil`].
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    (year_of_era + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for an instant in years 0000 to 9999, in integer arithmetic (reports
+/// write one per breach row); `None` outside them.
+pub(super) fn format_four_digit_year(instant: Instant) -> Option<String> {
+    let (days, seconds) = (instant.div_euclid(86_400), instant.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    if !(0..=9_999).contains(&year) {
+        return None;
+    }
+    let mut text = String::with_capacity(20);
+    let mut push = |value: i64, width: u32, then: Option<char>| {
+        for place in (0..width).rev() {
+            let digit = value / 10_i64.pow(place) % 10;
+            text.push(char::from(b'0' + digit as u8));
+        }
+        text.extend(then);
+    };
+    push(year, 4, Some('-'));
+    push(month, 2, Some('-'));
+    push(day, 2, Some('T'));
+    push(seconds / 3_600, 2, Some(':'));
+    push(seconds / 60 % 60, 2, Some(':'));
+    push(seconds % 60, 2, Some('Z'));
+    Some(text)
 }
 
 #[cfg(test)]
@@ -200,6 +274,26 @@ mod tests {
             zone: chrono_tz::Europe::Berlin,
             ambiguous,
         }
+    }
+
+    #[test]
+    fn instants_are_written_in_utc() {
+        assert_eq!(
+            format_four_digit_year(0).as_deref(),
+            Some("1970-01-01T00:00:00Z")
+        );
+        // 2024-02-29 is day 19,782; 23:59:59 is second 86,399 of it.
+        assert_eq!(
+            format_four_digit_year(19_782 * 86_400 + 86_399).as_deref(),
+            Some("2024-02-29T23:59:59Z")
+        );
+        assert_eq!(
+            format_four_digit_year(-1).as_deref(),
+            Some("1969-12-31T23:59:59Z")
+        );
+        // Years of five digits, or before year 0, are left to chrono.
+        assert_eq!(format_four_digit_year(253_402_300_800), None);
+        assert_eq!(format_four_digit_year(-62_167_219_201), None);
     }
 
     #[test]
@@ -217,6 +311,16 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn the_fast_format_agrees_with_chrono(instant in -62_167_219_200_i64..253_402_300_800) {
+            // Years 0000 to 9999, as chrono writes them.
+            let chrono = chrono::DateTime::from_timestamp(instant, 0)
+                .expect("in chrono's range")
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            proptest::prop_assert_eq!(format_four_digit_year(instant), Some(chrono));
+        }
+
         #[test]
         fn the_fast_path_agrees_with_chrono(
             year in 0_i32..=9999, month in 1_u32..=12, day in 1_u32..=31, hour in 0_u32..=24, minute in 0_u32..=60,
