@@ -19,7 +19,7 @@ pub use reader::{EARLIER_EVENT, Input, Keep, Progress, read_incidents};
 pub use source::{Collapse, Field, Mapping, PRESETS, Source};
 
 /// One incident as the calculation sees it, routed to a contract, service and severity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[expect(
     clippy::struct_excessive_bools,
     reason = "each flag is a separate yes/no column of the export, not states of one thing"

@@ -1457,25 +1457,44 @@ fn resolve_duplicates(parts: &mut [Part], files: &[String]) -> Duplicates {
 }
 
 /// Merges lists that are each in `order` into one list in `order`; of equal items, those of
-/// earlier lists come first.
-fn merge_sorted<T>(lists: Vec<Vec<T>>, order: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
-    let mut lists: Vec<Vec<T>> = lists.into_iter().filter(|list| !list.is_empty()).collect();
-    if lists.len() <= 1 {
-        return lists.pop().unwrap_or_default();
-    }
-    let mut merged = Vec::with_capacity(lists.iter().map(Vec::len).sum());
-    let mut heads: Vec<std::vec::IntoIter<T>> = lists.into_iter().map(Vec::into_iter).collect();
-    loop {
-        let mut first: Option<(usize, &T)> = None;
-        for (index, head) in heads.iter().enumerate() {
-            if let Some(item) = head.as_slice().first()
-                && first.is_none_or(|(_, best)| order(item, best).is_lt())
-            {
-                first = Some((index, item));
+/// earlier lists come first. Neighbouring lists are merged pairwise, each into the first one's
+/// own allocation, so the items are never all copied into a new list at once.
+fn merge_sorted<T: Default>(
+    mut lists: Vec<Vec<T>>,
+    order: impl Fn(&T, &T) -> std::cmp::Ordering + Copy,
+) -> Vec<T> {
+    while lists.len() > 1 {
+        let mut merged = Vec::with_capacity(lists.len().div_ceil(2));
+        let mut pairs = lists.into_iter();
+        while let Some(mut left) = pairs.next() {
+            if let Some(right) = pairs.next() {
+                merge_into(&mut left, right, order);
             }
+            merged.push(left);
         }
-        let Some((index, _)) = first else { break };
-        merged.extend(heads[index].next());
+        lists = merged;
     }
-    merged
+    lists.pop().unwrap_or_default()
+}
+
+/// Merges `right` into `left`, both in `order`, from the back: `left` grows once, and each item
+/// moves at most once.
+fn merge_into<T: Default>(
+    left: &mut Vec<T>,
+    mut right: Vec<T>,
+    order: impl Fn(&T, &T) -> std::cmp::Ordering,
+) {
+    // Items of `left` not yet placed are `left[..unplaced]`; places from `to` on are final.
+    let mut unplaced = left.len();
+    left.resize_with(left.len() + right.len(), T::default);
+    let mut to = left.len();
+    while let Some(last) = right.last() {
+        to -= 1;
+        if unplaced > 0 && order(&left[unplaced - 1], last).is_gt() {
+            unplaced -= 1;
+            left.swap(unplaced, to);
+        } else {
+            left[to] = right.pop().unwrap_or_default();
+        }
+    }
 }

@@ -249,6 +249,10 @@ impl Report {
 
 /// Writes the model as pretty JSON with a final newline.
 pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+    // The serializer makes a write per token: a buffer of a known type takes them without a
+    // dynamic call each.
+    let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut buffered, value).map_err(io::Error::other)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
 }
