@@ -238,7 +238,7 @@ impl Part {
     pub(super) fn sort(&mut self) {
         if !self.sorted {
             self.incidents.sort_unstable_by(incident_order);
-            self.fingerprints.sort_unstable_by_key(|print| print.id);
+            sort_by_id(&mut self.fingerprints);
             self.sorted = true;
         }
     }
@@ -259,6 +259,56 @@ impl Part {
             rejection.line += lines;
         }
     }
+}
+
+/// Sorts fingerprints by id hash (copies of one id in no particular order). Hashes are spread
+/// evenly, so an in-place radix sort on their top 16 bits leaves buckets of a few fingerprints
+/// each, which a comparison sort then finishes: about twice as fast as sorting a million
+/// fingerprints by comparison alone, without a second buffer.
+fn sort_by_id(prints: &mut [Fingerprint]) {
+    const SMALL: usize = 256;
+    if prints.len() <= SMALL {
+        prints.sort_unstable_by_key(|print| print.id);
+        return;
+    }
+    let bounds = radix_pass(prints, 56);
+    for high in bounds.windows(2) {
+        let bucket = &mut prints[high[0]..high[1]];
+        if bucket.len() <= SMALL {
+            bucket.sort_unstable_by_key(|print| print.id);
+            continue;
+        }
+        let bounds = radix_pass(bucket, 48);
+        for low in bounds.windows(2) {
+            bucket[low[0]..low[1]].sort_unstable_by_key(|print| print.id);
+        }
+    }
+}
+
+/// One pass of an in-place (American flag) radix sort on bits `shift..shift + 8` of the id
+/// hashes; returns where each of the 256 buckets begins, and the end.
+fn radix_pass(prints: &mut [Fingerprint], shift: u32) -> [usize; 257] {
+    let digit = |print: &Fingerprint| usize::from((print.id >> shift) as u8);
+    let mut bounds = [0; 257];
+    for print in prints.iter() {
+        bounds[digit(print) + 1] += 1;
+    }
+    for bucket in 0..256 {
+        bounds[bucket + 1] += bounds[bucket];
+    }
+    let mut next = bounds;
+    for bucket in 0..256 {
+        while next[bucket] < bounds[bucket + 1] {
+            let belongs = digit(&prints[next[bucket]]);
+            if belongs == bucket {
+                next[bucket] += 1;
+            } else {
+                prints.swap(next[bucket], next[belongs]);
+                next[belongs] += 1;
+            }
+        }
+    }
+    bounds
 }
 
 /// The order of counted incidents: by contract, service and id (then row, for equal ids in
@@ -1383,33 +1433,41 @@ fn resolve_duplicates(parts: &mut [Part], files: &[String]) -> Duplicates {
     // (part, fingerprint) of one id, put in file order so the first copy is the earliest row.
     let mut group: Vec<(usize, Fingerprint)> = Vec::new();
     loop {
-        // The part whose next fingerprint has the smallest id, and whether that id has a copy.
+        // The part whose next fingerprint has the smallest id, and the smallest next id of the
+        // other parts.
         let mut smallest: Option<(usize, u64)> = None;
-        let mut copies = 0;
+        let mut others = u64::MAX;
         for (index, part) in parts.iter().enumerate() {
             let Some(print) = part.fingerprints.get(next[index]) else {
                 continue;
             };
             match smallest {
-                Some((_, id)) if print.id > id => {}
-                Some((_, id)) if print.id == id => copies += 1,
+                Some((_, id)) if print.id >= id => others = others.min(print.id),
                 _ => {
+                    if let Some((_, id)) = smallest {
+                        others = others.min(id);
+                    }
                     smallest = Some((index, print.id));
-                    copies = 0;
                 }
             }
         }
         let Some((first_part, id)) = smallest else {
             break;
         };
-        let at = next[first_part];
-        if copies == 0
-            && parts[first_part]
-                .fingerprints
+        let prints = &parts[first_part].fingerprints;
+        let once = |at: usize| {
+            prints
                 .get(at + 1)
-                .is_none_or(|print| print.id != id)
-        {
-            next[first_part] = at + 1;
+                .is_none_or(|after| after.id != prints[at].id)
+        };
+        if id < others && once(next[first_part]) {
+            // A run of ids below every other part's, each with no copy in its own part: none
+            // has a copy anywhere.
+            let mut at = next[first_part] + 1;
+            while at < prints.len() && prints[at].id < others && once(at) {
+                at += 1;
+            }
+            next[first_part] = at;
             continue;
         }
         group.clear();
@@ -1495,6 +1553,43 @@ fn merge_into<T: Default>(
             left.swap(unplaced, to);
         } else {
             left[to] = right.pop().unwrap_or_default();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn the_radix_sort_orders_like_a_comparison_sort(
+            ids in proptest::collection::vec(proptest::prelude::any::<u64>(), 0..3_000),
+            narrow in proptest::prelude::any::<bool>(),
+        ) {
+            // Narrow ids share their top bits, so every fingerprint lands in one bucket.
+            let mut prints: Vec<Fingerprint> = ids
+                .iter()
+                .enumerate()
+                .map(|(line, id)| Fingerprint {
+                    id: if narrow { id % 1_000 } else { *id },
+                    content: 0,
+                    line: line as u32,
+                    file: 0,
+                    exclusion: KEPT,
+                })
+                .collect();
+            let mut expected: Vec<u64> = prints.iter().map(|print| print.id).collect();
+            expected.sort_unstable();
+            let mut lines: Vec<u32> = prints.iter().map(|print| print.line).collect();
+            sort_by_id(&mut prints);
+            let sorted: Vec<u64> = prints.iter().map(|print| print.id).collect();
+            proptest::prop_assert_eq!(sorted, expected);
+            // The same fingerprints, only moved.
+            let mut moved: Vec<u32> = prints.iter().map(|print| print.line).collect();
+            moved.sort_unstable();
+            lines.sort_unstable();
+            proptest::prop_assert_eq!(moved, lines);
         }
     }
 }
