@@ -26,21 +26,30 @@ pub struct Downtime {
 /// The union of `outages` clipped to `[from, to)`: overlapping outages count once, and where
 /// outages of different weights overlap, the highest weight holds.
 pub fn downtime(outages: &[Outage], from: Instant, to: Instant) -> Downtime {
-    // Weights are few (one per severity), so each is numbered once and the sweep over start
+    // Weights are few (one per severity), so each value is numbered once and the sweep over start
     // (+) and end (−) events counts active outages per weight: the heaviest active weight is
     // then found without comparing decimals, and seconds are multiplied by weights at the end
     // (exactly: the sum of products equals the product of sums in decimal arithmetic).
     let mut weights: Vec<Decimal> = Vec::new();
+    // Each way a weight is written (`0.5`, `0.50`), with the index of its value in `weights`.
+    let mut written: Vec<([u8; 16], usize)> = Vec::new();
     let mut events: Vec<(Instant, bool, usize)> = Vec::with_capacity(outages.len() * 2);
     for outage in outages {
         let (start, end) = (outage.start.max(from), outage.end.min(to));
         if start < end && is_positive(outage.weight) {
-            let known = weights
+            let bytes = outage.weight.serialize();
+            let known = written
                 .iter()
-                .position(|weight| weight.serialize() == outage.weight.serialize());
+                .find(|(known, _)| *known == bytes)
+                .map(|(_, index)| *index);
             let index = known.unwrap_or_else(|| {
-                weights.push(outage.weight);
-                weights.len() - 1
+                let equal = weights.iter().position(|weight| *weight == outage.weight);
+                let index = equal.unwrap_or_else(|| {
+                    weights.push(outage.weight);
+                    weights.len() - 1
+                });
+                written.push((bytes, index));
+                index
             });
             events.push((start, true, index));
             events.push((end, false, index));
@@ -154,6 +163,27 @@ mod tests {
         let down = downtime(&outages, 0, 24 * HOUR);
         assert_eq!(down.seconds, 5_400);
         assert_eq!(down.weighted, Decimal::from(5_400));
+    }
+
+    #[test]
+    fn one_weight_written_two_ways_is_one_weight() {
+        // 0.5 and 0.50 are the same weight: 10:00–11:00 and 10:30–11:30 at half weight cover
+        // 90 min = 5,400 s, weighted 2,700 s, written as the first outage wrote its weight.
+        let outages = [
+            Outage {
+                start: 10 * HOUR,
+                end: 11 * HOUR,
+                weight: Decimal::from_str("0.5").unwrap(),
+            },
+            Outage {
+                start: 10 * HOUR + 1_800,
+                end: 11 * HOUR + 1_800,
+                weight: Decimal::from_str("0.50").unwrap(),
+            },
+        ];
+        let down = downtime(&outages, 0, 24 * HOUR);
+        assert_eq!(down.seconds, 5_400);
+        assert_eq!(down.weighted.to_string(), "2700.0");
     }
 
     #[test]

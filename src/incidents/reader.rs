@@ -421,13 +421,24 @@ pub(super) fn csv_reader<R: Read>(source: &Source, headers: bool, reader: R) -> 
         .from_reader(reader)
 }
 
+/// The records being read: the file's name for rejections, the header's number of fields, and
+/// the line the stretch begins on (counted by the CSV reader from 1 where it began reading).
+pub(super) struct Stretch<'n> {
+    pub(super) name: &'n str,
+    pub(super) header_len: usize,
+    /// The CSV reader gives a record the line where its read began, before any empty lines it
+    /// skips. A part read after an empty lead-in line (see `split`) must not give its first
+    /// record that line, so no record is given a line before this one.
+    pub(super) first_line: u64,
+}
+
 /// Reads records into `part` until the end, or until `stop` says the next record, at the given
 /// byte offset, belongs to the next part. Each record with the header's number of fields goes to
 /// `each`; its rejection is filed at the record's line. Returns where reading stopped.
+///
 pub(super) fn read_records<R: Read>(
     reader: &mut csv::Reader<R>,
-    name: &str,
-    header_len: usize,
+    stretch: &Stretch<'_>,
     part: &mut Part,
     mut stop: impl FnMut(u64) -> bool,
     mut each: impl FnMut(&mut Part, u32, &csv::ByteRecord) -> Result<(), Rejection>,
@@ -444,8 +455,9 @@ pub(super) fn read_records<R: Read>(
                 part.read += 1;
                 let line = record
                     .position()
-                    .map_or(next.line() + 1, csv::Position::line) as u32;
-                let outcome = if record.len() == header_len {
+                    .map_or(next.line(), csv::Position::line)
+                    .max(stretch.first_line) as u32;
+                let outcome = if record.len() == stretch.header_len {
                     each(part, line, &record)
                 } else {
                     Err(Rejection {
@@ -454,20 +466,21 @@ pub(super) fn read_records<R: Read>(
                         column: String::new(),
                         value: String::new(),
                         reason: format!(
-                            "row has {} fields, the header has {header_len}",
-                            record.len()
+                            "row has {} fields, the header has {}",
+                            record.len(),
+                            stretch.header_len
                         ),
                     })
                 };
                 if let Err(mut rejection) = outcome {
-                    name.clone_into(&mut rejection.file);
+                    stretch.name.clone_into(&mut rejection.file);
                     rejection.line = line;
                     part.rejected.push(rejection);
                 }
             }
             Err(error) => {
                 return Err(Unreadable {
-                    line: next.line(),
+                    line: next.line().max(stretch.first_line),
                     message: error.to_string(),
                 });
             }
@@ -947,22 +960,20 @@ impl ReadState<'_> {
             .clone();
         let columns = Columns::resolve(source, &headers, name)?;
         let mut part = Part::default();
-        let header_len = headers.len();
+        let stretch = Stretch {
+            name,
+            header_len: headers.len(),
+            first_line: 1,
+        };
         let no_stop = |_| false;
         let outcome = match &mut self.folding {
-            None => self.rows.read_part(
-                &mut reader,
-                file,
-                name,
-                &columns,
-                header_len,
-                &mut part,
-                no_stop,
-            ),
+            None => {
+                self.rows
+                    .read_part(&mut reader, (file, &columns), &stretch, &mut part, no_stop)
+            }
             Some(folding) => read_records(
                 &mut reader,
-                name,
-                header_len,
+                &stretch,
                 &mut part,
                 no_stop,
                 |_, line, record| {
@@ -1107,37 +1118,24 @@ impl<'a> Rows<'a> {
     }
 
     /// Reads the records of one stretch of an export into `part` (see [`read_records`]).
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the reader, the file, its columns and the part"
-    )]
     pub(super) fn read_part<R: Read>(
         &mut self,
         reader: &mut csv::Reader<R>,
-        file: u16,
-        name: &str,
-        columns: &Columns<'_>,
-        header_len: usize,
+        (file, columns): (u16, &Columns<'_>),
+        stretch: &Stretch<'_>,
         part: &mut Part,
         stop: impl FnMut(u64) -> bool,
     ) -> Result<csv::Position, Unreadable> {
         let source = self.source;
-        read_records(
-            reader,
-            name,
-            header_len,
-            part,
-            stop,
-            |part, line, record| {
-                let row = Row {
-                    record,
-                    columns,
-                    timestamps: &source.timestamps,
-                    history: None,
-                };
-                self.row(part, file, line, &row)
-            },
-        )
+        read_records(reader, stretch, part, stop, |part, line, record| {
+            let row = Row {
+                record,
+                columns,
+                timestamps: &source.timestamps,
+                history: None,
+            };
+            self.row(part, file, line, &row)
+        })
     }
 
     /// Reads one row (or folded incident) into `part`: counted, excluded or rejected.
