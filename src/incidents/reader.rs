@@ -250,13 +250,13 @@ impl Part {
             return;
         }
         for incident in &mut self.incidents {
-            incident.line += lines;
+            incident.line = incident.line.saturating_add(lines);
         }
         for print in &mut self.fingerprints {
-            print.line += lines;
+            print.line = print.line.saturating_add(lines);
         }
         for rejection in &mut self.rejected {
-            rejection.line += lines;
+            rejection.line = rejection.line.saturating_add(lines);
         }
     }
 }

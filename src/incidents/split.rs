@@ -136,11 +136,13 @@ impl Job<'_> {
         header_len: usize,
     ) -> Result<Vec<Part>, Error> {
         let mut parts = Vec::with_capacity(pieces.len());
-        let (mut joined_to, mut lines_before) = (0, 0);
+        let (mut joined_to, mut lines_before) = (0, 0_u32);
         for piece in pieces {
             match piece {
                 Ok(mut piece) if piece.start == joined_to => {
-                    piece.part.shift_lines(lines_before - piece.lead);
+                    piece
+                        .part
+                        .shift_lines(lines_before.saturating_sub(piece.lead));
                     lines_before += line_count(piece.end_line - 1);
                     joined_to = piece.end;
                     parts.push(piece.part);
@@ -153,9 +155,10 @@ impl Job<'_> {
             let mut rest = self
                 .read_from(joined_to, rows, columns, header_len, |_| false)
                 .map_err(|unreadable| {
-                    unreadable.into_error(self.name, u64::from(lines_before - lead))
+                    unreadable.into_error(self.name, u64::from(lines_before.saturating_sub(lead)))
                 })?;
-            rest.part.shift_lines(lines_before - rest.lead);
+            rest.part
+                .shift_lines(lines_before.saturating_sub(rest.lead));
             rest.part.sort();
             parts.push(rest.part);
         }
