@@ -22,6 +22,7 @@
 use std::collections::HashMap;
 
 use super::fingerprint::FingerprintHasher;
+use super::records::Record;
 use crate::time::{Instant, merge_intervals};
 
 /// What a state means for the clock.
@@ -135,7 +136,7 @@ pub struct Accumulator {
     /// The latest event so far.
     pub latest: Event,
     /// The cells of the latest row.
-    pub record: csv::ByteRecord,
+    pub record: Record,
 }
 
 /// The accumulators of every id seen, in order of first appearance.
@@ -147,7 +148,7 @@ pub struct Folding {
 
 impl Folding {
     /// Adds one event row of incident `id`; `record` is kept when the event is the latest yet.
-    pub fn add(&mut self, id: &str, event: Event, record: &csv::ByteRecord) {
+    pub fn add(&mut self, id: &str, event: Event, record: &Record) {
         if let Some(index) = self.ids.get(id) {
             let incident = &mut self.incidents[*index];
             incident.events.push(event);
@@ -250,7 +251,7 @@ mod tests {
 
     #[test]
     fn the_latest_row_is_the_last_in_fold_order() {
-        let record = |text: &str| csv::ByteRecord::from(vec![text]);
+        let record = |text: &str| Record::from_iter([text.as_bytes()]);
         let event = |updated, line| Event {
             updated,
             file: 0,
@@ -265,7 +266,7 @@ mod tests {
         folding.add("A", event(5 * H, 5), &record("third"));
         let incidents = folding.into_incidents();
         assert_eq!(incidents.len(), 2);
-        assert_eq!(&incidents[0].record[0], b"third");
+        assert_eq!(incidents[0].record.get(0), Some(&b"third"[..]));
         let lines: Vec<u32> = incidents[0].events.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![4, 2, 5]);
     }

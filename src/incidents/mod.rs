@@ -6,6 +6,7 @@ mod encoding;
 mod exceptions;
 mod fingerprint;
 mod reader;
+mod records;
 mod source;
 mod split;
 

@@ -1,5 +1,5 @@
-//! Streaming CSV reader: one pass over each export, one `ByteRecord` reused for every row, and
-//! every row accounted for. Rows are routed to a contract service and severity as they are read;
+//! Streaming CSV reader: one pass over each export (records split as in `records`), one
+//! `ByteRecord` reused for every row, and every row accounted for. Rows are routed to a contract service and severity as they are read;
 //! only the incidents the caller keeps are held in memory. Event-log exports are folded first
 //! (see `collapse`), and each folded incident then takes the same path as a row. A large
 //! plain-text file is read in parallel parts (see `split`), with the same result.
@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::collapse::{self, Event, Folding, StateKind};
 use super::encoding::{Encoding, decoded};
 use super::fingerprint::{self, FingerprintHasher};
+use super::records::{Position, Record, Records};
 use super::source::{Collapse, Field, Mapping, Source};
 use super::split;
 use super::{Exclusion, Incident, Incidents, Paused, Rejection, RowAccounting};
@@ -410,26 +411,19 @@ impl Unreadable {
     }
 }
 
-/// The CSV reader every part of every export is read with: the header's length is checked by
-/// [`read_records`], so a wrong row is a rejection and not an error.
-pub(super) fn csv_reader<R: Read>(source: &Source, headers: bool, reader: R) -> csv::Reader<R> {
-    csv::ReaderBuilder::new()
-        .delimiter(source.delimiter)
-        .has_headers(headers)
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(reader)
+/// The header of an export read by `records`: its first record (none in an empty export).
+pub(super) fn read_header<R: Read>(records: &mut Records<R>) -> io::Result<Record> {
+    let mut header = Record::default();
+    Ok(match records.read(&mut header)? {
+        Some(_) => header,
+        None => Record::default(),
+    })
 }
 
-/// The records being read: the file's name for rejections, the header's number of fields, and
-/// the line the stretch begins on (counted by the CSV reader from 1 where it began reading).
+/// The records being read: the file's name for rejections, and the header's number of fields.
 pub(super) struct Stretch<'n> {
     pub(super) name: &'n str,
     pub(super) header_len: usize,
-    /// The CSV reader gives a record the line where its read began, before any empty lines it
-    /// skips. A part read after an empty lead-in line (see `split`) must not give its first
-    /// record that line, so no record is given a line before this one.
-    pub(super) first_line: u64,
 }
 
 /// Reads records into `part` until the end, or until `stop` says the next record, at the given
@@ -437,26 +431,23 @@ pub(super) struct Stretch<'n> {
 /// `each`; its rejection is filed at the record's line. Returns where reading stopped.
 ///
 pub(super) fn read_records<R: Read>(
-    reader: &mut csv::Reader<R>,
+    records: &mut Records<R>,
     stretch: &Stretch<'_>,
     part: &mut Part,
     mut stop: impl FnMut(u64) -> bool,
-    mut each: impl FnMut(&mut Part, u32, &csv::ByteRecord) -> Result<(), Rejection>,
-) -> Result<csv::Position, Unreadable> {
-    let mut record = csv::ByteRecord::new();
+    mut each: impl FnMut(&mut Part, u32, &Record) -> Result<(), Rejection>,
+) -> Result<Position, Unreadable> {
+    let mut record = Record::default();
     loop {
-        let next = reader.position().clone();
-        if stop(next.byte()) {
+        let next = records.position();
+        if stop(next.byte) {
             return Ok(next);
         }
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => return Ok(reader.position().clone()),
-            Ok(true) => {
+        match records.read(&mut record) {
+            Ok(None) => return Ok(records.position()),
+            Ok(Some(began)) => {
                 part.read += 1;
-                let line = record
-                    .position()
-                    .map_or(next.line(), csv::Position::line)
-                    .max(stretch.first_line) as u32;
+                let line = began.line as u32;
                 let outcome = if record.len() == stretch.header_len {
                     each(part, line, &record)
                 } else {
@@ -480,7 +471,7 @@ pub(super) fn read_records<R: Read>(
             }
             Err(error) => {
                 return Err(Unreadable {
-                    line: next.line().max(stretch.first_line),
+                    line: next.line,
                     message: error.to_string(),
                 });
             }
@@ -523,11 +514,7 @@ enum Slot<'s> {
 }
 
 impl<'s> Columns<'s> {
-    pub(super) fn resolve(
-        source: &'s Source,
-        headers: &csv::ByteRecord,
-        file: &str,
-    ) -> Result<Self, Error> {
+    pub(super) fn resolve(source: &'s Source, headers: &Record, file: &str) -> Result<Self, Error> {
         let header_error = |message: String| Error::Incidents {
             location: Location {
                 file: file.to_owned(),
@@ -645,7 +632,7 @@ struct Times {
 
 /// A row being read: its cells by field, with the mapping applied.
 struct Row<'r> {
-    record: &'r csv::ByteRecord,
+    record: &'r Record,
     columns: &'r Columns<'r>,
     timestamps: &'r crate::time::TimestampFormat,
     /// For a folded event log: the incident's events in fold order.
@@ -706,18 +693,21 @@ impl<'r> Row<'r> {
     fn instant(&self, field: Field) -> Result<Option<Instant>, Rejection> {
         // Plain columns go straight from bytes to the timestamp parser: no UTF-8 pass for cells
         // that are ASCII digits in the common case.
-        if let Slot::Column {
-            index,
-            aliases: None,
-        } = self.columns.slots[field.index()]
-        {
-            let bytes = self.record.get(index).map_or(&b""[..], <[u8]>::trim_ascii);
-            if bytes.is_empty() {
-                return Ok(None);
+        match self.columns.slots[field.index()] {
+            Slot::Absent => return Ok(None),
+            Slot::Column {
+                index,
+                aliases: None,
+            } => {
+                let bytes = self.record.get(index).map_or(&b""[..], <[u8]>::trim_ascii);
+                if bytes.is_empty() {
+                    return Ok(None);
+                }
+                if let Some(instant) = self.timestamps.parse_fast(bytes) {
+                    return Ok(Some(instant));
+                }
             }
-            if let Some(instant) = self.timestamps.parse_fast(bytes) {
-                return Ok(Some(instant));
-            }
+            Slot::Column { .. } | Slot::Constant(_) => {}
         }
         let Some(text) = self.get(field)? else {
             return Ok(None);
@@ -953,17 +943,14 @@ impl ReadState<'_> {
         let unreadable = |message: String| Unreadable { line: 1, message };
         let bytes = decoded(reader, source.encoding)
             .map_err(|error| unreadable(error.to_string()).into_error(name, 0))?;
-        let mut reader = csv_reader(source, true, bytes);
-        let headers = reader
-            .byte_headers()
-            .map_err(|error| unreadable(error.to_string()).into_error(name, 0))?
-            .clone();
+        let mut reader = Records::new(bytes, source.delimiter, true);
+        let headers = read_header(&mut reader)
+            .map_err(|error| unreadable(error.to_string()).into_error(name, 0))?;
         let columns = Columns::resolve(source, &headers, name)?;
         let mut part = Part::default();
         let stretch = Stretch {
             name,
             header_len: headers.len(),
-            first_line: 1,
         };
         let no_stop = |_| false;
         let outcome = match &mut self.folding {
@@ -1120,12 +1107,12 @@ impl<'a> Rows<'a> {
     /// Reads the records of one stretch of an export into `part` (see [`read_records`]).
     pub(super) fn read_part<R: Read>(
         &mut self,
-        reader: &mut csv::Reader<R>,
+        reader: &mut Records<R>,
         (file, columns): (u16, &Columns<'_>),
         stretch: &Stretch<'_>,
         part: &mut Part,
         stop: impl FnMut(u64) -> bool,
-    ) -> Result<csv::Position, Unreadable> {
+    ) -> Result<Position, Unreadable> {
         let source = self.source;
         read_records(reader, stretch, part, stop, |part, line, record| {
             let row = Row {

@@ -6,12 +6,16 @@
 //! quote inside a quoted cell is doubled), so each thread counts the quotes of the stretch before
 //! its part, the counts are passed up the chain of threads, and each part begins after the first
 //! line end outside quotes past its share of the file. A part is read until the next record would
-//! begin where the next part began.
+//! begin where the next part began. Counting costs a thread a read of the file before its share,
+//! so when the first bytes of the file hold no line end inside quotes (cells of one line, as most
+//! exports have), each part begins after the first line end past its share without counting.
 //!
-//! A file can still mislead the count: a quote character inside an unquoted cell (`5" screen`)
-//! is a plain character to the CSV reader. Then a part does not end where the next one began, and
-//! everything from the end of the last part that joined up is read again, front to back. The
-//! result is the same either way; only the time differs.
+//! Where a part begins is checked, not trusted: a part is kept only when the part before it,
+//! read from a record start, ended exactly where it began, so that its start is a record start
+//! too. A quote character inside an unquoted cell (`5" screen`, a plain character to the CSV
+//! reader) misleads the count, and a cell of several lines far into a file misleads the guess;
+//! then everything from the end of the last part that joined up is read again, front to back.
+//! The result is the same either way; only the time differs.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -19,7 +23,8 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use super::encoding;
-use super::reader::{Columns, Part, Progress, Rows, Stretch, counted, csv_reader};
+use super::reader::{Columns, Part, Progress, Rows, Stretch, counted, read_header};
+use super::records::Records;
 use crate::error::Error;
 
 /// At most this many parts, whatever the number of CPUs.
@@ -43,13 +48,20 @@ pub struct Job<'a> {
 
 /// What one thread read: its part, and the byte offsets and line count of the stretch it read.
 struct Piece {
-    /// Its rows, with lines counted from 1 at `lead` lines before `start`.
+    /// Its rows, with lines counted from 1 at `start`.
     part: Part,
-    lead: u32,
     start: u64,
     end: u64,
     /// The line at `end`, counted from 1 at `start`.
     end_line: u64,
+}
+
+/// The share of the file a thread reads: share `part` is `[shares[part], shares[part + 1])`;
+/// `count` says whether to count quotes to find where its part begins.
+struct Share<'s> {
+    part: usize,
+    shares: &'s [u64],
+    count: bool,
 }
 
 /// How a thread learns where its neighbours' parts begin.
@@ -81,15 +93,17 @@ impl Job<'_> {
         if !encoding::is_plain(&head, source.encoding) {
             return Ok(None);
         }
-        let Ok(mut reader) = File::open(self.path).map(|file| csv_reader(source, true, file))
+        let Ok(mut reader) =
+            File::open(self.path).map(|file| Records::new(file, source.delimiter, true))
         else {
             return Ok(None);
         };
-        let Ok(headers) = reader.byte_headers() else {
+        let Ok(headers) = read_header(&mut reader) else {
             return Ok(None);
         };
-        let columns = Columns::resolve(source, headers, self.name)?;
+        let columns = Columns::resolve(source, &headers, self.name)?;
         let header_len = headers.len();
+        let count = line_end_in_quotes(&head);
         // Share k of the file is [shares[k], shares[k + 1]).
         let shares: Vec<u64> = (0..=self.parts as u64)
             .map(|part| self.size * part / self.parts as u64)
@@ -111,7 +125,14 @@ impl Job<'_> {
                 .enumerate()
                 .map(|(part, links)| {
                     let (shares, columns) = (&shares, &columns);
-                    scope.spawn(move || self.piece(part, shares, rows, columns, header_len, links))
+                    scope.spawn(move || {
+                        let share = Share {
+                            part,
+                            shares,
+                            count,
+                        };
+                        self.piece(share, rows, columns, header_len, links)
+                    })
                 })
                 .collect();
             threads
@@ -140,9 +161,7 @@ impl Job<'_> {
         for piece in pieces {
             match piece {
                 Ok(mut piece) if piece.start == joined_to => {
-                    piece
-                        .part
-                        .shift_lines(lines_before.saturating_sub(piece.lead));
+                    piece.part.shift_lines(lines_before);
                     lines_before += line_count(piece.end_line - 1);
                     joined_to = piece.end;
                     parts.push(piece.part);
@@ -151,14 +170,10 @@ impl Job<'_> {
             }
         }
         if joined_to < self.size {
-            let lead = u32::from(joined_to > 0);
             let mut rest = self
                 .read_from(joined_to, rows, columns, header_len, |_| false)
-                .map_err(|unreadable| {
-                    unreadable.into_error(self.name, u64::from(lines_before.saturating_sub(lead)))
-                })?;
-            rest.part
-                .shift_lines(lines_before.saturating_sub(rest.lead));
+                .map_err(|unreadable| unreadable.into_error(self.name, u64::from(lines_before)))?;
+            rest.part.shift_lines(lines_before);
             rest.part.sort();
             parts.push(rest.part);
         }
@@ -168,8 +183,11 @@ impl Job<'_> {
     /// What thread `part` does: finds where its part begins, reads it, and sorts it.
     fn piece(
         &self,
-        part: usize,
-        shares: &[u64],
+        Share {
+            part,
+            shares,
+            count,
+        }: Share<'_>,
         rows: &Rows<'_>,
         columns: &Columns<'_>,
         header_len: usize,
@@ -179,13 +197,18 @@ impl Job<'_> {
         let start = if part == 0 {
             0
         } else {
-            let odd = self.count_quotes(shares[part - 1], shares[part])? % 2 == 1;
-            let quoted_before = match links.quoted_before {
-                Some(receiver) => receiver.recv().map_err(|_| stopped())?,
-                None => false,
+            // Without counting, the share is taken to begin outside quotes; the join checks it.
+            let quoted = if count {
+                let odd = self.count_quotes(shares[part - 1], shares[part])? % 2 == 1;
+                let quoted_before = match links.quoted_before {
+                    Some(receiver) => receiver.recv().map_err(|_| stopped())?,
+                    None => false,
+                };
+                quoted_before ^ odd
+            } else {
+                false
             };
-            let quoted = quoted_before ^ odd;
-            if let Some(sender) = links.quoted_after {
+            if let Some(sender) = links.quoted_after.filter(|_| count) {
                 // The thread after may have stopped already; it then has no use for this.
                 let _ = sender.send(quoted);
             }
@@ -236,33 +259,31 @@ impl Job<'_> {
         };
         let mut file = File::open(self.path).map_err(unreadable)?;
         file.seek(SeekFrom::Start(start)).map_err(unreadable)?;
-        // The CSV parser drops a byte-order mark from the first bytes it is given; in the middle
-        // of a file those bytes belong to a cell. A part after the first is therefore read after
-        // an empty line, which the parser skips (and counts: one line, one byte).
-        let lead = u32::from(start > 0);
-        let lead_in: &[u8] = if start > 0 { b"\n" } else { b"" };
-        let bytes = io::Cursor::new(lead_in).chain(file);
-        let mut reader = csv_reader(rows.source(), start == 0, counted(bytes, self.progress));
+        // A byte-order mark is skipped at the start of the file only: in the middle of a file
+        // those bytes belong to a cell.
+        let bytes = counted(file, self.progress);
+        let mut reader = Records::new(bytes, rows.source().delimiter, start == 0);
+        if start == 0 {
+            read_header(&mut reader).map_err(unreadable)?;
+        }
         let mut part = Part::default();
         let mut rows = rows.fresh();
         let stretch = Stretch {
             name: self.name,
             header_len,
-            first_line: 1 + u64::from(lead),
         };
         let end = rows.read_part(
             &mut reader,
             (self.file, columns),
             &stretch,
             &mut part,
-            |byte| stop(start + byte - u64::from(lead)),
+            |byte| stop(start + byte),
         )?;
         Ok(Piece {
             part,
-            lead,
             start,
-            end: start + end.byte() - u64::from(lead),
-            end_line: end.line() - u64::from(lead),
+            end: start + end.byte,
+            end_line: end.line,
         })
     }
 
@@ -313,6 +334,20 @@ impl Job<'_> {
             at += count as u64;
         }
     }
+}
+
+/// Whether a line end in `head` (the first bytes of a file) is inside a quoted cell: then the
+/// parts' starts are found by counting quotes rather than guessed.
+fn line_end_in_quotes(head: &[u8]) -> bool {
+    let mut quoted = false;
+    for byte in head {
+        match byte {
+            b'"' => quoted = !quoted,
+            b'\n' if quoted => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// A count of lines as a line number offset (exports of more than four billion lines are not
@@ -516,6 +551,37 @@ credits:
         assert_eq!(format!("{:?}", read(&path, 4, 1)), whole);
         // The first part joined; the rest was read as one.
         assert_eq!(parts(&path, 4), Some(2));
+        std::fs::remove_file(&path).expect("removed");
+    }
+
+    #[test]
+    fn cells_of_several_lines_after_the_first_bytes_mislead_the_guess_but_not_the_result() {
+        // The first 8 KiB hold only one-line cells, so the parts' starts are guessed, not
+        // counted; further on, titles span lines, and a guess that lands inside one is caught
+        // when the parts are joined.
+        let mut text = "id,service,severity,opened,acknowledged,resolved,title\n".to_owned();
+        for row in 0..200 {
+            text.push_str(&format!(
+                "P{row},web,P2,2026-03-05T10:00:00Z,2026-03-05T10:05:00Z,,Plain title {row}\n"
+            ));
+        }
+        assert!(text.len() > encoding::LOOK_AHEAD as usize);
+        assert!(!line_end_in_quotes(text.as_bytes()));
+        let body = export(1_500, 5, false);
+        text.push_str(&body[body.find('\n').expect("a header") + 1..]);
+        assert!(line_end_in_quotes(body.as_bytes()));
+        let path = write("guess", &text);
+        let whole = format!("{:?}", read(&path, 1, 1));
+        for threads in [2, 3, 4, 7, 16] {
+            assert_eq!(
+                format!("{:?}", read(&path, threads, 1)),
+                whole,
+                "{threads} threads"
+            );
+        }
+        // Of 16 parts, the third began inside a quoted title: it and the rest were read again
+        // as one part after the two that joined up.
+        assert_eq!(parts(&path, 16), Some(3));
         std::fs::remove_file(&path).expect("removed");
     }
 

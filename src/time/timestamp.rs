@@ -120,48 +120,16 @@ fn parse_canonical_rfc3339(bytes: &[u8]) -> Option<Instant> {
         );
         (tens < 10 && ones < 10).then(|| i64::from(tens * 10 + ones))
     }
-    let [
-        y0,
-        y1,
-        y2,
-        y3,
-        b'-',
-        m0,
-        m1,
-        b'-',
-        d0,
-        d1,
-        separator,
-        h0,
-        h1,
-        b':',
-        i0,
-        i1,
-        b':',
-        s0,
-        s1,
-        rest @ ..,
-    ] = bytes
-    else {
-        return None;
-    };
-    if !matches!(separator, b'T' | b't' | b' ') {
+    let (head, rest) = bytes.split_first_chunk::<19>()?;
+    let (date, clock) = (head.first_chunk::<8>()?, head.last_chunk::<8>()?);
+    let date = DATE.pairs(*date)?;
+    let clock = CLOCK.pairs(*clock)?;
+    let day = two(head, 8)?;
+    if !matches!(head[10], b'T' | b't' | b' ') {
         return None;
     }
-    let digits = [
-        *y0, *y1, *y2, *y3, *m0, *m1, *d0, *d1, *h0, *h1, *i0, *i1, *s0, *s1,
-    ]
-    .map(|byte| byte.wrapping_sub(b'0'));
-    if digits.iter().any(|digit| *digit > 9) {
-        return None;
-    }
-    let number = |from: usize, to: usize| {
-        digits[from..to]
-            .iter()
-            .fold(0, |value, digit| value * 10 + i64::from(*digit))
-    };
-    let (year, month, day) = (number(0, 4), number(4, 6), number(6, 8));
-    let (hour, minute, second) = (number(8, 10), number(10, 12), number(12, 14));
+    let (year, month) = (pair(date, 0) * 100 + pair(date, 2), pair(date, 5));
+    let (hour, minute, second) = (pair(clock, 0), pair(clock, 3), pair(clock, 6));
     if !(1..=12).contains(&month)
         || day < 1
         || day > days_in_month(year, month)
@@ -195,6 +163,56 @@ fn parse_canonical_rfc3339(bytes: &[u8]) -> Option<Instant> {
         _ => return None,
     };
     Some(days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second - offset)
+}
+
+/// Eight bytes of a timestamp: `0` where a digit goes, any other byte a separator that must be
+/// there. The eight bytes are checked and combined as one 64-bit word.
+struct Layout {
+    template: u64,
+    /// `0xFF` in the bytes of separators.
+    separators: u64,
+}
+
+/// `YYYY-MM-` and `HH:MM:SS`.
+const DATE: Layout = Layout::of(*b"0000-00-");
+const CLOCK: Layout = Layout::of(*b"00:00:00");
+
+impl Layout {
+    const fn of(template: [u8; 8]) -> Self {
+        let mut separators = [0; 8];
+        let mut at = 0;
+        while at < 8 {
+            if template[at] != b'0' {
+                separators[at] = 0xFF;
+            }
+            at += 1;
+        }
+        Self {
+            template: u64::from_le_bytes(template),
+            separators: u64::from_le_bytes(separators),
+        }
+    }
+
+    /// For each byte, the two-digit number that starts there (meaningful where two digits do;
+    /// read with [`pair`]), or `None` when a digit or a separator is not there.
+    fn pairs(&self, bytes: [u8; 8]) -> Option<u64> {
+        const ABOVE_NINE: u64 = 0x7676_7676_7676_7676;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        // A digit becomes its value (0 to 9); a separator that is there becomes 0.
+        let values = u64::from_le_bytes(bytes) ^ self.template;
+        // A value above 9 sets its byte's high bit once 0x76 is added (values up to 0x7F do
+        // not carry into the next byte; larger ones have the bit already).
+        if values & self.separators != 0 || (values | values.wrapping_add(ABOVE_NINE)) & HIGH != 0 {
+            return None;
+        }
+        // Each byte times ten plus the next: at most 99, so no byte carries into another.
+        Some(values.wrapping_mul(10).wrapping_add(values >> 8))
+    }
+}
+
+/// The two-digit number at byte `at` of [`Layout::pairs`].
+fn pair(pairs: u64, at: u32) -> i64 {
+    i64::from((pairs >> (8 * at)) as u8)
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
@@ -343,6 +361,21 @@ mod tests {
                 proptest::prop_assert_eq!(fast, chrono, "{}", text);
             }
             proptest::prop_assert_eq!(TimestampFormat::Rfc3339.parse(&text).ok(), chrono, "{}", text);
+        }
+
+        #[test]
+        fn the_fast_path_checks_every_byte(at in 0_usize..20, byte in proptest::num::u8::ANY) {
+            // One byte of a valid instant replaced by any byte: the digits and separators are
+            // checked eight at a time, so a byte just outside `0`-`9` (`/`, `:`) or a lookalike
+            // separator must still be refused, and whatever is accepted agrees with chrono.
+            let mut bytes = *b"2026-06-15T10:23:45Z";
+            bytes[at] = byte;
+            let fast = parse_canonical_rfc3339(&bytes);
+            if fast.is_some() {
+                let text = std::str::from_utf8(&bytes).expect("an ASCII byte, since it was accepted");
+                let chrono = DateTime::parse_from_rfc3339(text).map(|moment| moment.timestamp()).ok();
+                proptest::prop_assert_eq!(fast, chrono, "{}", text);
+            }
         }
     }
 
