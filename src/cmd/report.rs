@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use slacredit::report::{write_breaches_csv, write_json, write_report_table};
 
 use super::inputs::{Loaded, calculate, report_rejections};
-use super::{EXIT_FINDINGS, EXIT_OK, open_output};
+use super::{EXIT_FINDINGS, EXIT_OK, leave, open_output};
 use crate::cli::{CalcArgs, Format};
 
 /// Runs `report`.
@@ -13,14 +13,15 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
     let Loaded::Evaluation(evaluation) = calculate(&args.inputs)? else {
         return Ok(ExitCode::from(EXIT_FINDINGS));
     };
-    let report = evaluation.report;
+    let report = &evaluation.report;
     let mut out = open_output(args.output.as_deref())?;
     match args.format {
-        Format::Table => write_report_table(&mut out, &report)?,
-        Format::Csv => write_breaches_csv(&mut out, &report)?,
-        Format::Json => write_json(&mut out, &report)?,
+        Format::Table => write_report_table(&mut out, report)?,
+        Format::Csv => write_breaches_csv(&mut out, report)?,
+        Format::Json => write_json(&mut out, report)?,
     }
     out.flush()?;
-    let failed = report_rejections(&report, args.inputs.strict);
+    let failed = report_rejections(report, args.inputs.strict);
+    leave(evaluation);
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

@@ -358,6 +358,7 @@ fn line_count(lines: u64) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
     use std::io::Write as _;
     use std::path::PathBuf;
 
@@ -561,9 +562,11 @@ credits:
         // when the parts are joined.
         let mut text = "id,service,severity,opened,acknowledged,resolved,title\n".to_owned();
         for row in 0..200 {
-            text.push_str(&format!(
-                "P{row},web,P2,2026-03-05T10:00:00Z,2026-03-05T10:05:00Z,,Plain title {row}\n"
-            ));
+            writeln!(
+                text,
+                "P{row},web,P2,2026-03-05T10:00:00Z,2026-03-05T10:05:00Z,,Plain title {row}"
+            )
+            .expect("a String takes any text");
         }
         assert!(text.len() > encoding::LOOK_AHEAD as usize);
         assert!(!line_end_in_quotes(text.as_bytes()));
