@@ -209,17 +209,17 @@ fn contract_report(
     planned: &Planned,
     history: &mut History,
 ) -> ContractReport {
-    let by_service: Vec<(Vec<&Incident>, Vec<&Incident>)> = (0..contract.services.len())
-        .map(|index| {
-            incidents
-                .iter()
-                .copied()
-                .filter(|incident| usize::from(incident.service) == index)
-                .partition(|incident| {
-                    incident.disputed && contract.exclusions.disputed == DisputedPolicy::Pending
-                })
-        })
-        .collect();
+    // Held (disputed, pending) and counted incidents per service, in one pass.
+    let mut by_service: Vec<(Vec<&Incident>, Vec<&Incident>)> =
+        vec![(Vec::new(), Vec::new()); contract.services.len()];
+    for incident in incidents {
+        let (held, counted) = &mut by_service[usize::from(incident.service)];
+        if incident.disputed && contract.exclusions.disputed == DisputedPolicy::Pending {
+            held.push(incident);
+        } else {
+            counted.push(incident);
+        }
+    }
     // Breaches are only collected when a term looks back at them.
     let events: Vec<BreachEvent> = if planned.keeps_history {
         breach_events(contract, &by_service, (scope, foreign))
@@ -232,9 +232,12 @@ fn contract_report(
     let mut credit_lines = Vec::new();
     let mut findings = Vec::new();
     let mut disputed = Vec::new();
-    for (index, (held, counted)) in by_service.iter().enumerate() {
-        let (mut summary, service_breaches, lines) =
-            service_report(contract, index, counted, all, (scope, foreign), &escalated);
+    let reports = parallel_map(&by_service, |index, (_, counted)| {
+        service_report(contract, index, counted, all, (scope, foreign), &escalated)
+    });
+    for ((index, (held, counted)), (mut summary, service_breaches, lines)) in
+        by_service.iter().enumerate().zip(reports)
+    {
         let every: Vec<&Incident> = counted.iter().chain(held).copied().collect();
         if !held.is_empty() {
             let (with_all, ..) =
@@ -437,6 +440,49 @@ fn downgrade_findings(
             }
         })
         .collect()
+}
+
+/// `work` applied to every item, on as many threads as there are CPUs (at most one per item),
+/// in item order. Each thread takes the next item not yet taken, so a long item does not hold
+/// up the others.
+fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(items.len());
+    if threads < 2 {
+        return items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| work(index, item))
+            .collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(index) else {
+                            return done;
+                        };
+                        done.push((index, work(index, item)));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    done.sort_unstable_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// One service: its summary, its breached or pending targets, and its credit lines.

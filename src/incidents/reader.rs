@@ -187,25 +187,47 @@ pub fn read_incidents(
     Ok(finish(&mut parts, files))
 }
 
-/// A compact trace of every valid row (24 bytes), to find duplicate ids across a million rows
+/// A compact trace of every valid row (16 bytes), to find duplicate ids across a million rows
 /// without keeping every id in memory. Ids are compared by a 64-bit hash: two different ids
-/// collide with a probability near 3e-8 in a million-row export.
+/// collide with a probability near 3e-8 in a million-row export. The content of two rows with
+/// one id is compared by 28 bits of its hash: two that differ are taken for identical with a
+/// chance of one in 268 million.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Fingerprint {
     id: u64,
-    content: u64,
+    /// The content hash's top 28 bits, then 4 bits: the index into its part's `exclusions` when
+    /// `keep` excluded the row, `KEPT` otherwise.
+    content: u32,
     line: u32,
-    file: u16,
-    /// Index into its part's `exclusions` when `keep` excluded the row; `KEPT` otherwise.
-    exclusion: u8,
 }
 
-const KEPT: u8 = u8::MAX;
+const KEPT: u8 = 0xF;
+
+impl Fingerprint {
+    fn new(id: u64, content: u64, line: u32, exclusion: u8) -> Self {
+        Self {
+            id,
+            content: ((content >> 32) as u32 & !0xF) | u32::from(exclusion),
+            line,
+        }
+    }
+
+    fn exclusion(self) -> u8 {
+        (self.content & 0xF) as u8
+    }
+
+    fn same_content(self, other: Self) -> bool {
+        self.content >> 4 == other.content >> 4
+    }
+}
 
 /// What reading a stretch of rows gave: the rows of one file, or of one part of a file read in
 /// parallel. Parts are put together in file order by [`finish`].
 #[derive(Default)]
 pub(super) struct Part {
+    /// The index of its file among the inputs (the rows of a folded event log may come from
+    /// several, and leave no fingerprints).
+    file: u16,
     incidents: Vec<Incident>,
     fingerprints: Vec<Fingerprint>,
     /// Rows read.
@@ -213,11 +235,18 @@ pub(super) struct Part {
     /// Rows excluded, by reason.
     exclusions: Vec<(&'static str, u64)>,
     rejected: Vec<Rejection>,
-    /// Whether incidents and fingerprints are in the order [`Part::sort`] puts them in.
+    /// Whether the incidents are in the order [`Part::sort`] puts them in.
     sorted: bool,
 }
 
 impl Part {
+    pub(super) fn of_file(file: u16) -> Self {
+        Self {
+            file,
+            ..Self::default()
+        }
+    }
+
     /// Counts `rows` rows excluded for `reason` and returns the reason's index.
     fn exclude(&mut self, reason: &'static str, rows: u64) -> u8 {
         let known = self
@@ -232,14 +261,13 @@ impl Part {
         u8::try_from(index)
             .ok()
             .filter(|index| *index != KEPT)
-            .expect("a handful of fixed exclusion reasons")
+            .expect("at most 15 exclusion reasons")
     }
 
-    /// Puts incidents in report order and fingerprints in id order, for [`finish`] to merge.
+    /// Puts incidents in report order, for [`finish`] to merge.
     pub(super) fn sort(&mut self) {
         if !self.sorted {
             self.incidents.sort_unstable_by(incident_order);
-            sort_by_id(&mut self.fingerprints);
             self.sorted = true;
         }
     }
@@ -260,6 +288,55 @@ impl Part {
             rejection.line = rejection.line.saturating_add(lines);
         }
     }
+}
+
+/// Keeps, of every part's fingerprints, those whose id may occur more than once, in id order:
+/// every row of every repeated id, and a few others. Ids are sorted only after this sieve, since
+/// a million ids rarely hold more than a handful of repeats.
+///
+/// The sieve is a table of 16 bits per fingerprint (two megabytes for a million rows), indexed
+/// by the top bits of the id hash: a first pass marks every slot seen and every slot seen twice,
+/// a second keeps the fingerprints of slots seen twice. All copies of one id share a slot, so
+/// none is lost; two different ids share one with a chance of one in sixteen, which costs only
+/// the sorting of a few more fingerprints.
+fn keep_repeated_ids(parts: &mut [Part]) {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    let total: usize = parts.iter().map(|part| part.fingerprints.len()).sum();
+    let slots = (total * 16).next_power_of_two().max(1 << 16);
+    let shift = 64 - slots.trailing_zeros();
+    let slot = |print: &Fingerprint| {
+        let slot = (print.id >> shift) as usize;
+        (slot / 64, 1_u64 << (slot % 64))
+    };
+    let seen: Vec<AtomicU64> = (0..slots / 64).map(|_| AtomicU64::new(0)).collect();
+    let twice: Vec<AtomicU64> = (0..slots / 64).map(|_| AtomicU64::new(0)).collect();
+    // The parts shared among up to one thread per CPU: each marks its parts, then (once every
+    // part is marked) keeps their repeated ids.
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let per_thread = parts.len().div_ceil(cpus).max(1);
+    let marked = std::sync::Barrier::new(parts.len().div_ceil(per_thread));
+    std::thread::scope(|scope| {
+        for share in parts.chunks_mut(per_thread) {
+            let (seen, twice, marked) = (&seen, &twice, &marked);
+            scope.spawn(move || {
+                for print in share.iter().flat_map(|part| &part.fingerprints) {
+                    let (word, bit) = slot(print);
+                    if seen[word].fetch_or(bit, Relaxed) & bit != 0 {
+                        twice[word].fetch_or(bit, Relaxed);
+                    }
+                }
+                marked.wait();
+                for part in share {
+                    part.fingerprints.retain(|print| {
+                        let (word, bit) = slot(print);
+                        twice[word].load(Relaxed) & bit != 0
+                    });
+                    part.fingerprints.shrink_to_fit();
+                    sort_by_id(&mut part.fingerprints);
+                }
+            });
+        }
+    });
 }
 
 /// Sorts fingerprints by id hash (copies of one id in no particular order). Hashes are spread
@@ -435,7 +512,7 @@ pub(super) fn read_records<R: Read>(
     stretch: &Stretch<'_>,
     part: &mut Part,
     mut stop: impl FnMut(u64) -> bool,
-    mut each: impl FnMut(&mut Part, u32, &Record) -> Result<(), Rejection>,
+    mut each: impl FnMut(&mut Part, u32, &Record) -> Result<(), Box<Rejection>>,
 ) -> Result<Position, Unreadable> {
     let mut record = Record::default();
     loop {
@@ -451,7 +528,7 @@ pub(super) fn read_records<R: Read>(
                 let outcome = if record.len() == stretch.header_len {
                     each(part, line, &record)
                 } else {
-                    Err(Rejection {
+                    Err(Box::new(Rejection {
                         file: String::new(),
                         line: 0,
                         column: String::new(),
@@ -461,12 +538,12 @@ pub(super) fn read_records<R: Read>(
                             record.len(),
                             stretch.header_len
                         ),
-                    })
+                    }))
                 };
                 if let Err(mut rejection) = outcome {
                     stretch.name.clone_into(&mut rejection.file);
                     rejection.line = line;
-                    part.rejected.push(rejection);
+                    part.rejected.push(*rejection);
                 }
             }
             Err(error) => {
@@ -642,7 +719,7 @@ struct Row<'r> {
 impl<'r> Row<'r> {
     /// The trimmed value of `field` with value aliases applied; `Ok(None)` when empty, a
     /// missing-value marker or unmapped; `Err` when not UTF-8.
-    fn get(&self, field: Field) -> Result<Option<&'r str>, Rejection> {
+    fn get(&self, field: Field) -> Result<Option<&'r str>, Box<Rejection>> {
         let text = match self.columns.slots[field.index()] {
             Slot::Absent => return Ok(None),
             Slot::Constant(value) => value,
@@ -668,7 +745,7 @@ impl<'r> Row<'r> {
     }
 
     /// The trimmed text of cell `index`, read for `field`; `None` when empty or missing.
-    fn cell(&self, field: Field, index: usize) -> Result<Option<&'r str>, Rejection> {
+    fn cell(&self, field: Field, index: usize) -> Result<Option<&'r str>, Box<Rejection>> {
         let Some(bytes) = self.record.get(index) else {
             return Ok(None);
         };
@@ -685,12 +762,12 @@ impl<'r> Row<'r> {
         })
     }
 
-    fn required(&self, field: Field) -> Result<&'r str, Rejection> {
+    fn required(&self, field: Field) -> Result<&'r str, Box<Rejection>> {
         self.get(field)?
             .ok_or_else(|| self.reject(field, "", "is empty; every row needs it".to_owned()))
     }
 
-    fn instant(&self, field: Field) -> Result<Option<Instant>, Rejection> {
+    fn instant(&self, field: Field) -> Result<Option<Instant>, Box<Rejection>> {
         // Plain columns go straight from bytes to the timestamp parser: no UTF-8 pass for cells
         // that are ASCII digits in the common case.
         match self.columns.slots[field.index()] {
@@ -720,7 +797,7 @@ impl<'r> Row<'r> {
 
     /// The severity a cell names, as an index into the contract's severities. A contract may
     /// match the value after the mapping's aliases (`P1`) or the export's own (`1 - Critical`).
-    fn severity(&self, field: Field, contract: &Contract) -> Result<Option<u16>, Rejection> {
+    fn severity(&self, field: Field, contract: &Contract) -> Result<Option<u16>, Box<Rejection>> {
         let Some(value) = self.get(field)? else {
             return Ok(None);
         };
@@ -755,7 +832,7 @@ impl<'r> Row<'r> {
     }
 
     /// A yes/no cell: `true`/`yes`/`1` or `false`/`no`/`0` (any case); empty is no.
-    fn flag(&self, field: Field) -> Result<bool, Rejection> {
+    fn flag(&self, field: Field) -> Result<bool, Box<Rejection>> {
         match self.get(field)? {
             None => Ok(false),
             Some(text)
@@ -782,7 +859,7 @@ impl<'r> Row<'r> {
 
     /// The `paused` cell: intervals `start/end;start/end` (in the export's timestamp format),
     /// merged and sorted, or a total written as a duration (`1h20m`) or in seconds.
-    fn paused(&self, opened: Instant) -> Result<Paused, Rejection> {
+    fn paused(&self, opened: Instant) -> Result<Paused, Box<Rejection>> {
         let Some(text) = self.get(Field::Paused)? else {
             return Ok(Paused::None);
         };
@@ -838,7 +915,7 @@ impl<'r> Row<'r> {
 
     /// The incident's clock after `opened`: its own columns, checked against `opened`, and for
     /// a folded event log what its history says where the latest row is silent.
-    fn times(&self, opened: Instant) -> Result<Times, Rejection> {
+    fn times(&self, opened: Instant) -> Result<Times, Box<Rejection>> {
         let row = self;
         let started = row.instant(Field::Started)?;
         let mut acknowledged = row.instant(Field::Acknowledged)?;
@@ -888,14 +965,17 @@ impl<'r> Row<'r> {
         })
     }
 
-    fn reject(&self, field: Field, value: &str, reason: String) -> Rejection {
-        Rejection {
+    /// Boxed, so that every `Result` on the way from a cell to its row stays a few words wide
+    /// (a rejection is more than a hundred bytes) and is passed back in registers.
+    #[allow(clippy::unnecessary_box_returns)]
+    fn reject(&self, field: Field, value: &str, reason: String) -> Box<Rejection> {
+        Box::new(Rejection {
             file: String::new(),
             line: 0,
             column: self.columns.names[field.index()].clone(),
             value: value.to_owned(),
             reason,
-        }
+        })
     }
 }
 
@@ -947,7 +1027,7 @@ impl ReadState<'_> {
         let headers = read_header(&mut reader)
             .map_err(|error| unreadable(error.to_string()).into_error(name, 0))?;
         let columns = Columns::resolve(source, &headers, name)?;
-        let mut part = Part::default();
+        let mut part = Part::of_file(file);
         let stretch = Stretch {
             name,
             header_len: headers.len(),
@@ -1010,7 +1090,7 @@ impl ReadState<'_> {
             if let Err(mut rejection) = self.rows.row(&mut part, latest.file, latest.line, &row) {
                 rejection.file.clone_from(file_name);
                 rejection.line = latest.line;
-                part.rejected.push(rejection);
+                part.rejected.push(*rejection);
             }
         }
         self.parts.push(part);
@@ -1019,19 +1099,21 @@ impl ReadState<'_> {
 }
 
 /// One row of an event log: checks its id and event time and adds it to its incident.
-fn event(folding: &mut Folding, file: u16, line: u32, row: &Row<'_>) -> Result<(), Rejection> {
+fn event(folding: &mut Folding, file: u16, line: u32, row: &Row<'_>) -> Result<(), Box<Rejection>> {
     let events = row
         .columns
         .events
         .as_ref()
         .expect("only event logs read events");
     let id = row.required(Field::Id)?;
-    let column_rejection = |column: &str, value: &str, reason: String| Rejection {
-        file: String::new(),
-        line: 0,
-        column: column.to_owned(),
-        value: value.to_owned(),
-        reason,
+    let column_rejection = |column: &str, value: &str, reason: String| {
+        Box::new(Rejection {
+            file: String::new(),
+            line: 0,
+            column: column.to_owned(),
+            value: value.to_owned(),
+            reason,
+        })
     };
     let collapse = events.collapse;
     let text = |index: usize, column: &str| {
@@ -1132,7 +1214,7 @@ impl<'a> Rows<'a> {
         file: u16,
         line: u32,
         row: &Row<'_>,
-    ) -> Result<(), Rejection> {
+    ) -> Result<(), Box<Rejection>> {
         let id = row.required(Field::Id)?;
         let route = self.service_route(row)?;
         let opened = row.instant(Field::Opened)?.ok_or_else(|| {
@@ -1194,13 +1276,12 @@ impl<'a> Rows<'a> {
         };
         // A folded event log has one incident per id by construction: no duplicates to find.
         if row.history.is_none() {
-            part.fingerprints.push(Fingerprint {
-                id: fingerprint::of_text(id),
-                content: fingerprint::of_incident(&incident),
+            part.fingerprints.push(Fingerprint::new(
+                fingerprint::of_text(id),
+                fingerprint::of_incident(&incident),
                 line,
-                file,
                 exclusion,
-            });
+            ));
         }
         if exclusion == KEPT {
             incident.id = id.into();
@@ -1211,7 +1292,7 @@ impl<'a> Rows<'a> {
     }
 
     /// Where the row's service cell routes; a value routed before is found by its bytes.
-    fn service_route(&mut self, row: &Row<'_>) -> Result<Route, Rejection> {
+    fn service_route(&mut self, row: &Row<'_>) -> Result<Route, Box<Rejection>> {
         let raw = row.raw(Field::Service);
         if let Some(route) = raw.and_then(|bytes| self.known_services.get(0, bytes)) {
             return Ok(route.clone());
@@ -1233,7 +1314,7 @@ impl<'a> Rows<'a> {
         row: &Row<'_>,
         field: Field,
         contract: u16,
-    ) -> Result<Option<u16>, Rejection> {
+    ) -> Result<Option<u16>, Box<Rejection>> {
         let tag = u32::from(contract) * 2 + u32::from(field == Field::InitialSeverity);
         let raw = row.raw(field);
         if let Some(index) = raw.and_then(|bytes| self.known_severities.get(tag, bytes)) {
@@ -1333,6 +1414,7 @@ fn finish(parts: &mut [Part], files: Vec<String>) -> Incidents {
     for part in parts.iter_mut() {
         part.sort();
     }
+    keep_repeated_ids(parts);
     let (dropped, conflicts, duplicates) = resolve_duplicates(parts, &files);
     let mut rejected: Vec<Rejection> = Vec::new();
     let mut exclusions: BTreeMap<&'static str, u64> = BTreeMap::new();
@@ -1413,7 +1495,11 @@ fn resolve_duplicates(parts: &mut [Part], files: &[String]) -> Duplicates {
     let mut dropped = HashSet::new();
     let mut conflicts = Vec::new();
     let mut duplicates: BTreeMap<String, u64> = BTreeMap::new();
-    let place = |print: &Fingerprint| format!("{}:{}", files[usize::from(print.file)], print.line);
+    let part_files: Vec<u16> = parts.iter().map(|part| part.file).collect();
+    let place = |part: usize, print: &Fingerprint| {
+        let file = part_files[part];
+        format!("{}:{}", files[usize::from(file)], print.line)
+    };
     let mut next = vec![0; parts.len()];
     // (part, fingerprint) of one id, put in file order so the first copy is the earliest row.
     let mut group: Vec<(usize, Fingerprint)> = Vec::new();
@@ -1469,30 +1555,34 @@ fn resolve_duplicates(parts: &mut [Part], files: &[String]) -> Duplicates {
         if group.len() < 2 {
             continue;
         }
-        group.sort_unstable_by_key(|(_, print)| (print.file, print.line));
-        let first = group[0].1;
+        group.sort_unstable_by_key(|(part, print)| (part_files[*part], print.line));
+        let (first_part, first) = group[0];
         let identical = group[1..]
             .iter()
-            .all(|(_, print)| print.content == first.content);
+            .all(|(_, print)| print.same_content(first));
         for (index, print) in &group[usize::from(identical)..] {
-            if print.exclusion != KEPT {
-                parts[*index].exclusions[usize::from(print.exclusion)].1 -= 1;
+            if print.exclusion() != KEPT {
+                parts[*index].exclusions[usize::from(print.exclusion())].1 -= 1;
             }
-            dropped.insert((print.file, print.line));
+            let file = part_files[*index];
+            dropped.insert((file, print.line));
             if identical {
-                let reason = format!("duplicate of the identical row at {}", place(&first));
+                let reason = format!(
+                    "duplicate of the identical row at {}",
+                    place(first_part, &first)
+                );
                 *duplicates.entry(reason).or_default() += 1;
             } else {
                 let others: Vec<String> = group
                     .iter()
-                    .filter(|(_, other)| other != print)
-                    .map(|(_, other)| place(other))
+                    .filter(|(part, other)| (*part, other) != (*index, print))
+                    .map(|(part, other)| place(*part, other))
                     .collect();
                 let reason = format!(
                     "the same id appears with different content at {}",
                     others.join(", ")
                 );
-                conflicts.push(((print.file, print.line), reason));
+                conflicts.push(((file, print.line), reason));
             }
         }
     }
@@ -1546,6 +1636,39 @@ fn merge_into<T: Default>(
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_sieve_keeps_every_copy_of_a_repeated_id() {
+        let part = |file: u16, ids: &[u64]| Part {
+            fingerprints: ids
+                .iter()
+                .enumerate()
+                .map(|(line, id)| Fingerprint::new(*id, 0, line as u32 + 2, KEPT))
+                .collect(),
+            ..Part::of_file(file)
+        };
+        // Five fingerprints: a table of 65,536 slots, indexed by the top 16 bits of the id.
+        // Ids 5, 7, 9 << 40 and 11 all fall in slot 0, so all are kept, though only 7 repeats
+        // (across the two files); u64::MAX and 1 << 63 are alone in their slots.
+        let mut parts = [
+            part(0, &[9 << 40, 7, u64::MAX, 5]),
+            part(1, &[7, 1 << 63, 11]),
+        ];
+        keep_repeated_ids(&mut parts);
+        let ids =
+            |part: &Part| -> Vec<u64> { part.fingerprints.iter().map(|print| print.id).collect() };
+        assert_eq!(ids(&parts[0]), vec![5, 7, 9 << 40]);
+        assert_eq!(ids(&parts[1]), vec![7, 11]);
+        // The walk then finds 7 twice: the later copy (file 1, line 2) is a duplicate.
+        let files = vec!["a.csv".to_owned(), "b.csv".to_owned()];
+        let (dropped, conflicts, duplicates) = resolve_duplicates(&mut parts, &files);
+        assert_eq!(dropped, HashSet::from([(1, 2)]));
+        assert!(conflicts.is_empty());
+        assert_eq!(
+            duplicates,
+            BTreeMap::from([("duplicate of the identical row at a.csv:3".to_owned(), 1)])
+        );
+    }
+
     proptest::proptest! {
         #[test]
         fn the_radix_sort_orders_like_a_comparison_sort(
@@ -1556,12 +1679,8 @@ mod tests {
             let mut prints: Vec<Fingerprint> = ids
                 .iter()
                 .enumerate()
-                .map(|(line, id)| Fingerprint {
-                    id: if narrow { id % 1_000 } else { *id },
-                    content: 0,
-                    line: line as u32,
-                    file: 0,
-                    exclusion: KEPT,
+                .map(|(line, id)| {
+                    Fingerprint::new(if narrow { id % 1_000 } else { *id }, 0, line as u32, KEPT)
                 })
                 .collect();
             let mut expected: Vec<u64> = prints.iter().map(|print| print.id).collect();

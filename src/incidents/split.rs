@@ -266,7 +266,7 @@ impl Job<'_> {
         if start == 0 {
             read_header(&mut reader).map_err(unreadable)?;
         }
-        let mut part = Part::default();
+        let mut part = Part::of_file(self.file);
         let mut rows = rows.fresh();
         let stretch = Stretch {
             name: self.name,
