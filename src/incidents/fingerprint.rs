@@ -56,29 +56,41 @@ pub fn of_numbers(numbers: &[i64]) -> u64 {
 /// The fingerprint of everything that decides whether two rows with one id are the same
 /// incident: routing, severities, times, pauses and flags (not the title).
 pub fn of_incident(incident: &Incident) -> u64 {
-    of_numbers(&[
-        i64::from(incident.contract),
-        i64::from(incident.service),
-        i64::from(incident.final_severity),
-        incident.initial_severity.map_or(-1, i64::from),
-        incident.opened,
-        incident.started.unwrap_or(i64::MIN),
-        incident.acknowledged.unwrap_or(i64::MIN),
-        incident.resolved.unwrap_or(i64::MIN),
-        of_paused(&incident.paused),
-        [
-            incident.downgrade_reason,
-            incident.excluded_cause,
-            incident.disputed,
-            incident.maintenance,
-            incident.data_breach,
-        ]
-        .iter()
-        .fold(0, |bits, flag| bits * 2 + i64::from(*flag)),
-        incident.notified.unwrap_or(i64::MIN),
-        incident.rca_delivered.unwrap_or(i64::MIN),
-        incident.notified_regulator.unwrap_or(i64::MIN),
-    ])
+    let instant = |instant: Option<i64>| instant.unwrap_or(i64::MIN) as u64;
+    // Routing and severities fit one word, the flags another.
+    let routing = u64::from(incident.contract)
+        | u64::from(incident.service) << 16
+        | u64::from(incident.final_severity) << 32
+        | u64::from(incident.initial_severity.unwrap_or(u16::MAX)) << 48;
+    let flags = [
+        incident.downgrade_reason,
+        incident.excluded_cause,
+        incident.disputed,
+        incident.maintenance,
+        incident.data_breach,
+    ]
+    .iter()
+    .fold(0, |bits, flag| bits * 2 + u64::from(*flag));
+    // Two chains of steps that do not wait on each other's multiplications.
+    let first = [
+        routing,
+        incident.opened as u64,
+        instant(incident.acknowledged),
+        of_paused(&incident.paused) as u64,
+        instant(incident.notified),
+        instant(incident.notified_regulator),
+    ]
+    .into_iter()
+    .fold(FNV_OFFSET, step);
+    let second = [
+        flags,
+        instant(incident.started),
+        instant(incident.resolved),
+        instant(incident.rca_delivered),
+    ]
+    .into_iter()
+    .fold(FNV_PRIME, step);
+    mix(first ^ second.rotate_left(32))
 }
 
 /// The fingerprint of an incident's pauses, as one number for [`of_numbers`].
