@@ -27,7 +27,7 @@ pub use source::{Collapse, Field, Mapping, PRESETS, Source};
 )]
 pub struct Incident {
     /// The ticket number.
-    pub id: Box<str>,
+    pub id: compact_str::CompactString,
     /// Title, for reports only.
     pub title: Box<str>,
     /// Index of the input file in the list given.

@@ -1239,7 +1239,7 @@ impl<'a> Rows<'a> {
         let times = row.times(opened)?;
         // The id is copied only for rows that are kept; `keep` is given it as a borrowed `&str`.
         let mut incident = Incident {
-            id: Box::default(),
+            id: compact_str::CompactString::default(),
             title: Box::default(),
             file,
             line,
