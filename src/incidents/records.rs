@@ -248,24 +248,54 @@ impl<R: Read> Records<R> {
 /// with its line end. `None` when the parser must decide, or when `rest` ends before the line.
 fn split_line(rest: &[u8], delimiter: u8, record: &mut Record) -> Option<usize> {
     record.clear();
-    let first = memchr::memchr3(b'\n', b'\r', b'"', rest)?;
-    let length = if rest[first] == b'\n' {
-        split_plain(&rest[..first], delimiter, &mut record.bounds);
-        first + 1
-    } else {
-        split_quoted(rest, delimiter, &mut record.bounds)?
+    // Where the cell being read begins.
+    let mut start = 0;
+    let length = loop {
+        let special = start + memchr::memchr3(b'\n', b'\r', b'"', &rest[start..])?;
+        match rest[special] {
+            b'\n' => {
+                split_plain(rest, start..special, delimiter, &mut record.bounds);
+                break special + 1;
+            }
+            b'\r' => return None,
+            _ => {
+                // A quote that opens a cell; the cells before it are plain. (A quote inside a
+                // plain cell is a plain character; the parser takes such a line.)
+                if special > start {
+                    if rest[special - 1] != delimiter {
+                        return None;
+                    }
+                    split_plain(rest, start..special - 1, delimiter, &mut record.bounds);
+                }
+                let close = special + 1 + memchr::memchr(b'"', &rest[special + 1..])?;
+                if memchr::memchr2(b'\n', b'\r', &rest[special + 1..close]).is_some() {
+                    return None;
+                }
+                record.bounds.push((special + 1, close));
+                match rest.get(close + 1) {
+                    Some(&byte) if byte == delimiter => start = close + 2,
+                    Some(b'\n') => break close + 2,
+                    _ => return None,
+                }
+            }
+        }
     };
     record.bytes.extend_from_slice(&rest[..length]);
     Some(length)
 }
 
-/// The fields of a line without quotes or carriage returns: the bytes between delimiters,
+/// The cells of `line[cells]`, which holds no quotes or line ends: the bytes between delimiters,
 /// found eight bytes at a time in a 64-bit word.
-fn split_plain(line: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) {
+fn split_plain(
+    line: &[u8],
+    cells: std::ops::Range<usize>,
+    delimiter: u8,
+    bounds: &mut Vec<(usize, usize)>,
+) {
     const LOW: u64 = 0x0101_0101_0101_0101;
     const SEVEN: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     let delimiters = LOW * u64::from(delimiter);
-    let mut start = 0;
+    let mut start = cells.start;
     let mut each_word = |word: usize, eight: [u8; 8], mut found: u64| {
         // Each byte equal to the delimiter becomes zero; the high bit of each zero byte is set,
         // exactly (no carry passes between bytes).
@@ -278,48 +308,19 @@ fn split_plain(line: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) {
             found &= found - 1;
         }
     };
-    let mut words = line.chunks_exact(8);
+    let mut words = line[cells.clone()].chunks_exact(8);
     for (index, word) in (&mut words).enumerate() {
         let eight = word.first_chunk::<8>().copied().unwrap_or_default();
-        each_word(index * 8, eight, u64::MAX);
+        each_word(cells.start + index * 8, eight, u64::MAX);
     }
     let tail = words.remainder();
     if !tail.is_empty() {
         let mut eight = [0; 8];
         eight[..tail.len()].copy_from_slice(tail);
-        // The padding after the line is not a delimiter.
-        each_word(line.len() - tail.len(), eight, (1 << (8 * tail.len())) - 1);
+        // The padding after the cells is not a delimiter.
+        each_word(cells.end - tail.len(), eight, (1 << (8 * tail.len())) - 1);
     }
-    bounds.push((start, line.len()));
-}
-
-/// The fields of a line with quoted cells (without doubled quotes or line ends inside), as
-/// [`split_line`] returns them; `None` when the parser must decide.
-fn split_quoted(rest: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) -> Option<usize> {
-    let mut at = 0;
-    loop {
-        if rest.get(at) == Some(&b'"') {
-            let close = at + 1 + memchr::memchr(b'"', &rest[at + 1..])?;
-            if memchr::memchr2(b'\n', b'\r', &rest[at + 1..close]).is_some() {
-                return None;
-            }
-            bounds.push((at + 1, close));
-            match rest.get(close + 1) {
-                Some(&byte) if byte == delimiter => at = close + 2,
-                Some(b'\n') => return Some(close + 2),
-                _ => return None,
-            }
-        } else {
-            // A quote inside a plain cell is a plain character.
-            let end = at + memchr::memchr3(delimiter, b'\n', b'\r', &rest[at..])?;
-            bounds.push((at, end));
-            match rest[end] {
-                b'\n' => return Some(end + 1),
-                b'\r' => return None,
-                _ => at = end + 1,
-            }
-        }
-    }
+    bounds.push((start, cells.end));
 }
 
 #[cfg(test)]
