@@ -201,6 +201,23 @@ fn rename(from: &Contract, to: &Contract, index: usize, incident: &Incident) -> 
     Some(renamed)
 }
 
+/// Held (disputed, while disputes are pending) and counted incidents per service, in one pass.
+fn by_service<'a>(
+    contract: &Contract,
+    incidents: &[&'a Incident],
+) -> Vec<(Vec<&'a Incident>, Vec<&'a Incident>)> {
+    let mut by_service = vec![(Vec::new(), Vec::new()); contract.services.len()];
+    for incident in incidents {
+        let (held, counted) = &mut by_service[usize::from(incident.service)];
+        if incident.disputed && contract.exclusions.disputed == DisputedPolicy::Pending {
+            held.push(*incident);
+        } else {
+            counted.push(*incident);
+        }
+    }
+    by_service
+}
+
 fn contract_report(
     contract: &Contract,
     incidents: &[&Incident],
@@ -209,17 +226,7 @@ fn contract_report(
     planned: &Planned,
     history: &mut History,
 ) -> ContractReport {
-    // Held (disputed, pending) and counted incidents per service, in one pass.
-    let mut by_service: Vec<(Vec<&Incident>, Vec<&Incident>)> =
-        vec![(Vec::new(), Vec::new()); contract.services.len()];
-    for incident in incidents {
-        let (held, counted) = &mut by_service[usize::from(incident.service)];
-        if incident.disputed && contract.exclusions.disputed == DisputedPolicy::Pending {
-            held.push(incident);
-        } else {
-            counted.push(incident);
-        }
-    }
+    let by_service = by_service(contract, incidents);
     // Breaches are only collected when a term looks back at them.
     let events: Vec<BreachEvent> = if planned.keeps_history {
         breach_events(contract, &by_service, (scope, foreign))
@@ -232,14 +239,18 @@ fn contract_report(
     let mut credit_lines = Vec::new();
     let mut findings = Vec::new();
     let mut disputed = Vec::new();
-    let reports = parallel_map(&by_service, |index, (_, counted)| {
-        service_report(contract, index, counted, all, (scope, foreign), &escalated)
+    let reports = parallel_map(&by_service, |index, (held, counted)| {
+        let every: Vec<&Incident> = counted.iter().chain(held).copied().collect();
+        (
+            service_report(contract, index, counted, all, (scope, foreign), &escalated),
+            downgrade_findings(contract, &every, all, scope),
+        )
     });
-    for ((index, (held, counted)), (mut summary, service_breaches, lines)) in
+    for ((index, (held, counted)), ((mut summary, service_breaches, lines), downgrades)) in
         by_service.iter().enumerate().zip(reports)
     {
-        let every: Vec<&Incident> = counted.iter().chain(held).copied().collect();
         if !held.is_empty() {
+            let every: Vec<&Incident> = counted.iter().chain(held).copied().collect();
             let (with_all, ..) =
                 service_report(contract, index, &every, all, (scope, foreign), &escalated);
             summary.disputed_exposure = with_all.credit - summary.credit;
@@ -262,7 +273,7 @@ fn contract_report(
                 }
             }));
         }
-        findings.extend(downgrade_findings(contract, &every, all, scope));
+        findings.extend(downgrades);
         findings.extend(obligation_findings(&service_breaches));
         history.availability.push(history::AvailabilityRecord {
             period: planned.spec,

@@ -308,17 +308,17 @@ fn split_plain(
             found &= found - 1;
         }
     };
-    let mut words = line[cells.clone()].chunks_exact(8);
-    for (index, word) in (&mut words).enumerate() {
-        let eight = word.first_chunk::<8>().copied().unwrap_or_default();
-        each_word(cells.start + index * 8, eight, u64::MAX);
+    let mut word = cells.start;
+    while let Some(eight) = line[word..cells.end].first_chunk::<8>() {
+        each_word(word, *eight, u64::MAX);
+        word += 8;
     }
-    let tail = words.remainder();
+    let tail = &line[word..cells.end];
     if !tail.is_empty() {
         let mut eight = [0; 8];
         eight[..tail.len()].copy_from_slice(tail);
         // The padding after the cells is not a delimiter.
-        each_word(cells.end - tail.len(), eight, (1 << (8 * tail.len())) - 1);
+        each_word(word, eight, (1 << (8 * tail.len())) - 1);
     }
     bounds.push((start, cells.end));
 }
