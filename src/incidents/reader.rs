@@ -428,8 +428,9 @@ pub(super) struct Rows<'a> {
 /// check, aliases and matching. Only the first few distinct values are kept (a short list is
 /// searched faster than a hash map); others take the full path.
 struct Known<T> {
-    /// (tag, bytes, value); the tag tells apart what the same bytes mean in different places.
-    entries: Vec<(u32, Box<[u8]>, T)>,
+    /// (key, tag, bytes, value): the key is [`Known::key`] of the bytes, compared first; the tag
+    /// tells apart what the same bytes mean in different places.
+    entries: Vec<(u64, u32, Box<[u8]>, T)>,
 }
 
 impl<T> Default for Known<T> {
@@ -444,16 +445,31 @@ impl<T> Known<T> {
     const LIMIT: usize = 16;
 
     fn get(&self, tag: u32, bytes: &[u8]) -> Option<&T> {
+        let key = Self::key(bytes);
         self.entries
             .iter()
-            .find(|(known_tag, known, _)| *known_tag == tag && **known == *bytes)
-            .map(|(_, _, value)| value)
+            .find(|(known_key, known_tag, known, _)| {
+                *known_key == key && *known_tag == tag && (bytes.len() <= 7 || **known == *bytes)
+            })
+            .map(|(.., value)| value)
     }
 
     fn remember(&mut self, tag: u32, bytes: &[u8], value: T) {
         if self.entries.len() < Self::LIMIT {
-            self.entries.push((tag, bytes.into(), value));
+            self.entries
+                .push((Self::key(bytes), tag, bytes.into(), value));
         }
+    }
+
+    /// The length and the first seven bytes of a cell in one word: equal keys of cells of up to
+    /// seven bytes (service and severity values, mostly) mean equal cells.
+    fn key(bytes: &[u8]) -> u64 {
+        let mut word = [0; 8];
+        for (to, byte) in word.iter_mut().zip(bytes.iter().take(7)) {
+            *to = *byte;
+        }
+        word[7] = bytes.len().min(255) as u8;
+        u64::from_le_bytes(word)
     }
 }
 
