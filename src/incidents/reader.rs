@@ -252,7 +252,12 @@ impl Part {
         let known = self
             .exclusions
             .iter()
-            .position(|(known, _)| std::ptr::eq(*known, reason) || *known == reason);
+            .position(|(known, _)| std::ptr::eq(*known, reason))
+            .or_else(|| {
+                self.exclusions
+                    .iter()
+                    .position(|(known, _)| *known == reason)
+            });
         let index = known.unwrap_or_else(|| {
             self.exclusions.push((reason, 0));
             self.exclusions.len() - 1
