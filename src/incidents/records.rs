@@ -127,6 +127,9 @@ pub struct Records<R> {
     /// The position of `buffer[start]`.
     at: Position,
     delimiter: u8,
+    /// Whether lines may be split without the parser: not when the delimiter is itself a quote
+    /// or a line end.
+    fast: bool,
     core: csv_core::Reader,
     /// The parser's output for one record: field bytes and where each field ends.
     fields: Vec<u8>,
@@ -156,6 +159,7 @@ impl<R: Read> Records<R> {
             at_start: file_start,
             at: Position { byte: 0, line: 1 },
             delimiter,
+            fast: !matches!(delimiter, b'"' | b'\n' | b'\r'),
             core,
             fields,
             ends,
@@ -197,7 +201,12 @@ impl<R: Read> Records<R> {
                 self.advance(1);
                 continue;
             }
-            if let Some(length) = split_line(rest, self.delimiter, &mut self.bounds) {
+            let split = if self.fast {
+                split_line(rest, self.delimiter, &mut self.bounds)
+            } else {
+                None
+            };
+            if let Some(length) = split {
                 let line = self.start;
                 self.advance(length);
                 let record = RecordView {
@@ -468,6 +477,17 @@ mod tests {
         assert_eq!(by_records(text, b',', 2), by_csv(text, b','));
     }
 
+    #[test]
+    fn a_quote_or_line_end_as_delimiter_leaves_every_line_to_the_parser() {
+        // With `"` as the delimiter, `"a"""b"` is a quoted cell `a"b` and an empty one to the
+        // csv crate; split at the quotes it would be `a` and `b`.
+        let text = b"\"a\"\"\"b\"\n";
+        let (records, _) = by_records(text, b'"', 64);
+        assert_eq!(records[0].0, vec![b"a\"b".to_vec(), Vec::new()]);
+        assert_eq!(by_records(text, b'"', 3), by_csv(text, b'"'));
+        assert_eq!(by_records(b"a\rb\n", b'\r', 64), by_csv(b"a\rb\n", b'\r'));
+    }
+
     proptest::proptest! {
         #[test]
         fn records_are_read_as_the_csv_crate_reads_them(
@@ -475,7 +495,7 @@ mod tests {
                 "a", "bc", ",", ";", "\n", "\r", "\r\n", "\"", "\"\"", " ", "\u{feff}", "é",
                 "\"x, y\"", ",\"\",", "\n\"q\"\n",
             ]), 0..60),
-            delimiter in proptest::sample::select(vec![b',', b';']),
+            delimiter in proptest::sample::select(vec![b',', b';', b'"', b'\r']),
             chunk in 1_usize..40,
         ) {
             let text = pieces.concat();

@@ -197,18 +197,19 @@ impl Job<'_> {
         let start = if part == 0 {
             0
         } else {
-            // Without counting, the share is taken to begin outside quotes; the join checks it.
+            // Without counting, the part begins after the first line end past the share, quotes
+            // or not (the join checks it).
             let quoted = if count {
                 let odd = self.count_quotes(shares[part - 1], shares[part])? % 2 == 1;
                 let quoted_before = match links.quoted_before {
                     Some(receiver) => receiver.recv().map_err(|_| stopped())?,
                     None => false,
                 };
-                quoted_before ^ odd
+                Some(quoted_before ^ odd)
             } else {
-                false
+                None
             };
-            if let Some(sender) = links.quoted_after.filter(|_| count) {
+            if let (Some(sender), Some(quoted)) = (links.quoted_after, quoted) {
                 // The thread after may have stopped already; it then has no use for this.
                 let _ = sender.send(quoted);
             }
@@ -313,8 +314,10 @@ impl Job<'_> {
     }
 
     /// The offset after the first line end at or after `from` that is outside quotes, given
-    /// whether `from` is inside quotes; the file's size when there is none.
-    fn record_start_after(&self, from: u64, mut quoted: bool) -> io::Result<u64> {
+    /// whether `from` is inside quotes (`None`: the first line end, quotes not followed); the
+    /// file's size when there is none.
+    fn record_start_after(&self, from: u64, quoted: Option<bool>) -> io::Result<u64> {
+        let (follow, mut quoted) = (quoted.is_some(), quoted.unwrap_or(false));
         let mut file = File::open(self.path)?;
         file.seek(SeekFrom::Start(from))?;
         let mut buffer = vec![0; SCAN_BUFFER];
@@ -326,7 +329,7 @@ impl Job<'_> {
             }
             for (index, byte) in buffer[..count].iter().enumerate() {
                 match byte {
-                    b'"' => quoted = !quoted,
+                    b'"' if follow => quoted = !quoted,
                     b'\n' if !quoted => return Ok(at + index as u64 + 1),
                     _ => {}
                 }
@@ -582,9 +585,32 @@ credits:
                 "{threads} threads"
             );
         }
-        // Of 16 parts, the third began inside a quoted title: it and the rest were read again
-        // as one part after the two that joined up.
-        assert_eq!(parts(&path, 16), Some(3));
+        // Of 16 parts, the fourth began inside a quoted title: it and the rest were read again
+        // as one part after the three that joined up.
+        assert_eq!(parts(&path, 16), Some(4));
+        std::fs::remove_file(&path).expect("removed");
+    }
+
+    #[test]
+    fn a_fully_quoted_export_is_read_in_every_part() {
+        // Every cell quoted, none over several lines: the parts' starts are guessed, and a share
+        // that begins inside a quoted cell still has its part begin at the next line end.
+        let mut text =
+            "\"id\",\"service\",\"severity\",\"opened\",\"acknowledged\",\"resolved\",\"title\"\n"
+                .to_owned();
+        for row in 0..20_000 {
+            writeln!(
+                text,
+                "\"Q{row}\",\"web\",\"P2\",\"2026-03-05T10:00:00Z\",\"2026-03-05T10:05:00Z\",\"\",\"A fairly long quoted title for row {row}\""
+            )
+            .expect("a String takes any text");
+        }
+        let path = write("quoted", &text);
+        assert_eq!(
+            format!("{:?}", read(&path, 8, 1)),
+            format!("{:?}", read(&path, 1, 1))
+        );
+        assert_eq!(parts(&path, 8), Some(8));
         std::fs::remove_file(&path).expect("removed");
     }
 
