@@ -127,9 +127,6 @@ pub struct Records<R> {
     /// The position of `buffer[start]`.
     at: Position,
     delimiter: u8,
-    /// Whether lines may be split without the parser: not when the delimiter is itself a quote
-    /// or a line end.
-    fast: bool,
     core: csv_core::Reader,
     /// The parser's output for one record: field bytes and where each field ends.
     fields: Vec<u8>,
@@ -159,7 +156,6 @@ impl<R: Read> Records<R> {
             at_start: file_start,
             at: Position { byte: 0, line: 1 },
             delimiter,
-            fast: !matches!(delimiter, b'"' | b'\n' | b'\r'),
             core,
             fields,
             ends,
@@ -201,10 +197,12 @@ impl<R: Read> Records<R> {
                 self.advance(1);
                 continue;
             }
-            let split = if self.fast {
-                split_line(rest, self.delimiter, &mut self.bounds)
-            } else {
+            // Lines are split without the parser unless the delimiter is itself a quote or a line
+            // end.
+            let split = if matches!(self.delimiter, b'"' | b'\n' | b'\r') {
                 None
+            } else {
+                split_line(rest, self.delimiter, &mut self.bounds)
             };
             if let Some(length) = split {
                 let line = self.start;
