@@ -22,7 +22,7 @@
 use std::collections::HashMap;
 
 use super::fingerprint::FingerprintHasher;
-use super::records::{Record, RecordView};
+use super::records::Record;
 use crate::time::{Instant, merge_intervals};
 
 /// What a state means for the clock.
@@ -148,20 +148,20 @@ pub struct Folding {
 
 impl Folding {
     /// Adds one event row of incident `id`; `record` is kept when the event is the latest yet.
-    pub fn add(&mut self, id: &str, event: Event, record: RecordView<'_>) {
+    pub fn add(&mut self, id: &str, event: Event, record: &Record) {
         if let Some(index) = self.ids.get(id) {
             let incident = &mut self.incidents[*index];
             incident.events.push(event);
             if event.order() >= incident.latest.order() {
                 incident.latest = event;
-                incident.record.copy_from(record);
+                incident.record.clone_from(record);
             }
         } else {
             self.ids.insert(id.into(), self.incidents.len());
             self.incidents.push(Accumulator {
                 events: vec![event],
                 latest: event,
-                record: record.to_record(),
+                record: record.clone(),
             });
         }
     }
@@ -259,14 +259,14 @@ mod tests {
             state: None,
         };
         let mut folding = Folding::default();
-        folding.add("A", event(5 * H, 2), record("second").view());
-        folding.add("B", event(0, 3), record("other").view());
-        folding.add("A", event(H, 4), record("first").view());
+        folding.add("A", event(5 * H, 2), &record("second"));
+        folding.add("B", event(0, 3), &record("other"));
+        folding.add("A", event(H, 4), &record("first"));
         // Same time as line 2, later in the file: the later row wins the tie.
-        folding.add("A", event(5 * H, 5), record("third").view());
+        folding.add("A", event(5 * H, 5), &record("third"));
         let incidents = folding.into_incidents();
         assert_eq!(incidents.len(), 2);
-        assert_eq!(incidents[0].record.view().get(0), Some(&b"third"[..]));
+        assert_eq!(incidents[0].record.get(0), Some(&b"third"[..]));
         let lines: Vec<u32> = incidents[0].events.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![4, 2, 5]);
     }

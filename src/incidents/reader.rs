@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::collapse::{self, Event, Folding, StateKind};
 use super::encoding::{Encoding, decoded};
 use super::fingerprint::{self, FingerprintHasher};
-use super::records::{Position, Record, RecordView, Records};
+use super::records::{Position, Record, Records};
 use super::source::{Collapse, Field, Mapping, Source};
 use super::split;
 use super::{Exclusion, Incident, Incidents, Paused, Rejection, RowAccounting};
@@ -511,9 +511,11 @@ impl Unreadable {
 
 /// The header of an export read by `records`: its first record (none in an empty export).
 pub(super) fn read_header<R: Read>(records: &mut Records<R>) -> io::Result<Record> {
-    Ok(records
-        .read()?
-        .map_or_else(Record::default, |(_, header)| header.to_record()))
+    let mut header = Record::default();
+    Ok(match records.read(&mut header)? {
+        Some(_) => header,
+        None => Record::default(),
+    })
 }
 
 /// The records being read: the file's name for rejections, and the header's number of fields.
@@ -531,20 +533,21 @@ pub(super) fn read_records<R: Read>(
     stretch: &Stretch<'_>,
     part: &mut Part,
     mut stop: impl FnMut(u64) -> bool,
-    mut each: impl FnMut(&mut Part, u32, RecordView<'_>) -> Result<(), Box<Rejection>>,
+    mut each: impl FnMut(&mut Part, u32, &Record) -> Result<(), Box<Rejection>>,
 ) -> Result<Position, Unreadable> {
+    let mut record = Record::default();
     loop {
         let next = records.position();
         if stop(next.byte) {
             return Ok(next);
         }
-        match records.read() {
+        match records.read(&mut record) {
             Ok(None) => return Ok(records.position()),
-            Ok(Some((began, record))) => {
+            Ok(Some(began)) => {
                 part.read += 1;
                 let line = began.line as u32;
                 let outcome = if record.len() == stretch.header_len {
-                    each(part, line, record)
+                    each(part, line, &record)
                 } else {
                     Err(Box::new(Rejection {
                         file: String::new(),
@@ -727,7 +730,7 @@ struct Times {
 
 /// A row being read: its cells by field, with the mapping applied.
 struct Row<'r> {
-    record: RecordView<'r>,
+    record: &'r Record,
     columns: &'r Columns<'r>,
     timestamps: &'r crate::time::TimestampFormat,
     /// For a folded event log: the incident's events in fold order.
@@ -1100,7 +1103,7 @@ impl ReadState<'_> {
                 .find(|(file, ..)| *file == latest.file)
                 .expect("every file of an event log keeps its columns");
             let row = Row {
-                record: incident.record.view(),
+                record: &incident.record,
                 columns: file_columns,
                 timestamps: &self.source.timestamps,
                 history: Some(&incident.events),

@@ -26,7 +26,7 @@ pub struct Position {
     pub line: u64,
 }
 
-/// One record, kept: its fields' bytes, one after another.
+/// One record: its fields' bytes, one after another.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Record {
     bytes: Vec<u8>,
@@ -35,13 +35,14 @@ pub struct Record {
 }
 
 impl Record {
-    pub fn view(&self) -> RecordView<'_> {
-        RecordView {
-            bytes: &self.bytes,
-            bounds: &self.bounds,
-        }
+    /// The bytes of field `index`.
+    pub fn get(&self, index: usize) -> Option<&[u8]> {
+        self.bounds
+            .get(index)
+            .map(|&(start, end)| &self.bytes[start..end])
     }
 
+    /// The number of fields.
     pub fn len(&self) -> usize {
         self.bounds.len()
     }
@@ -51,51 +52,14 @@ impl Record {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        self.view().iter()
-    }
-
-    /// Becomes a copy of `record`, in the memory it has.
-    pub fn copy_from(&mut self, record: RecordView<'_>) {
-        self.bytes.clear();
-        self.bytes.extend_from_slice(record.bytes);
-        self.bounds.clear();
-        self.bounds.extend_from_slice(record.bounds);
-    }
-}
-
-/// One record as read, in the reader's buffer until the next is read.
-#[derive(Debug, Clone, Copy)]
-pub struct RecordView<'b> {
-    bytes: &'b [u8],
-    /// Where each field is in `bytes`.
-    bounds: &'b [(usize, usize)],
-}
-
-impl<'b> RecordView<'b> {
-    /// The bytes of field `index`.
-    pub fn get(self, index: usize) -> Option<&'b [u8]> {
-        self.bounds
-            .get(index)
-            .map(|&(start, end)| &self.bytes[start..end])
-    }
-
-    /// The number of fields.
-    pub fn len(self) -> usize {
-        self.bounds.len()
-    }
-
-    pub fn iter(self) -> impl Iterator<Item = &'b [u8]> {
         self.bounds
             .iter()
             .map(|&(start, end)| &self.bytes[start..end])
     }
 
-    /// Copies it out of the reader's buffer.
-    pub fn to_record(self) -> Record {
-        Record {
-            bytes: self.bytes.to_vec(),
-            bounds: self.bounds.to_vec(),
-        }
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.bounds.clear();
     }
 }
 
@@ -131,8 +95,6 @@ pub struct Records<R> {
     /// The parser's output for one record: field bytes and where each field ends.
     fields: Vec<u8>,
     ends: Vec<usize>,
-    /// Where each field of the record read last is, in the buffer or in `fields`.
-    bounds: Vec<(usize, usize)>,
 }
 
 impl<R: Read> Records<R> {
@@ -159,7 +121,6 @@ impl<R: Read> Records<R> {
             core,
             fields,
             ends,
-            bounds: Vec::new(),
         }
     }
 
@@ -168,13 +129,12 @@ impl<R: Read> Records<R> {
         self.at
     }
 
-    /// Reads the next record; returns the position its read began at (the `csv` crate gives a
-    /// record the position before the empty lines it skips) and the record, or `None` at the
-    /// end.
+    /// Reads the next record into `record`; returns the position its read began at (the `csv`
+    /// crate gives a record the position before the empty lines it skips), or `None` at the end.
     ///
     /// # Errors
     /// When the input cannot be read.
-    pub fn read(&mut self) -> io::Result<Option<(Position, RecordView<'_>)>> {
+    pub fn read(&mut self, record: &mut Record) -> io::Result<Option<Position>> {
         let began = self.at;
         if self.at_start {
             // The mark's bytes count in the offsets after it, not in the first record's.
@@ -202,29 +162,18 @@ impl<R: Read> Records<R> {
             let split = if matches!(self.delimiter, b'"' | b'\n' | b'\r') {
                 None
             } else {
-                split_line(rest, self.delimiter, &mut self.bounds)
+                split_line(rest, self.delimiter, record)
             };
             if let Some(length) = split {
-                let line = self.start;
                 self.advance(length);
-                let record = RecordView {
-                    bytes: &self.buffer[line..line + length],
-                    bounds: &self.bounds,
-                };
-                return Ok(Some((began, record)));
+                return Ok(Some(began));
             }
             if !self.eof && memchr::memchr(b'\n', rest).is_none() {
                 // The line goes on past the bytes read so far.
                 self.fill()?;
                 continue;
             }
-            return Ok(self.parse()?.map(|written| {
-                let record = RecordView {
-                    bytes: &self.fields[..written],
-                    bounds: &self.bounds,
-                };
-                (began, record)
-            }));
+            return self.parse(record).map(|read| read.then_some(began));
         }
     }
 
@@ -235,9 +184,8 @@ impl<R: Read> Records<R> {
         self.at.line += 1;
     }
 
-    /// Reads one record with the parser into `fields` and `bounds`; returns the length of its
-    /// bytes in `fields`, or `None` at the end of the input.
-    fn parse(&mut self) -> io::Result<Option<usize>> {
+    /// Reads one record with the parser; `false` at the end of the input.
+    fn parse(&mut self, record: &mut Record) -> io::Result<bool> {
         self.core.set_line(self.at.line);
         let (mut written, mut ended) = (0, 0);
         loop {
@@ -259,17 +207,18 @@ impl<R: Read> Records<R> {
                 ReadRecordResult::OutputFull => self.fields.resize(self.fields.len() * 2, 0),
                 ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
                 ReadRecordResult::Record => {
-                    self.bounds.clear();
+                    record.clear();
+                    record.bytes.extend_from_slice(&self.fields[..written]);
                     let mut from = 0;
                     for end in &self.ends[..ended] {
-                        self.bounds.push((from, *end));
+                        record.bounds.push((from, *end));
                         from = *end;
                     }
-                    return Ok(Some(written));
+                    return Ok(true);
                 }
                 ReadRecordResult::End => {
                     self.done = true;
-                    return Ok(None);
+                    return Ok(false);
                 }
             }
         }
@@ -304,15 +253,15 @@ impl<R: Read> Records<R> {
 /// Splits the record at the start of `rest` into `record` when it is one line of plain cells
 /// and cells quoted without doubled quotes or line ends inside; returns the length of the line
 /// with its line end. `None` when the parser must decide, or when `rest` ends before the line.
-fn split_line(rest: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) -> Option<usize> {
-    bounds.clear();
+fn split_line(rest: &[u8], delimiter: u8, record: &mut Record) -> Option<usize> {
+    record.clear();
     // Where the cell being read begins.
     let mut start = 0;
     let length = loop {
         let special = start + memchr::memchr3(b'\n', b'\r', b'"', &rest[start..])?;
         match rest[special] {
             b'\n' => {
-                split_plain(rest, start..special, delimiter, bounds);
+                split_plain(rest, start..special, delimiter, &mut record.bounds);
                 break special + 1;
             }
             b'\r' => return None,
@@ -323,13 +272,13 @@ fn split_line(rest: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) -> O
                     if rest[special - 1] != delimiter {
                         return None;
                     }
-                    split_plain(rest, start..special - 1, delimiter, bounds);
+                    split_plain(rest, start..special - 1, delimiter, &mut record.bounds);
                 }
                 let close = special + 1 + memchr::memchr(b'"', &rest[special + 1..])?;
                 if memchr::memchr2(b'\n', b'\r', &rest[special + 1..close]).is_some() {
                     return None;
                 }
-                bounds.push((special + 1, close));
+                record.bounds.push((special + 1, close));
                 match rest.get(close + 1) {
                     Some(&byte) if byte == delimiter => start = close + 2,
                     Some(b'\n') => break close + 2,
@@ -338,6 +287,7 @@ fn split_line(rest: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) -> O
             }
         }
     };
+    record.bytes.extend_from_slice(&rest[..length]);
     Some(length)
 }
 
@@ -413,8 +363,9 @@ mod tests {
         // Handed over `chunk` bytes at a time, so records straddle the reads.
         let input = Chunked { text, chunk };
         let mut reader = Records::new(input, delimiter, true);
+        let mut record = Record::default();
         let mut records = Vec::new();
-        while let Some((position, record)) = reader.read().expect("reads") {
+        while let Some(position) = reader.read(&mut record).expect("reads") {
             records.push((
                 record.iter().map(<[u8]>::to_vec).collect(),
                 position.byte,
