@@ -4,11 +4,12 @@
 //! A record on one line whose cells are plain (no quote character, no carriage return) or quoted
 //! without doubled quotes or line ends inside (`"Degraded, partly"`) has as its fields the bytes
 //! between the delimiters, less the quotes: that is all a CSV parser can make of it. Such lines
-//! are split with `memchr` (vectorised searches for the next delimiter, quote or line end)
-//! instead of going byte by byte through the parser's state machine. Every other record (doubled
-//! quotes, cells over several lines, `\r` line ends, a last line without a line end) goes to
-//! `csv_core`, the state machine the `csv` crate itself runs, with the `csv` crate's defaults and
-//! the export's delimiter. So the records, their line numbers and byte offsets are those the
+//! are split without going byte by byte through the parser's state machine: the line end and
+//! the quotes are found with `memchr` (vectorised), the delimiters eight bytes at a time in a
+//! 64-bit word. Every other record (doubled quotes, cells over several lines, `\r` line ends, a
+//! last line without a line end, and every line when the delimiter is itself a quote or a line
+//! end) goes to `csv_core`, the state machine the `csv` crate itself runs, with the `csv`
+//! crate's defaults and the export's delimiter. So the records, their line numbers and byte offsets are those the
 //! `csv` crate reads (compared by a property test below), whichever path a record takes.
 
 use std::io::{self, Read};
