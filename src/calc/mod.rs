@@ -457,9 +457,7 @@ fn downgrade_findings(
 /// in item order. Each thread takes the next item not yet taken, so a long item does not hold
 /// up the others.
 fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(items.len());
+    let threads = crate::cpus().min(items.len());
     if threads < 2 {
         return items
             .iter()

@@ -1,6 +1,6 @@
-//! Streaming CSV reader: one pass over each export (records split as in `records`), one
-//! `ByteRecord` reused for every row, and every row accounted for. Rows are routed to a contract service and severity as they are read;
-//! only the incidents the caller keeps are held in memory. Event-log exports are folded first
+//! Streaming CSV reader: one pass over each export (records split as in `records`), one record
+//! buffer reused for every row, and every row accounted for. Rows are routed to a contract
+//! service and severity as they are read; only the incidents the caller keeps are held in memory. Event-log exports are folded first
 //! (see `collapse`), and each folded incident then takes the same path as a row. A large
 //! plain-text file is read in parallel parts (see `split`), with the same result.
 
@@ -74,7 +74,7 @@ impl Input {
     pub fn open(path: &Path) -> io::Result<Self> {
         let file = File::open(path)?;
         let size = file.metadata()?.len();
-        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let threads = crate::cpus();
         Ok(Self {
             name: path.display().to_string(),
             bytes: Bytes::File {
@@ -252,12 +252,7 @@ impl Part {
         let known = self
             .exclusions
             .iter()
-            .position(|(known, _)| std::ptr::eq(*known, reason))
-            .or_else(|| {
-                self.exclusions
-                    .iter()
-                    .position(|(known, _)| *known == reason)
-            });
+            .position(|(known, _)| std::ptr::eq(*known, reason) || *known == reason);
         let index = known.unwrap_or_else(|| {
             self.exclusions.push((reason, 0));
             self.exclusions.len() - 1
@@ -317,8 +312,7 @@ fn keep_repeated_ids(parts: &mut [Part]) {
     let twice: Vec<AtomicU64> = (0..slots / 64).map(|_| AtomicU64::new(0)).collect();
     // The parts shared among up to one thread per CPU: each marks its parts, then (once every
     // part is marked) keeps their repeated ids.
-    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let per_thread = parts.len().div_ceil(cpus).max(1);
+    let per_thread = parts.len().div_ceil(crate::cpus()).max(1);
     let marked = std::sync::Barrier::new(parts.len().div_ceil(per_thread));
     std::thread::scope(|scope| {
         for share in parts.chunks_mut(per_thread) {
@@ -346,8 +340,8 @@ fn keep_repeated_ids(parts: &mut [Part]) {
 
 /// Sorts fingerprints by id hash (copies of one id in no particular order). Hashes are spread
 /// evenly, so an in-place radix sort on their top 16 bits leaves buckets of a few fingerprints
-/// each, which a comparison sort then finishes: about twice as fast as sorting a million
-/// fingerprints by comparison alone, without a second buffer.
+/// each, which a comparison sort then finishes: about twice as fast as a comparison sort alone,
+/// without a second buffer.
 fn sort_by_id(prints: &mut [Fingerprint]) {
     const SMALL: usize = 256;
     if prints.len() <= SMALL {

@@ -64,6 +64,7 @@ impl Record {
     }
 }
 
+#[cfg(test)]
 impl<'f> FromIterator<&'f [u8]> for Record {
     fn from_iter<I: IntoIterator<Item = &'f [u8]>>(fields: I) -> Self {
         let mut record = Self::default();
