@@ -1,9 +1,8 @@
 //! The one report model (serialized as-is for JSON) and its renderers: table, CSV and JSON.
 
 mod csv;
+mod json;
 mod table;
-
-use std::io::{self, Write};
 
 use serde::Serialize;
 
@@ -14,6 +13,7 @@ use crate::money::Decimal;
 use crate::time::Seconds;
 
 pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
+pub use self::json::write_json;
 pub use table::{write_credits_table, write_report_table};
 
 /// Everything one run of `report` or `credits` found.
@@ -245,14 +245,4 @@ impl Report {
             .iter()
             .flat_map(|contract| contract.credit_lines.iter())
     }
-}
-
-/// Writes the model as pretty JSON with a final newline.
-pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
-    // The serializer makes a write per token: a buffer of a known type takes them without a
-    // dynamic call each.
-    let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
-    serde_json::to_writer_pretty(&mut buffered, value).map_err(io::Error::other)?;
-    buffered.write_all(b"\n")?;
-    buffered.flush()
 }
