@@ -167,8 +167,8 @@ impl RowAccounting {
 pub struct Incidents {
     /// The input file names, indexed by `Incident::file`.
     pub files: Vec<String>,
-    /// Counted incidents, sorted by contract, service and id.
-    pub incidents: Vec<Incident>,
+    /// Counted incidents, in order of contract, service and id.
+    pub incidents: Counted,
     /// What became of every row.
     pub rows: RowAccounting,
 }
@@ -181,5 +181,85 @@ impl Incidents {
             self.files[usize::from(incident.file)],
             incident.line
         )
+    }
+}
+
+/// The counted incidents, in order of contract, service and id, held as the runs they were read
+/// in: a service's incidents from each part of an export read in parallel follow one another
+/// without being copied into one list. A run is never empty. Two are equal, and show, as the
+/// lists of their incidents, however these are held.
+#[derive(Clone, Default)]
+pub struct Counted {
+    runs: Vec<Vec<Incident>>,
+}
+
+impl PartialEq for Counted {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Counted {}
+
+impl std::fmt::Debug for Counted {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Counted {
+    /// Runs that follow one another in order; empty ones are left out.
+    pub(crate) fn from_runs(runs: impl IntoIterator<Item = Vec<Incident>>) -> Self {
+        Self {
+            runs: runs.into_iter().filter(|run| !run.is_empty()).collect(),
+        }
+    }
+
+    /// Every incident, in order.
+    pub fn iter(&self) -> std::iter::Flatten<std::slice::Iter<'_, Vec<Incident>>> {
+        self.runs.iter().flatten()
+    }
+
+    /// How many incidents there are.
+    pub fn len(&self) -> usize {
+        self.runs.iter().map(Vec::len).sum()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+
+    /// Keeps the incidents `keep` says yes to, in order.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&Incident) -> bool) {
+        for run in &mut self.runs {
+            run.retain(&mut keep);
+        }
+        self.runs.retain(|run| !run.is_empty());
+    }
+}
+
+impl<'a> IntoIterator for &'a Counted {
+    type Item = &'a Incident;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<Incident>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl std::ops::Index<usize> for Counted {
+    type Output = Incident;
+
+    /// The incident at `index` in order (found by walking the runs).
+    fn index(&self, index: usize) -> &Incident {
+        let mut rest = index;
+        for run in &self.runs {
+            if let Some(incident) = run.get(rest) {
+                return incident;
+            }
+            rest -= run.len();
+        }
+        panic!("incident {index} of {}", self.len())
     }
 }

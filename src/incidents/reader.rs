@@ -16,7 +16,7 @@ use super::fingerprint::{self, FingerprintHasher};
 use super::records::{Position, Record, Records};
 use super::source::{Collapse, Field, Mapping, Source};
 use super::split;
-use super::{Exclusion, Incident, Incidents, Paused, Rejection, RowAccounting};
+use super::{Counted, Exclusion, Incident, Incidents, Paused, Rejection, RowAccounting};
 use crate::contract::Contract;
 use crate::error::{Error, Location};
 use crate::time::{Instant, Seconds, merge_intervals, parse_duration};
@@ -124,12 +124,12 @@ impl Input {
 }
 
 /// A reader that reports the bytes it hands out.
-struct Counted<R> {
+struct Reported<R> {
     inner: R,
     progress: Progress,
 }
 
-impl<R: Read> Read for Counted<R> {
+impl<R: Read> Read for Reported<R> {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
         let count = self.inner.read(buffer)?;
         (self.progress)(count as u64);
@@ -143,7 +143,7 @@ pub(super) fn counted<'r>(
     progress: Option<&Progress>,
 ) -> Box<dyn Read + 'r> {
     match progress {
-        Some(progress) => Box::new(Counted {
+        Some(progress) => Box::new(Reported {
             inner: reader,
             progress: Arc::clone(progress),
         }),
@@ -228,7 +228,10 @@ pub(super) struct Part {
     /// The index of its file among the inputs (the rows of a folded event log may come from
     /// several, and leave no fingerprints).
     file: u16,
-    incidents: Vec<Incident>,
+    /// Kept incidents by service, indexed by the service's place among the services of every
+    /// contract in order (see [`Rows::service_place`]), so that lists in id order put together
+    /// in that order are in report order.
+    by_service: Vec<Vec<Incident>>,
     fingerprints: Vec<Fingerprint>,
     /// Rows read.
     read: u64,
@@ -264,10 +267,21 @@ impl Part {
             .expect("at most 15 exclusion reasons")
     }
 
-    /// Puts incidents in report order, for [`finish`] to merge.
+    /// Keeps an incident of the service at `place`.
+    fn keep(&mut self, place: usize, incident: Incident) {
+        if self.by_service.len() <= place {
+            self.by_service.resize_with(place + 1, Vec::new);
+        }
+        self.by_service[place].push(incident);
+    }
+
+    /// Puts each service's incidents in id order, for [`finish`] to put together. Exports are
+    /// often in id order already, which the sort finds in one pass.
     pub(super) fn sort(&mut self) {
         if !self.sorted {
-            self.incidents.sort_unstable_by(incident_order);
+            for incidents in &mut self.by_service {
+                incidents.sort_unstable_by(incident_order);
+            }
             self.sorted = true;
         }
     }
@@ -278,7 +292,7 @@ impl Part {
         if lines == 0 {
             return;
         }
-        for incident in &mut self.incidents {
+        for incident in self.by_service.iter_mut().flatten() {
             incident.line = incident.line.saturating_add(lines);
         }
         for print in &mut self.fingerprints {
@@ -388,16 +402,10 @@ fn radix_pass(prints: &mut [Fingerprint], shift: u32) -> [usize; 257] {
     bounds
 }
 
-/// The order of counted incidents: by contract, service and id (then row, for equal ids in
-/// different rows).
+/// The order of one service's counted incidents: by id (then row, for equal ids in different
+/// rows).
 fn incident_order(left: &Incident, right: &Incident) -> std::cmp::Ordering {
-    (left.contract, left.service, &left.id, left.file, left.line).cmp(&(
-        right.contract,
-        right.service,
-        &right.id,
-        right.file,
-        right.line,
-    ))
+    (&left.id, left.file, left.line).cmp(&(&right.id, right.file, right.line))
 }
 
 /// Where a service value goes: one (contract, service), or one per version of a contract (the
@@ -417,6 +425,8 @@ pub(super) struct Rows<'a> {
     source: &'a Source,
     contracts: &'a [Contract],
     keep: &'a Keep<'a>,
+    /// For each contract, how many services the contracts before it have.
+    services_before: Box<[usize]>,
     routes: HashMap<Box<str>, Result<Route, String>, FingerprintHasher>,
     known_services: Known<Route>,
     known_severities: Known<u16>,
@@ -1181,10 +1191,19 @@ fn event(folding: &mut Folding, file: u16, line: u32, row: &Row<'_>) -> Result<(
 
 impl<'a> Rows<'a> {
     pub(super) fn new(source: &'a Source, contracts: &'a [Contract], keep: &'a Keep<'a>) -> Self {
+        let services_before = contracts
+            .iter()
+            .scan(0, |before, contract| {
+                let this = *before;
+                *before += contract.services.len();
+                Some(this)
+            })
+            .collect();
         Self {
             source,
             contracts,
             keep,
+            services_before,
             routes: HashMap::default(),
             known_services: Known::default(),
             known_severities: Known::default(),
@@ -1301,9 +1320,14 @@ impl<'a> Rows<'a> {
         if exclusion == KEPT {
             incident.id = id.into();
             incident.title = row.get(Field::Title)?.unwrap_or_default().into();
-            part.incidents.push(incident);
+            part.keep(self.service_place(contract, service), incident);
         }
         Ok(())
+    }
+
+    /// The place of a contract's service among the services of every contract, in order.
+    fn service_place(&self, contract: u16, service: u16) -> usize {
+        self.services_before[usize::from(contract)] + usize::from(service)
     }
 
     /// Where the row's service cell routes; a value routed before is found by its bytes.
@@ -1424,7 +1448,7 @@ impl<'a> Rows<'a> {
 }
 
 /// Puts the parts together in file order: duplicate ids resolved across all of them, incidents
-/// merged in report order, and the row accounting.
+/// joined in report order, and the row accounting.
 fn finish(parts: &mut [Part], files: Vec<String>) -> Incidents {
     for part in parts.iter_mut() {
         part.sort();
@@ -1440,14 +1464,10 @@ fn finish(parts: &mut [Part], files: Vec<String>) -> Incidents {
             *exclusions.entry(reason).or_default() += rows;
         }
         rejected.append(&mut part.rejected);
-        // Fingerprints are done with: free them before the incidents are merged.
+        // Fingerprints are done with: free them before the incidents are joined.
         part.fingerprints = Vec::new();
     }
-    let lists = parts
-        .iter_mut()
-        .map(|part| std::mem::take(&mut part.incidents))
-        .collect();
-    let mut incidents = merge_sorted(lists, incident_order);
+    let mut incidents = Counted::from_runs(join_services(parts));
     if !dropped.is_empty() {
         // A conflicting copy that was kept tells the id; excluded copies only left a hash.
         let ids: HashMap<RowKey, &str> = incidents
@@ -1604,6 +1624,37 @@ fn resolve_duplicates(parts: &mut [Part], files: &[String]) -> Duplicates {
     (dropped, conflicts, duplicates)
 }
 
+/// The parts' incidents as runs in report order: service by service, the parts' lists of one
+/// service in turn when each begins after the one before ends (as the parts of an export in id
+/// order do), else merged into one list.
+fn join_services(parts: &mut [Part]) -> Vec<Vec<Incident>> {
+    let services = parts
+        .iter()
+        .map(|part| part.by_service.len())
+        .max()
+        .unwrap_or(0);
+    let mut runs = Vec::new();
+    for place in 0..services {
+        let lists: Vec<Vec<Incident>> = parts
+            .iter_mut()
+            .filter_map(|part| part.by_service.get_mut(place).map(std::mem::take))
+            .filter(|list| !list.is_empty())
+            .collect();
+        let end_to_end = lists
+            .windows(2)
+            .all(|pair| match (pair[0].last(), pair[1].first()) {
+                (Some(last), Some(first)) => incident_order(last, first).is_lt(),
+                _ => true,
+            });
+        if end_to_end {
+            runs.extend(lists);
+        } else {
+            runs.push(merge_sorted(lists, incident_order));
+        }
+    }
+    runs
+}
+
 /// Merges lists that are each in `order` into one list in `order`; of equal items, those of
 /// earlier lists come first. Neighbouring lists are merged pairwise, each into the first one's
 /// own allocation, so the items are never all copied into a new list at once.
@@ -1682,6 +1733,79 @@ mod tests {
             duplicates,
             BTreeMap::from([("duplicate of the identical row at a.csv:3".to_owned(), 1)])
         );
+    }
+
+    /// A part of file 0 with the given (service place, id, line) incidents, sorted.
+    fn part_of(incidents: &[(usize, &str, u32)]) -> Part {
+        let mut part = Part::of_file(0);
+        for (place, id, line) in incidents {
+            let incident = Incident {
+                id: (*id).into(),
+                line: *line,
+                service: *place as u16,
+                ..Incident::default()
+            };
+            part.keep(*place, incident);
+        }
+        part.sort();
+        part
+    }
+
+    fn ids_and_runs(parts: &mut [Part]) -> (Vec<String>, usize) {
+        let runs = join_services(parts);
+        let count = runs.len();
+        let ids = Counted::from_runs(runs)
+            .iter()
+            .map(|incident| format!("{}:{}", incident.service, incident.id))
+            .collect();
+        (ids, count)
+    }
+
+    #[test]
+    fn parts_in_id_order_are_joined_end_to_end_service_by_service() {
+        // Two parts of an export in id order, services 0 and 2 (none of service 1): each
+        // part's list of a service begins after the one before ends, so the four lists become
+        // four runs, none copied.
+        let mut parts = [
+            part_of(&[(2, "A1", 2), (0, "A2", 3), (0, "A3", 4)]),
+            part_of(&[(0, "B1", 5), (2, "B2", 6)]),
+        ];
+        let (ids, runs) = ids_and_runs(&mut parts);
+        assert_eq!(ids, ["0:A2", "0:A3", "0:B1", "2:A1", "2:B2"]);
+        assert_eq!(runs, 4);
+    }
+
+    #[test]
+    fn parts_whose_ids_interleave_are_merged_per_service() {
+        // Service 0: A1, C1 in the first part and B1 in the second interleave, so they merge
+        // into one run in id order; service 1 has one list.
+        let mut parts = [
+            part_of(&[(0, "C1", 3), (1, "Z9", 4), (0, "A1", 2)]),
+            part_of(&[(0, "B1", 5)]),
+        ];
+        let (ids, runs) = ids_and_runs(&mut parts);
+        assert_eq!(ids, ["0:A1", "0:B1", "0:C1", "1:Z9"]);
+        assert_eq!(runs, 2);
+    }
+
+    #[test]
+    fn counted_incidents_are_one_list_however_they_are_held() {
+        let incident = |id: &str| Incident {
+            id: id.into(),
+            ..Incident::default()
+        };
+        let mut split = Counted::from_runs([
+            vec![incident("a"), incident("b")],
+            Vec::new(),
+            vec![incident("c")],
+        ]);
+        let whole = Counted::from_runs([vec![incident("a"), incident("b"), incident("c")]]);
+        assert_eq!(split, whole);
+        assert_eq!(format!("{split:?}"), format!("{whole:?}"));
+        assert_eq!((split.len(), &*split[2].id), (3, "c"));
+        split.retain(|incident| incident.id != "c");
+        assert_eq!(split.len(), 2);
+        assert!(split.iter().all(|incident| incident.id != "c"));
     }
 
     proptest::proptest! {
