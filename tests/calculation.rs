@@ -1019,3 +1019,36 @@ fn the_period_cap_is_shared_across_services_in_rule_order() {
     );
     assert_eq!(report.contracts[0].credit_total.to_string(), "300.00");
 }
+
+#[test]
+fn breaches_are_listed_by_service_id_then_incident_then_target() {
+    // The contract names `web` before `api`; the report lists by id, so api's breaches come
+    // first. Each incident misses both targets of sev1 (respond 15m, resolve 4h): opened at
+    // 10:00, acknowledged at 11:00 (1 h > 15 min) and resolved at 16:00 (6 h > 4 h).
+    let text = "id: ORDER\ntitle: Order\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\n\
+                effective: { from: 2026-01-01 }\n\
+                services:\n  - { id: web, match: [web], fee: 100.00 }\n  - { id: api, match: [api], fee: 100.00 }\n\
+                severities:\n  - { id: sev1, match: [P1], downtime: 0, respond: { within: 15m }, resolve: { within: 4h } }\n\
+                credits:\n  rules: []\n";
+    let terms = load_contract_text("order.yaml", text).expect("valid");
+    let rows = "W2,web,P1,2026-09-10T10:00:00Z,,2026-09-10T11:00:00Z,2026-09-10T16:00:00Z,\n\
+                A9,api,P1,2026-09-10T10:00:00Z,,2026-09-10T11:00:00Z,2026-09-10T16:00:00Z,\n\
+                W1,web,P1,2026-09-10T10:00:00Z,,2026-09-10T11:00:00Z,2026-09-10T16:00:00Z,\n";
+    let report = run(&terms, rows, "2026-09", None);
+    let order: Vec<String> = report.contracts[0]
+        .breaches
+        .iter()
+        .map(|row| format!("{}/{}/{:?}", row.service, row.incident, row.target))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "api/A9/Respond",
+            "api/A9/Resolve",
+            "web/W1/Respond",
+            "web/W1/Resolve",
+            "web/W2/Respond",
+            "web/W2/Resolve",
+        ]
+    );
+}

@@ -5,12 +5,12 @@
 
 use chrono::NaiveDate;
 
-use super::{Downtime, Escalated, Judgement, Outage, Status, downtime};
+use super::{Downtime, Escalated, Judgement, Outage, Status, clip_to_open, downtime};
 use crate::contract::{Contract, Rule, RuleKind, TargetKind};
 use crate::incidents::Incident;
 use crate::money::{Amount, Decimal};
 use crate::report::{CreditLine, RuleCredit};
-use crate::time::{PeriodSpec, Seconds};
+use crate::time::{Instant, PeriodSpec, Seconds};
 
 /// What the credit rules of one service look at.
 pub struct ServiceFacts<'a> {
@@ -22,8 +22,10 @@ pub struct ServiceFacts<'a> {
     pub measured: Seconds,
     /// The service's downtime.
     pub downtime: Downtime,
-    /// Each outage incident's pieces inside the measured time, one list per incident.
-    pub outages: &'a [Vec<Outage>],
+    /// Each outage incident's outage, whole.
+    pub outages: &'a [Outage],
+    /// The measured time: the open time of the service's calendar less excluded maintenance.
+    pub open: &'a [(Instant, Instant)],
     /// Every breached or pending target due in the period.
     pub judged: &'a [(&'a Incident, Judgement)],
     /// The period.
@@ -300,6 +302,7 @@ fn per_unit_down_line(
     let qualifying: Vec<Outage> = facts
         .outages
         .iter()
+        .map(|outage| clip_to_open(std::slice::from_ref(outage), facts.open))
         .filter(|pieces| {
             pieces
                 .iter()
@@ -308,7 +311,6 @@ fn per_unit_down_line(
                 >= min_outage
         })
         .flatten()
-        .copied()
         .collect();
     let down = downtime(&qualifying, Seconds::MIN, Seconds::MAX).seconds;
     let units = started_units(down, unit);

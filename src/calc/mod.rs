@@ -235,17 +235,23 @@ fn contract_report(
     };
     let escalated = history::escalations(contract, &history.breaches, &events);
     let mut services = Vec::new();
-    let mut breaches = Vec::new();
     let mut credit_lines = Vec::new();
     let mut findings = Vec::new();
     let mut disputed = Vec::new();
     let reports = parallel_map(&by_service, |index, (held, counted)| {
-        let every: Vec<&Incident> = counted.iter().chain(held).copied().collect();
+        let every: Vec<&Incident>;
+        let every = if held.is_empty() {
+            counted
+        } else {
+            every = counted.iter().chain(held).copied().collect();
+            &every
+        };
         (
             service_report(contract, index, counted, all, (scope, foreign), &escalated),
-            downgrade_findings(contract, &every, all, scope),
+            downgrade_findings(contract, every, all, scope),
         )
     });
+    let mut breach_lists = Vec::with_capacity(by_service.len());
     for ((index, (held, counted)), ((mut summary, service_breaches, lines), downgrades)) in
         by_service.iter().enumerate().zip(reports)
     {
@@ -282,17 +288,11 @@ fn contract_report(
             downtime: summary.weighted_downtime_seconds,
         });
         services.push(summary);
-        breaches.extend(service_breaches);
+        breach_lists.push((index, service_breaches));
         credit_lines.extend(lines);
     }
     services.sort_by(|left, right| left.service.cmp(&right.service));
-    breaches.sort_by(|left, right| {
-        (&left.service, &left.incident, left.target).cmp(&(
-            &right.service,
-            &right.incident,
-            right.target,
-        ))
-    });
+    let breaches = in_breach_order(contract, breach_lists);
     limit_credits(contract, &mut credit_lines, &mut services, planned, history);
     history.breaches.extend(events);
     findings.extend(history::termination_findings(
@@ -319,6 +319,35 @@ fn contract_report(
         findings,
         disputed,
     }
+}
+
+/// The breaches of every service in report order: by service id, incident id and target. Each
+/// service's list is in incident and target order already, so the lists are joined in service
+/// order, the first one without copying (and sorted only should one not be in order).
+fn in_breach_order(contract: &Contract, mut lists: Vec<(usize, Vec<BreachRow>)>) -> Vec<BreachRow> {
+    lists.sort_by(|(left, _), (right, _)| {
+        contract.services[*left]
+            .id
+            .cmp(&contract.services[*right].id)
+    });
+    let total = lists.iter().map(|(_, list)| list.len()).sum::<usize>();
+    let mut lists = lists.into_iter().map(|(_, list)| list);
+    let mut breaches = lists.next().unwrap_or_default();
+    breaches.reserve_exact(total - breaches.len());
+    for list in lists {
+        breaches.extend(list);
+    }
+    let order = |left: &BreachRow, right: &BreachRow| {
+        (&left.service, &left.incident, left.target).cmp(&(
+            &right.service,
+            &right.incident,
+            right.target,
+        ))
+    };
+    if !breaches.is_sorted_by(|left, right| order(left, right).is_le()) {
+        breaches.sort_by(order);
+    }
+    breaches
 }
 
 /// Applies the contract-wide limits (period cap, what is left of the year cap, minimum), counts
@@ -545,16 +574,13 @@ fn service_report(
     );
     let (judged, [respond, resolve, rca, notify]) =
         judge_targets(contract, incidents, scope, foreign);
-    let outage_pieces: Vec<Vec<Outage>> = outages
-        .iter()
-        .map(|outage| clip_to_open(std::slice::from_ref(outage), &counted_open))
-        .collect();
     let facts = ServiceFacts {
         contract,
         service: index,
         measured,
         downtime: down,
-        outages: &outage_pieces,
+        outages: &outages,
+        open: &counted_open,
         judged: &judged,
         period: scope.period.spec,
         claim_by: claim_by(contract, scope),
@@ -744,7 +770,7 @@ fn breach_row(
     let breached = verdict.status == Status::Breached;
     BreachRow {
         service: contract.services[service].id.clone(),
-        incident: incident.id.to_string(),
+        incident: incident.id.as_str().to_owned(),
         severity: contract.severities[usize::from(incident.severity)]
             .id
             .clone(),
@@ -767,6 +793,6 @@ fn breach_row(
         },
         detected_after_seconds: incident.started.map(|started| incident.opened - started),
         source: all.origin(incident),
-        title: incident.title.to_string(),
+        title: incident.title.as_ref().to_owned(),
     }
 }

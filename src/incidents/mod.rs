@@ -176,11 +176,13 @@ pub struct Incidents {
 impl Incidents {
     /// `file:line` of an incident's row.
     pub fn origin(&self, incident: &Incident) -> String {
-        format!(
-            "{}:{}",
-            self.files[usize::from(incident.file)],
-            incident.line
-        )
+        use std::fmt::Write;
+        let file = &self.files[usize::from(incident.file)];
+        // Room for the longest line number: one allocation, where `format!` would grow.
+        let mut origin = String::with_capacity(file.len() + 11);
+        origin.push_str(file);
+        let _ = write!(origin, ":{}", incident.line);
+        origin
     }
 }
 
