@@ -125,9 +125,14 @@ pub fn calculate(
             }
             // Incidents routed to another version of the contract, renamed into this one.
             let mut origins = Vec::new();
+            let versioned = contracts
+                .iter()
+                .enumerate()
+                .any(|(index, other)| index != planned.contract && other.id == contract.id);
             let renamed: Vec<Incident> = incidents
                 .incidents
                 .iter()
+                .filter(|_| versioned)
                 .filter(|incident| {
                     let version = usize::from(incident.contract);
                     version != planned.contract && contracts[version].id == contract.id
@@ -150,8 +155,7 @@ pub fn calculate(
                 .collect();
             let mut mine: Vec<&Incident> = incidents
                 .incidents
-                .iter()
-                .filter(|incident| usize::from(incident.contract) == planned.contract)
+                .of_contract(planned.contract)
                 .filter(|incident| single || relevance(contract, scope, incident).is_ok())
                 .chain(&renamed)
                 .collect();
@@ -209,7 +213,7 @@ fn by_service<'a>(
     let mut by_service = vec![(Vec::new(), Vec::new()); contract.services.len()];
     for incident in incidents {
         let (held, counted) = &mut by_service[usize::from(incident.service)];
-        if incident.disputed && contract.exclusions.disputed == DisputedPolicy::Pending {
+        if contract.exclusions.disputed == DisputedPolicy::Pending && incident.disputed {
             held.push(*incident);
         } else {
             counted.push(*incident);

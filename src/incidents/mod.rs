@@ -188,7 +188,8 @@ impl Incidents {
 
 /// The counted incidents, in order of contract, service and id, held as the runs they were read
 /// in: a service's incidents from each part of an export read in parallel follow one another
-/// without being copied into one list. A run is never empty. Two are equal, and show, as the
+/// without being copied into one list. A run is never empty, and holds the incidents of one
+/// contract service. Two are equal, and show, as the
 /// lists of their incidents, however these are held.
 #[derive(Clone, Default)]
 pub struct Counted {
@@ -210,7 +211,8 @@ impl std::fmt::Debug for Counted {
 }
 
 impl Counted {
-    /// Runs that follow one another in order; empty ones are left out.
+    /// Runs that follow one another in order, each of one contract service; empty ones are
+    /// left out.
     pub(crate) fn from_runs(runs: impl IntoIterator<Item = Vec<Incident>>) -> Self {
         Self {
             runs: runs.into_iter().filter(|run| !run.is_empty()).collect(),
@@ -220,6 +222,18 @@ impl Counted {
     /// Every incident, in order.
     pub fn iter(&self) -> std::iter::Flatten<std::slice::Iter<'_, Vec<Incident>>> {
         self.runs.iter().flatten()
+    }
+
+    /// The incidents routed to the contract at `index` (among the contracts read with), in
+    /// order; found run by run.
+    pub fn of_contract(&self, index: usize) -> impl Iterator<Item = &Incident> {
+        self.runs
+            .iter()
+            .filter(move |run| {
+                run.first()
+                    .is_some_and(|first| usize::from(first.contract) == index)
+            })
+            .flatten()
     }
 
     /// How many incidents there are.
