@@ -233,6 +233,8 @@ pub(super) struct Part {
     /// in that order are in report order.
     by_service: Vec<Vec<Incident>>,
     fingerprints: Vec<Fingerprint>,
+    /// Whether the ids of the rows with fingerprints rise from row to row.
+    ids: IdOrder,
     /// Rows read.
     read: u64,
     /// Rows excluded, by reason.
@@ -240,6 +242,67 @@ pub(super) struct Part {
     rejected: Vec<Rejection>,
     /// Whether the incidents are in the order [`Part::sort`] puts them in.
     sorted: bool,
+}
+
+/// How the ids of a part's rows follow one another: an export in id order can repeat none, and
+/// then needs no search for repeated ids.
+///
+/// Ids are compared by a key: their first 16 bytes, padded with zero bytes, as a big-endian
+/// number. A greater key means a greater id (ids that differ only in trailing zero bytes have
+/// equal keys, and count as not rising), so keys that rise mean ids that do; an id longer than
+/// 16 bytes counts as not rising.
+#[derive(Default)]
+enum IdOrder {
+    #[default]
+    NoRows,
+    /// Each key greater than the one before: the first and the last.
+    Rising {
+        first: u128,
+        last: u128,
+    },
+    Unordered,
+}
+
+impl IdOrder {
+    fn note(&mut self, id: &str) {
+        let key = || {
+            let id = id.as_bytes();
+            let mut key = [0; 16];
+            key.get_mut(..id.len())?.copy_from_slice(id);
+            Some(u128::from_be_bytes(key))
+        };
+        *self = match (&*self, key()) {
+            (Self::NoRows, Some(key)) => Self::Rising {
+                first: key,
+                last: key,
+            },
+            (Self::Rising { first, last }, Some(key)) if key > *last => Self::Rising {
+                first: *first,
+                last: key,
+            },
+            (Self::Unordered, _) => return,
+            _ => Self::Unordered,
+        };
+    }
+}
+
+/// Whether no id occurs in two rows of the parts: each part's ids rise, and each part's begin
+/// above where the part before it ends.
+fn ids_rise_throughout(parts: &[Part]) -> bool {
+    let mut below: Option<u128> = None;
+    for part in parts {
+        match part.ids {
+            IdOrder::NoRows => {}
+            IdOrder::Rising { first, last } => {
+                if below.is_some_and(|below| first <= below) {
+                    return false;
+                }
+                below = Some(last);
+            }
+            IdOrder::Unordered => return false,
+        }
+    }
+    true
 }
 
 impl Part {
@@ -1310,6 +1373,7 @@ impl<'a> Rows<'a> {
         };
         // A folded event log has one incident per id by construction: no duplicates to find.
         if row.history.is_none() {
+            part.ids.note(id);
             part.fingerprints.push(Fingerprint::new(
                 fingerprint::of_text(id),
                 fingerprint::of_incident(&incident),
@@ -1453,8 +1517,12 @@ fn finish(parts: &mut [Part], files: Vec<String>) -> Incidents {
     for part in parts.iter_mut() {
         part.sort();
     }
-    keep_repeated_ids(parts);
-    let (dropped, conflicts, duplicates) = resolve_duplicates(parts, &files);
+    let (dropped, conflicts, duplicates) = if ids_rise_throughout(parts) {
+        Duplicates::default()
+    } else {
+        keep_repeated_ids(parts);
+        resolve_duplicates(parts, &files)
+    };
     let mut rejected: Vec<Rejection> = Vec::new();
     let mut exclusions: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut read = 0;
@@ -1733,6 +1801,52 @@ mod tests {
             duplicates,
             BTreeMap::from([("duplicate of the identical row at a.csv:3".to_owned(), 1)])
         );
+    }
+
+    fn order_of(ids: &[&str]) -> IdOrder {
+        let mut order = IdOrder::default();
+        for id in ids {
+            order.note(id);
+        }
+        order
+    }
+
+    #[test]
+    fn ids_rise_only_while_each_key_is_greater() {
+        let rising = |ids: &[&str]| matches!(order_of(ids), IdOrder::Rising { .. });
+        assert!(rising(&["INC0000001", "INC0000002", "INC0000010"]));
+        // "INC10" < "INC9" as text: the ids do not rise.
+        assert!(!rising(&["INC9", "INC10"]));
+        assert!(!rising(&["A", "A"]));
+        // Ids that differ only in trailing zero bytes share a key: not taken as rising.
+        assert!(!rising(&["A", "A\0"]));
+        // A prefix comes first: "A" < "AB".
+        assert!(rising(&["A", "AB"]));
+        // 16 bytes make a key; a 17th does not fit.
+        assert!(rising(&["0123456789abcdef"]));
+        assert!(!rising(&["0123456789abcdefg"]));
+        // Once not rising, never again.
+        assert!(!rising(&["B", "A", "C"]));
+    }
+
+    #[test]
+    fn parts_whose_ids_rise_throughout_hold_no_repeats() {
+        let part = |ids: &[&str]| Part {
+            ids: order_of(ids),
+            ..Part::of_file(0)
+        };
+        assert!(ids_rise_throughout(&[
+            part(&["A1", "A3"]),
+            part(&[]),
+            part(&["A4", "B1"])
+        ]));
+        // Each part rises, but the second begins below the end of the first: A3 may repeat.
+        assert!(!ids_rise_throughout(&[
+            part(&["A1", "A3"]),
+            part(&["A2", "A3"])
+        ]));
+        assert!(!ids_rise_throughout(&[part(&["A1", "A3"]), part(&["A3"])]));
+        assert!(!ids_rise_throughout(&[part(&["A2", "A1"])]));
     }
 
     /// A part of file 0 with the given (service place, id, line) incidents, sorted.

@@ -615,6 +615,32 @@ credits:
     }
 
     #[test]
+    fn an_export_in_id_order_with_one_repeated_id_still_has_it_found() {
+        // 4,000 rows in id order (R00000 to R03999), opened on 2026-03-06 (day 20,518, not a
+        // multiple of three: kept), then R00000 again with another severity. Read in one pass
+        // and in 4 parts, both copies are rejected as conflicting and 3,999 rows count.
+        let mut text = "id,service,severity,opened,acknowledged,resolved,title\n".to_owned();
+        for row in 0..4_000 {
+            writeln!(text, "R{row:05},web,P1,2026-03-06T10:00:00Z,,,Row {row}")
+                .expect("a String takes any text");
+        }
+        text.push_str("R00000,web,P2,2026-03-06T10:00:00Z,,,Changed\n");
+        let path = write("rising", &text);
+        for threads in [1, 4] {
+            let incidents = read(&path, threads, 1);
+            let rejected: Vec<(u32, &str)> = incidents
+                .rows
+                .rejected
+                .iter()
+                .map(|rejection| (rejection.line, rejection.column.as_str()))
+                .collect();
+            assert_eq!(rejected, [(2, "id"), (4_002, "id")], "{threads} threads");
+            assert_eq!(incidents.rows.counted, 3_999);
+        }
+        std::fs::remove_file(&path).expect("removed");
+    }
+
+    #[test]
     fn small_crlf_compressed_and_event_log_files_are_read_front_to_back() {
         let text = export(300, 11, false);
         let path = write("crlf", &text.replace('\n', "\r\n"));
