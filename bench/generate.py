@@ -30,10 +30,21 @@ def main():
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--shuffle", action="store_true", help="write the rows in a random order")
     args = parser.parse_args()
-    rng = random.Random(args.seed)
+    rows = incidents(args.rows, args.seed)
+    if args.shuffle:
+        rows = list(rows)
+        random.Random(args.seed + 1).shuffle(rows)
+    with open(args.out, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["id", "service", "severity", "opened", "started", "acknowledged", "resolved", "title"])
+        writer.writerows(rows)
+
+
+def incidents(count, seed):
+    """The rows of the export, in id order."""
+    rng = random.Random(seed)
     second = datetime.timedelta(seconds=1)
-    rows = []
-    for number in range(1, args.rows + 1):
+    for number in range(1, count + 1):
         opened = START + rng.randrange(365 * 86_400) * second
         started = opened - rng.randrange(1_800) * second if rng.random() < 0.3 else None
         acknowledged = opened + int(60 * 2 ** (rng.random() * 8.5)) * second if rng.random() > 0.01 else None
@@ -45,16 +56,10 @@ def main():
             title = "Degraded service, incident %d" % number
         else:
             title = "Synthetic incident %d" % number
-        rows.append([
+        yield [
             "INC%07d" % number, rng.choice(SERVICES), rng.choice(SEVERITIES),
             stamp(opened), stamp(started), stamp(acknowledged), stamp(resolved), title,
-        ])
-    if args.shuffle:
-        random.Random(args.seed + 1).shuffle(rows)
-    with open(args.out, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["id", "service", "severity", "opened", "started", "acknowledged", "resolved", "title"])
-        writer.writerows(rows)
+        ]
 
 
 if __name__ == "__main__":

@@ -603,3 +603,51 @@ fn an_empty_constant_drops_a_preset_column() {
     let incidents = read(&source, "drop.csv", csv.into());
     assert_eq!(incidents.incidents[0].resolved, None);
 }
+
+#[test]
+fn a_copy_rejected_for_its_title_is_no_duplicate() {
+    // Two rows of SOC-1 with the same content; the second's title is not UTF-8 (byte 0xff), so
+    // it is rejected, and leaves nothing behind for the search for repeated ids: the first
+    // counts, and 2 rows read = 1 counted + 0 excluded + 1 rejected.
+    let mut bytes = b"id,service,severity,opened,acknowledged,resolved,title\n\
+        SOC-1,SIEM,P2,2026-10-05T10:00:00Z,,,Phishing\n\
+        SOC-1,SIEM,P2,2026-10-05T10:00:00Z,,,Phishing "
+        .to_vec();
+    bytes.extend_from_slice(b"\xff\n");
+    let incidents = read(&Source::generic(), "titles.csv", bytes);
+    let rows = &incidents.rows;
+    assert_eq!((rows.read, rows.counted), (2, 1));
+    assert_eq!(rows.excluded_rows(), 0);
+    let rejected: Vec<(u32, &str)> = rows
+        .rejected
+        .iter()
+        .map(|rejection| (rejection.line, rejection.column.as_str()))
+        .collect();
+    assert_eq!(rejected, [(3, "title")]);
+}
+
+#[test]
+fn ids_are_told_apart_by_their_text_when_they_rise_and_by_a_hash_otherwise() {
+    // `A` and `B\0` share their 64-bit fingerprint (the length and the first word fold into one
+    // word), a collision an export has to build on purpose. In an export whose ids rise, no
+    // search for repeats is made and both rows count; in any other order the search compares
+    // fingerprints, and takes them for one id with two contents: both rejected.
+    let export = |ids: [&str; 2]| {
+        format!(
+            "id,service,severity,opened,acknowledged,resolved,title\n\
+             {},SIEM,P2,2026-10-05T10:00:00Z,,,One\n\
+             {},SIEM,P3,2026-10-06T10:00:00Z,,,Two\n",
+            ids[0], ids[1]
+        )
+        .into_bytes()
+    };
+    let rising = read(&Source::generic(), "rising.csv", export(["A", "B\0"]));
+    assert_eq!((rising.rows.counted, rising.rows.rejected.len()), (2, 0));
+    let falling = read(&Source::generic(), "falling.csv", export(["B\0", "A"]));
+    assert_eq!((falling.rows.counted, falling.rows.rejected.len()), (0, 2));
+    assert!(
+        falling.rows.rejected[0]
+            .reason
+            .starts_with("the same id appears with different content")
+    );
+}

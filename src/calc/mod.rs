@@ -129,25 +129,28 @@ pub fn calculate(
                 .iter()
                 .enumerate()
                 .any(|(index, other)| index != planned.contract && other.id == contract.id);
-            let renamed: Vec<Incident> = incidents
-                .incidents
-                .iter()
-                .filter(|_| versioned)
-                .filter(|incident| {
-                    let version = usize::from(incident.contract);
-                    version != planned.contract && contracts[version].id == contract.id
-                })
-                .filter_map(|incident| {
-                    let version = &contracts[usize::from(incident.contract)];
-                    let copy = rename(version, contract, planned.contract, incident)?;
-                    let relevant = relevance(contract, scope, &copy).is_ok()
-                        || relevance(version, scope, incident).is_ok();
-                    relevant.then(|| {
-                        origins.push((incident, version));
-                        copy
+            let renamed: Vec<Incident> = if versioned {
+                incidents
+                    .incidents
+                    .iter()
+                    .filter(|incident| {
+                        let version = usize::from(incident.contract);
+                        version != planned.contract && contracts[version].id == contract.id
                     })
-                })
-                .collect();
+                    .filter_map(|incident| {
+                        let version = &contracts[usize::from(incident.contract)];
+                        let copy = rename(version, contract, planned.contract, incident)?;
+                        let relevant = relevance(contract, scope, &copy).is_ok()
+                            || relevance(version, scope, incident).is_ok();
+                        relevant.then(|| {
+                            origins.push((incident, version));
+                            copy
+                        })
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let foreign: Foreign<'_> = renamed
                 .iter()
                 .zip(origins)
@@ -798,5 +801,62 @@ fn breach_row(
         detected_after_seconds: incident.started.map(|started| incident.opened - started),
         source: all.origin(incident),
         title: incident.title.as_ref().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(service: &str, incident: &str, target: TargetKind) -> BreachRow {
+        BreachRow {
+            service: service.to_owned(),
+            incident: incident.to_owned(),
+            severity: String::new(),
+            target,
+            status: Status::Breached,
+            opened: String::new(),
+            deadline: String::new(),
+            allowed_seconds: 0,
+            actual_seconds: 0,
+            over_by_seconds: 0,
+            done: true,
+            credits: Vec::new(),
+            detected_after_seconds: None,
+            source: String::new(),
+            title: String::new(),
+        }
+    }
+
+    #[test]
+    fn breach_lists_are_joined_in_service_id_order_and_sorted_when_not_in_order() {
+        let text = "id: J\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\n\
+                    effective: { from: 2026-01-01 }\n\
+                    services:\n  - { id: web, match: [web], fee: 1.00 }\n  - { id: api, match: [api], fee: 1.00 }\n\
+                    severities: [{ id: sev1, match: [P1], downtime: 0 }]\ncredits: { rules: [] }\n";
+        let contract = crate::contract::load_contract_text("j.yaml", text).expect("valid");
+        let names = |rows: &[BreachRow]| -> Vec<String> {
+            rows.iter()
+                .map(|row| format!("{}/{}/{:?}", row.service, row.incident, row.target))
+                .collect()
+        };
+        // web (index 0) sorts after api (index 1); web's own list is out of order, which only
+        // the fallback sort puts right.
+        let web = vec![
+            row("web", "W2", TargetKind::Respond),
+            row("web", "W1", TargetKind::Resolve),
+            row("web", "W1", TargetKind::Respond),
+        ];
+        let api = vec![row("api", "A1", TargetKind::Resolve)];
+        let joined = in_breach_order(&contract, vec![(0, web), (1, api)]);
+        assert_eq!(
+            names(&joined),
+            [
+                "api/A1/Resolve",
+                "web/W1/Respond",
+                "web/W1/Resolve",
+                "web/W2/Respond"
+            ]
+        );
     }
 }

@@ -3,7 +3,8 @@
 //! FNV-1a over the bytes, then the `splitmix64` finalizer so that similar ids (`INC0000001`,
 //! `INC0000002`) spread over all 64 bits. Not for anything adversarial: an export that wanted two
 //! ids to collide could make them collide, and the worst it could do is have its own rows
-//! rejected as conflicting duplicates.
+//! rejected as conflicting duplicates (in an export whose ids rise from row to row no search for
+//! repeats is made, and such ids count as the different ids they are).
 
 use std::hash::{BuildHasherDefault, Hasher};
 

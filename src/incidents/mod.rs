@@ -189,8 +189,8 @@ impl Incidents {
 /// The counted incidents, in order of contract, service and id, held as the runs they were read
 /// in: a service's incidents from each part of an export read in parallel follow one another
 /// without being copied into one list. A run is never empty, and holds the incidents of one
-/// contract service. Two are equal, and show, as the
-/// lists of their incidents, however these are held.
+/// contract service. Equality and `Debug` look at the incidents in order, not at how they are
+/// split into runs.
 #[derive(Clone, Default)]
 pub struct Counted {
     runs: Vec<Vec<Incident>>,

@@ -138,7 +138,7 @@ impl<R: Read> Read for Reported<R> {
 }
 
 /// `reader`, reporting to `progress` when there is one.
-pub(super) fn counted<'r>(
+pub(super) fn with_progress<'r>(
     reader: impl Read + 'r,
     progress: Option<&Progress>,
 ) -> Box<dyn Read + 'r> {
@@ -330,8 +330,8 @@ impl Part {
             .expect("at most 15 exclusion reasons")
     }
 
-    /// Keeps an incident of the service at `place`.
-    fn keep(&mut self, place: usize, incident: Incident) {
+    /// Adds a kept incident of the service at `place`.
+    fn push(&mut self, place: usize, incident: Incident) {
         if self.by_service.len() <= place {
             self.by_service.resize_with(place + 1, Vec::new);
         }
@@ -1077,7 +1077,7 @@ impl ReadState<'_> {
             progress,
         } = input;
         let reader = match bytes {
-            Bytes::Stream(reader) => counted(reader, progress.as_ref()),
+            Bytes::Stream(reader) => with_progress(reader, progress.as_ref()),
             Bytes::File {
                 file: handle,
                 path,
@@ -1099,7 +1099,7 @@ impl ReadState<'_> {
                         return Ok(());
                     }
                 }
-                counted(BufReader::with_capacity(1 << 16, handle), progress.as_ref())
+                with_progress(BufReader::with_capacity(1 << 16, handle), progress.as_ref())
             }
         };
         self.read_stream(file, &name, reader)
@@ -1371,6 +1371,12 @@ impl<'a> Rows<'a> {
             Ok(()) => KEPT,
             Err(reason) => part.exclude(reason, 1),
         };
+        // The last cell that can reject the row, read before the row leaves a fingerprint.
+        let title = if exclusion == KEPT {
+            Some(row.get(Field::Title)?.unwrap_or_default())
+        } else {
+            None
+        };
         // A folded event log has one incident per id by construction: no duplicates to find.
         if row.history.is_none() {
             part.ids.note(id);
@@ -1381,10 +1387,10 @@ impl<'a> Rows<'a> {
                 exclusion,
             ));
         }
-        if exclusion == KEPT {
+        if let Some(title) = title {
             incident.id = id.into();
-            incident.title = row.get(Field::Title)?.unwrap_or_default().into();
-            part.keep(self.service_place(contract, service), incident);
+            incident.title = title.into();
+            part.push(self.service_place(contract, service), incident);
         }
         Ok(())
     }
@@ -1859,7 +1865,7 @@ mod tests {
                 service: *place as u16,
                 ..Incident::default()
             };
-            part.keep(*place, incident);
+            part.push(*place, incident);
         }
         part.sort();
         part

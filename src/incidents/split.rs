@@ -23,7 +23,7 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use super::encoding;
-use super::reader::{Columns, Part, Progress, Rows, Stretch, counted, read_header};
+use super::reader::{Columns, Part, Progress, Rows, Stretch, read_header, with_progress};
 use super::records::Records;
 use crate::error::Error;
 
@@ -262,7 +262,7 @@ impl Job<'_> {
         file.seek(SeekFrom::Start(start)).map_err(unreadable)?;
         // A byte-order mark is skipped at the start of the file only: in the middle of a file
         // those bytes belong to a cell.
-        let bytes = counted(file, self.progress);
+        let bytes = with_progress(file, self.progress);
         let mut reader = Records::new(bytes, rows.source().delimiter, start == 0);
         if start == 0 {
             read_header(&mut reader).map_err(unreadable)?;
