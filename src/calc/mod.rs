@@ -245,7 +245,7 @@ fn contract_report(
     let mut credit_lines = Vec::new();
     let mut findings = Vec::new();
     let mut disputed = Vec::new();
-    let reports = parallel_map(&by_service, |index, (held, counted)| {
+    let reports = crate::parallel_map(&by_service, |index, (held, counted)| {
         let every: Vec<&Incident>;
         let every = if held.is_empty() {
             counted
@@ -487,47 +487,6 @@ fn downgrade_findings(
             }
         })
         .collect()
-}
-
-/// `work` applied to every item, on as many threads as there are CPUs (at most one per item),
-/// in item order. Each thread takes the next item not yet taken, so a long item does not hold
-/// up the others.
-fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
-    let threads = crate::cpus().min(items.len());
-    if threads < 2 {
-        return items
-            .iter()
-            .enumerate()
-            .map(|(index, item)| work(index, item))
-            .collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(index) else {
-                            return done;
-                        };
-                        done.push((index, work(index, item)));
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    done.sort_unstable_by_key(|(index, _)| *index);
-    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// One service: its summary, its breached or pending targets, and its credit lines.

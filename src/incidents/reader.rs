@@ -1700,33 +1700,43 @@ fn resolve_duplicates(parts: &mut [Part], files: &[String]) -> Duplicates {
 
 /// The parts' incidents as runs in report order: service by service, the parts' lists of one
 /// service in turn when each begins after the one before ends (as the parts of an export in id
-/// order do), else merged into one list.
+/// order do), else merged into one list. Services are merged on up to one thread per CPU.
 fn join_services(parts: &mut [Part]) -> Vec<Vec<Incident>> {
     let services = parts
         .iter()
         .map(|part| part.by_service.len())
         .max()
         .unwrap_or(0);
-    let mut runs = Vec::new();
-    for place in 0..services {
-        let lists: Vec<Vec<Incident>> = parts
-            .iter_mut()
-            .filter_map(|part| part.by_service.get_mut(place).map(std::mem::take))
-            .filter(|list| !list.is_empty())
-            .collect();
-        let end_to_end = lists
+    let by_service: Vec<Vec<Vec<Incident>>> = (0..services)
+        .map(|place| {
+            parts
+                .iter_mut()
+                .filter_map(|part| part.by_service.get_mut(place).map(std::mem::take))
+                .filter(|list| !list.is_empty())
+                .collect()
+        })
+        .collect();
+    let end_to_end = |lists: &Vec<Vec<Incident>>| {
+        lists
             .windows(2)
             .all(|pair| match (pair[0].last(), pair[1].first()) {
                 (Some(last), Some(first)) => incident_order(last, first).is_lt(),
                 _ => true,
-            });
-        if end_to_end {
-            runs.extend(lists);
-        } else {
-            runs.push(merge_sorted(lists, incident_order));
-        }
+            })
+    };
+    if by_service.iter().all(end_to_end) {
+        return by_service.into_iter().flatten().collect();
     }
-    runs
+    crate::parallel_map_owned(by_service, |lists| {
+        if end_to_end(&lists) {
+            lists
+        } else {
+            vec![merge_sorted(lists, incident_order)]
+        }
+    })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Merges lists that are each in `order` into one list in `order`; of equal items, those of
