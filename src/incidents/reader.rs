@@ -1,8 +1,9 @@
 //! Streaming CSV reader: one pass over each export (records split as in `records`), one record
 //! buffer reused for every row, and every row accounted for. Rows are routed to a contract
-//! service and severity as they are read; only the incidents the caller keeps are held in memory. Event-log exports are folded first
-//! (see `collapse`), and each folded incident then takes the same path as a row. A large
-//! plain-text file is read in parallel parts (see `split`), with the same result.
+//! service and severity as they are read; only the incidents the caller keeps are held in
+//! memory. Event-log exports are folded first (see `collapse`), and each folded incident then
+//! takes the same path as a row. A large plain-text file is read in parallel parts (see
+//! `split`), with the same result.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;

@@ -9,8 +9,9 @@
 //! 64-bit word. Every other record (doubled quotes, cells over several lines, `\r` line ends, a
 //! last line without a line end, and every line when the delimiter is itself a quote or a line
 //! end) goes to `csv_core`, the state machine the `csv` crate itself runs, with the `csv`
-//! crate's defaults and the export's delimiter. So the records, their line numbers and byte offsets are those the
-//! `csv` crate reads (compared by a property test below), whichever path a record takes.
+//! crate's defaults and the export's delimiter. So the records, their line numbers and byte
+//! offsets are those the `csv` crate reads (compared by a property test below), whichever path
+//! a record takes.
 
 use std::io::{self, Read};
 

@@ -496,6 +496,21 @@ credits:
         read_incidents(vec![input], &Source::generic(), &[contract()], &keep).expect("reads")
     }
 
+    /// What reading `path` on up to `threads` threads gives, shown in full.
+    fn shown(path: &Path, threads: usize) -> String {
+        format!("{:?}", read(path, threads, 1))
+    }
+
+    /// Reads `path` in one pass, and asserts that reading it on each of `threads` threads gives
+    /// the same; returns the one-pass result.
+    fn assert_every_split_reads_the_same(path: &Path, threads: &[usize]) -> String {
+        let whole = shown(path, 1);
+        for threads in threads {
+            assert_eq!(shown(path, *threads), whole, "{threads} threads");
+        }
+        whole
+    }
+
     /// The parts a file is read in, or `None` when it is read front to back.
     fn parts(path: &Path, parts: usize) -> Option<usize> {
         let contracts = [contract()];
@@ -518,20 +533,13 @@ credits:
     fn parts_read_in_parallel_give_the_front_to_back_result() {
         for (seed, bom) in [(1, false), (2, true), (3, false)] {
             let path = write(&format!("same-{seed}"), &export(2_000, seed, bom));
-            let whole = format!("{:?}", read(&path, 1, 1));
+            let whole = assert_every_split_reads_the_same(&path, &[2, 3, 5, 16]);
             assert!(
                 whole.contains("different content")
                     && whole.contains("duplicate of the identical row"),
-                "the export has both kinds of duplicates"
+                "the export has both kinds of duplicates (seed {seed})"
             );
             assert!(whole.contains("row has 4 fields") && whole.contains("matches no service"));
-            for threads in [2, 3, 5, 16] {
-                assert_eq!(
-                    format!("{:?}", read(&path, threads, 1)),
-                    whole,
-                    "seed {seed}, {threads} threads"
-                );
-            }
             // Each thread read a part of its own.
             assert_eq!(parts(&path, 5), Some(5));
             std::fs::remove_file(&path).expect("removed");
@@ -547,12 +555,11 @@ credits:
         let line_start = text[..middle].rfind('\n').expect("a line") + 1;
         text.insert_str(line_start, "Q1,web,P1,2026-03-03T10:00:00Z,,,5\" screen\n");
         let path = write("stray-quote", &text);
-        let whole = format!("{:?}", read(&path, 1, 1));
+        let whole = assert_every_split_reads_the_same(&path, &[4]);
         assert!(
             whole.contains("title: \"5\\\" screen\""),
             "the row is read whole"
         );
-        assert_eq!(format!("{:?}", read(&path, 4, 1)), whole);
         // The first part joined; the rest was read as one.
         assert_eq!(parts(&path, 4), Some(2));
         std::fs::remove_file(&path).expect("removed");
@@ -577,14 +584,7 @@ credits:
         text.push_str(&body[body.find('\n').expect("a header") + 1..]);
         assert!(line_end_in_quotes(body.as_bytes()));
         let path = write("guess", &text);
-        let whole = format!("{:?}", read(&path, 1, 1));
-        for threads in [2, 3, 4, 7, 16] {
-            assert_eq!(
-                format!("{:?}", read(&path, threads, 1)),
-                whole,
-                "{threads} threads"
-            );
-        }
+        assert_every_split_reads_the_same(&path, &[2, 3, 4, 7, 16]);
         // Of 16 parts, the fourth began inside a quoted title: it and the rest were read again
         // as one part after the three that joined up.
         assert_eq!(parts(&path, 16), Some(4));
@@ -606,10 +606,7 @@ credits:
             .expect("a String takes any text");
         }
         let path = write("quoted", &text);
-        assert_eq!(
-            format!("{:?}", read(&path, 8, 1)),
-            format!("{:?}", read(&path, 1, 1))
-        );
+        assert_every_split_reads_the_same(&path, &[8]);
         assert_eq!(parts(&path, 8), Some(8));
         std::fs::remove_file(&path).expect("removed");
     }
