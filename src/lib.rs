@@ -45,21 +45,29 @@ pub fn evaluate(
     as_of: Option<Instant>,
     exceptions: &Exceptions,
 ) -> Result<report::Report, Error> {
-    evaluate_detailed(contracts, inputs, source, range, as_of, exceptions)
-        .map(|evaluation| evaluation.report)
+    evaluate_detailed(
+        contracts,
+        inputs,
+        source,
+        (range, as_of),
+        exceptions,
+        calc::Detail::Full,
+    )
+    .map(|evaluation| evaluation.report)
 }
 
 /// Reads the exports for the periods of `range` and calculates the report: the whole pipeline
 /// after the contracts are loaded. Contracts not in force in any period computed (the range and
 /// the look-back their terms need) take no rows. Incidents named in `exceptions` are excluded; an
-/// exception naming an id that no export contains is an error.
+/// exception naming an id that no export contains is an error. `detail` says how much of the
+/// targets not met the report keeps.
 pub fn evaluate_detailed(
     contracts: &[Contract],
     inputs: Vec<Input>,
     source: &Source,
-    range: PeriodRange,
-    as_of: Option<Instant>,
+    (range, as_of): (PeriodRange, Option<Instant>),
     exceptions: &Exceptions,
+    detail: calc::Detail,
 ) -> Result<Evaluation, Error> {
     let plans = calc::plan(contracts, range);
     // Every version of a contract that judges a period, so contract years and routing see them
@@ -143,7 +151,7 @@ pub fn evaluate_detailed(
             lines.join("\n  ")
         )));
     }
-    let report = calc::calculate(&in_force, &incidents, range, as_of);
+    let report = calc::calculate(&in_force, &incidents, range, as_of, detail);
     Ok(Evaluation {
         contracts: in_force,
         incidents,

@@ -5,9 +5,10 @@
 
 use chrono::NaiveDate;
 
-use super::{Downtime, Escalated, Judgement, Outage, Status, clip_to_open, downtime};
+use super::{
+    Downtime, Escalated, Judged, Judgement, Outage, Status, Ticket, clip_to_open, downtime,
+};
 use crate::contract::{Contract, Rule, RuleKind, TargetKind};
-use crate::incidents::Incident;
 use crate::money::{Amount, Decimal};
 use crate::report::{CreditLine, RuleCredit};
 use crate::time::{Instant, PeriodSpec, Seconds};
@@ -27,7 +28,7 @@ pub struct ServiceFacts<'a> {
     /// The measured time: the open time of the service's calendar less excluded maintenance.
     pub open: &'a [(Instant, Instant)],
     /// Every breached or pending target due in the period.
-    pub judged: &'a [(&'a Incident, Judgement)],
+    pub judged: &'a [Judged],
     /// The period.
     pub period: PeriodSpec,
     /// The claim-by date of the period's credits, if the contract sets one.
@@ -125,19 +126,18 @@ fn priced_breaches<'a>(
     facts: &'a ServiceFacts<'_>,
     rule: &Rule,
     kind: TargetKind,
-) -> Vec<(&'a Incident, Judgement)> {
-    let mut breaches: Vec<(&Incident, Judgement)> = facts
+) -> Vec<&'a Judged> {
+    let mut breaches: Vec<&Judged> = facts
         .judged
         .iter()
-        .filter(|(incident, verdict)| {
-            verdict.kind == kind
-                && verdict.status == Status::Breached
-                && rule.covers_severity(usize::from(incident.severity))
+        .filter(|judged| {
+            judged.verdict.kind == kind
+                && judged.verdict.status == Status::Breached
+                && rule.covers_severity(usize::from(judged.ticket.severity))
         })
-        .map(|(incident, verdict)| (*incident, *verdict))
         .collect();
-    breaches.sort_by(|left, right| left.0.id.cmp(&right.0.id));
-    breaches.dedup_by(|left, right| left.0.id == right.0.id);
+    breaches.sort_by(|left, right| left.ticket.id.cmp(&right.ticket.id));
+    breaches.dedup_by(|left, right| left.ticket.id == right.ticket.id);
     breaches
 }
 
@@ -145,29 +145,25 @@ fn priced_breaches<'a>(
 fn escalation_multiplier(
     escalated: &Escalated,
     rule: usize,
-    incident: &Incident,
+    ticket: &Ticket,
     kind: TargetKind,
 ) -> Decimal {
     if escalated.is_empty() {
         return Decimal::ONE;
     }
     escalated
-        .get(&(rule, (incident.id.to_string(), kind)))
+        .get(&(rule, (ticket.id.to_string(), kind)))
         .map_or(Decimal::ONE, |(multiplier, _)| *multiplier)
 }
 
 /// `; escalated: INC-3 (why), INC-4 (why)` for the breaches of a line that escalation multiplied.
-fn escalation_note(
-    escalated: &Escalated,
-    rule: usize,
-    breaches: &[(&Incident, Judgement)],
-) -> String {
+fn escalation_note(escalated: &Escalated, rule: usize, breaches: &[&Judged]) -> String {
     let notes: Vec<String> = breaches
         .iter()
-        .filter_map(|(incident, verdict)| {
+        .filter_map(|Judged { ticket, verdict }| {
             escalated
-                .get(&(rule, (incident.id.to_string(), verdict.kind)))
-                .map(|(_, why)| format!("{} ({why})", incident.id))
+                .get(&(rule, (ticket.id.to_string(), verdict.kind)))
+                .map(|(_, why)| format!("{} ({why})", ticket.id))
         })
         .collect();
     if notes.is_empty() {
@@ -207,13 +203,18 @@ fn per_breach_line(
         quantity,
         amount: breaches
             .iter()
-            .map(|(incident, verdict)| {
-                each * escalation_multiplier(facts.escalated, index, incident, verdict.kind)
+            .map(|judged| {
+                each * escalation_multiplier(
+                    facts.escalated,
+                    index,
+                    &judged.ticket,
+                    judged.verdict.kind,
+                )
             })
             .sum(),
         incidents: breaches
             .iter()
-            .map(|(incident, _)| incident.id.to_string())
+            .map(|judged| judged.ticket.id.to_string())
             .collect(),
     })
 }
@@ -256,8 +257,8 @@ fn per_unit_late_line(
     }
     let priced: Vec<(u64, Decimal)> = breaches
         .iter()
-        .map(|(incident, verdict)| {
-            let multiplier = escalation_multiplier(facts.escalated, index, incident, verdict.kind);
+        .map(|Judged { ticket, verdict }| {
+            let multiplier = escalation_multiplier(facts.escalated, index, ticket, verdict.kind);
             late_credit(
                 verdict,
                 unit,
@@ -286,7 +287,7 @@ fn per_unit_late_line(
         amount: priced.iter().map(|(_, amount)| amount).sum(),
         incidents: breaches
             .iter()
-            .map(|(incident, _)| incident.id.to_string())
+            .map(|judged| judged.ticket.id.to_string())
             .collect(),
     })
 }
@@ -498,7 +499,7 @@ fn add_note(line: &mut CreditLine, note: String) {
 pub fn per_breach_credits(
     contract: &Contract,
     service: usize,
-    incident: &Incident,
+    ticket: &Ticket,
     verdict: &Judgement,
     escalated: &Escalated,
 ) -> Vec<RuleCredit> {
@@ -509,10 +510,10 @@ pub fn per_breach_credits(
         .iter()
         .enumerate()
         .filter(|(_, rule)| {
-            rule.covers_service(service) && rule.covers_severity(usize::from(incident.severity))
+            rule.covers_service(service) && rule.covers_severity(usize::from(ticket.severity))
         })
         .filter_map(|(index, rule)| {
-            let multiplier = escalation_multiplier(escalated, index, incident, verdict.kind);
+            let multiplier = escalation_multiplier(escalated, index, ticket, verdict.kind);
             let amount = match &rule.kind {
                 RuleKind::PerBreach { target, credit } if *target == verdict.kind => {
                     credit.of_fee(fee) * multiplier

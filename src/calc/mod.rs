@@ -5,15 +5,15 @@ mod availability;
 mod breach;
 mod credits;
 mod history;
+mod tally;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use crate::contract::{Contract, Denominator, DisputedPolicy, Maintenance, TargetKind};
+use crate::contract::{Contract, Denominator, Maintenance, TargetKind};
 use crate::incidents::{Incident, Incidents};
 use crate::money::{Decimal, is_positive};
 use crate::report::{
     BreachRow, ContractReport, CreditLine, DisputedIncident, Finding, Report, ServiceSummary,
-    TargetCounts,
 };
 use crate::time::{
     Instant, Period, PeriodRange, PeriodSpec, Seconds, format_duration, format_instant,
@@ -24,14 +24,10 @@ pub use availability::{Downtime, Outage, availability_percent, clip_to_open, dow
 pub use breach::{Judgement, Status, judge};
 pub use credits::{ServiceFacts, YearCap, apply_contract_limits, service_credit_lines};
 pub use history::{BreachEvent, BreachKey, History, Planned, plan};
+pub use tally::{Judged, Place, Routed, ServiceIncidents, ServiceTally, Ticket, outage};
 
 /// Escalated breaches: by (priced rule index, (incident id, target)), the multiplier and why.
 pub type Escalated = BTreeMap<(usize, BreachKey), (Decimal, String)>;
-
-/// Incidents routed to another version of the contract than the one judging the period, by row
-/// (file, line): the incident as routed and that version. Their targets are judged under the
-/// terms they were opened under, so a breach has one deadline and is counted once.
-type Foreign<'a> = HashMap<(u16, u32), (&'a Incident, &'a Contract)>;
 
 /// The period a contract is judged for, and the instant open incidents are judged at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +98,16 @@ pub fn relevance(
     }
 }
 
+/// How much of the targets not met a calculation keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Every breached or pending target, for the breach report.
+    Full,
+    /// Only the breaches that credit lines, findings and look-back terms read, for invoice
+    /// lines: a month of a large export has far more breaches than any rule prices.
+    Credits,
+}
+
 /// Calculates the report for the periods of `range`. Each contract's periods are computed in
 /// order from the look-back its terms need (year cap, escalation, termination), so a period's
 /// figures are the same however the range is drawn; only the periods of `range` are reported.
@@ -111,6 +117,7 @@ pub fn calculate(
     incidents: &Incidents,
     range: PeriodRange,
     as_of: Option<Instant>,
+    detail: Detail,
 ) -> Report {
     let mut reports: Vec<ContractReport> = Vec::new();
     for periods in plan(contracts, range) {
@@ -123,58 +130,63 @@ pub fn calculate(
                 // History is judged as it stood when its period was invoiced.
                 scope.as_of = scope.as_of.min(scope.period.end);
             }
-            // Incidents routed to another version of the contract, renamed into this one.
-            let mut origins = Vec::new();
+            let place = |service: usize| Place {
+                contract,
+                service,
+                scope,
+                detail,
+                keeps_history: planned.keeps_history,
+            };
+            let mut services = vec![ServiceIncidents::default(); contract.services.len()];
+            for incident in incidents.incidents.of_contract(planned.contract) {
+                if single || relevance(contract, scope, incident).is_ok() {
+                    let service = usize::from(incident.service);
+                    let routed = Routed {
+                        incident,
+                        terms: (incident, contract),
+                    };
+                    services[service].take(&place(service), routed, None);
+                }
+            }
+            // Incidents routed to another version of the contract, renamed into this one: their
+            // targets are judged under the terms they were opened under.
             let versioned = contracts
                 .iter()
                 .enumerate()
                 .any(|(index, other)| index != planned.contract && other.id == contract.id);
-            let renamed: Vec<Incident> = if versioned {
-                incidents
-                    .incidents
-                    .iter()
-                    .filter(|incident| {
-                        let version = usize::from(incident.contract);
-                        version != planned.contract && contracts[version].id == contract.id
-                    })
-                    .filter_map(|incident| {
-                        let version = &contracts[usize::from(incident.contract)];
-                        let copy = rename(version, contract, planned.contract, incident)?;
-                        let relevant = relevance(contract, scope, &copy).is_ok()
-                            || relevance(version, scope, incident).is_ok();
-                        relevant.then(|| {
-                            origins.push((incident, version));
-                            copy
-                        })
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let foreign: Foreign<'_> = renamed
-                .iter()
-                .zip(origins)
-                .map(|(copy, origin)| ((copy.file, copy.line), origin))
-                .collect();
-            let mut mine: Vec<&Incident> = incidents
-                .incidents
-                .of_contract(planned.contract)
-                .filter(|incident| single || relevance(contract, scope, incident).is_ok())
-                .chain(&renamed)
-                .collect();
-            if !renamed.is_empty() {
-                mine.sort_by(|left, right| {
-                    (left.service, &left.id).cmp(&(right.service, &right.id))
-                });
+            if versioned {
+                for incident in &incidents.incidents {
+                    let index = usize::from(incident.contract);
+                    let version = &contracts[index];
+                    if index == planned.contract || version.id != contract.id {
+                        continue;
+                    }
+                    let Some(copy) = rename(version, contract, planned.contract, incident) else {
+                        continue;
+                    };
+                    if relevance(contract, scope, &copy).is_ok()
+                        || relevance(version, scope, incident).is_ok()
+                    {
+                        let service = usize::from(copy.service);
+                        let routed = Routed {
+                            incident: &copy,
+                            terms: (incident, version),
+                        };
+                        services[service].take(&place(service), routed, Some(index));
+                    }
+                }
             }
-            let report = contract_report(
-                contract,
-                &mine,
-                incidents,
-                (scope, &foreign),
+            for service in &mut services {
+                service.sort();
+            }
+            let judging = Judging {
+                contracts,
+                files: &incidents.files,
                 planned,
-                &mut history,
-            );
+                scope,
+                detail,
+            };
+            let report = contract_report(&judging, &services, &mut history);
             if planned.reported {
                 reports.push(report);
             }
@@ -208,35 +220,66 @@ fn rename(from: &Contract, to: &Contract, index: usize, incident: &Incident) -> 
     Some(renamed)
 }
 
-/// Held (disputed, while disputes are pending) and counted incidents per service, in one pass.
-fn by_service<'a>(
-    contract: &Contract,
-    incidents: &[&'a Incident],
-) -> Vec<(Vec<&'a Incident>, Vec<&'a Incident>)> {
-    let mut by_service = vec![(Vec::new(), Vec::new()); contract.services.len()];
-    for incident in incidents {
-        let (held, counted) = &mut by_service[usize::from(incident.service)];
-        if contract.exclusions.disputed == DisputedPolicy::Pending && incident.disputed {
-            held.push(*incident);
-        } else {
-            counted.push(*incident);
+/// One planned period being judged, with what its report refers to.
+struct Judging<'a> {
+    /// Every contract version loaded, indexed as incidents and plans refer to them.
+    contracts: &'a [Contract],
+    /// The input file names, for `file:line` sources.
+    files: &'a [String],
+    planned: &'a Planned,
+    scope: Scope,
+    detail: Detail,
+}
+
+impl Judging<'_> {
+    fn contract(&self) -> &Contract {
+        &self.contracts[self.planned.contract]
+    }
+
+    fn place(&self, service: usize) -> Place<'_> {
+        Place {
+            contract: self.contract(),
+            service,
+            scope: self.scope,
+            detail: self.detail,
+            keeps_history: self.planned.keeps_history,
         }
     }
-    by_service
+
+    /// `file:line` of a row.
+    fn origin(&self, file: u16, line: u32) -> String {
+        use std::fmt::Write;
+        let file = &self.files[usize::from(file)];
+        let mut origin = String::with_capacity(file.len() + 11);
+        origin.push_str(file);
+        let _ = write!(origin, ":{line}");
+        origin
+    }
+
+    /// A held incident with the terms it is judged under.
+    fn routed<'i>(
+        &'i self,
+        (incident, origin): &'i (Incident, Option<(Incident, usize)>),
+    ) -> Routed<'i> {
+        Routed {
+            incident,
+            terms: match origin {
+                Some((routed, version)) => (routed, &self.contracts[*version]),
+                None => (incident, self.contract()),
+            },
+        }
+    }
 }
 
 fn contract_report(
-    contract: &Contract,
-    incidents: &[&Incident],
-    all: &Incidents,
-    (scope, foreign): (Scope, &Foreign<'_>),
-    planned: &Planned,
+    judging: &Judging<'_>,
+    by_service: &[ServiceIncidents],
     history: &mut History,
 ) -> ContractReport {
-    let by_service = by_service(contract, incidents);
+    let (contract, planned, scope) = (judging.contract(), judging.planned, judging.scope);
     // Breaches are only collected when a term looks back at them.
     let events: Vec<BreachEvent> = if planned.keeps_history {
-        breach_events(contract, &by_service, (scope, foreign))
+        breach_events(contract, by_service, scope)
     } else {
         Vec::new()
     };
@@ -245,49 +288,46 @@ fn contract_report(
     let mut credit_lines = Vec::new();
     let mut findings = Vec::new();
     let mut disputed = Vec::new();
-    let reports = crate::parallel_map(&by_service, |index, (held, counted)| {
-        let every: Vec<&Incident>;
-        let every = if held.is_empty() {
-            counted
-        } else {
-            every = counted.iter().chain(held).copied().collect();
-            &every
-        };
-        (
-            service_report(contract, index, counted, all, (scope, foreign), &escalated),
-            downgrade_findings(contract, every, all, scope),
-        )
+    let reports = crate::parallel_map(by_service, |index, incidents| {
+        service_report(contract, index, &incidents.counted, scope, &escalated)
     });
     let mut breach_lists = Vec::with_capacity(by_service.len());
-    for ((index, (held, counted)), ((mut summary, service_breaches, lines), downgrades)) in
-        by_service.iter().enumerate().zip(reports)
-    {
-        if !held.is_empty() {
-            let every: Vec<&Incident> = counted.iter().chain(held).copied().collect();
-            let (with_all, ..) =
-                service_report(contract, index, &every, all, (scope, foreign), &escalated);
-            summary.disputed_exposure = with_all.credit - summary.credit;
-            disputed.extend(held.iter().map(|incident| {
-                let with_one: Vec<&Incident> = counted.iter().copied().chain([*incident]).collect();
-                let (with, ..) = service_report(
-                    contract,
-                    index,
-                    &with_one,
-                    all,
-                    (scope, foreign),
-                    &escalated,
-                );
-                DisputedIncident {
-                    service: summary.service.clone(),
-                    incident: incident.id.to_string(),
-                    exposure: with.credit - summary.credit,
-                    source: all.origin(incident),
-                    title: incident.title.to_string(),
-                }
-            }));
+    for ((index, incidents), (mut summary, lines)) in by_service.iter().enumerate().zip(reports) {
+        if !incidents.held.is_empty() {
+            let place = judging.place(index);
+            let exposure = |extra: &[Routed<'_>]| {
+                let tally = incidents.counted.with(&place, extra);
+                service_report(contract, index, &tally, scope, &escalated)
+                    .0
+                    .credit
+                    - summary.credit
+            };
+            let every: Vec<Routed<'_>> = incidents
+                .held
+                .iter()
+                .map(|held| judging.routed(held))
+                .collect();
+            summary.disputed_exposure = exposure(&every);
+            disputed.extend(
+                incidents
+                    .held
+                    .iter()
+                    .zip(&every)
+                    .map(|((incident, _), routed)| DisputedIncident {
+                        service: summary.service.clone(),
+                        incident: incident.id.to_string(),
+                        exposure: exposure(std::slice::from_ref(routed)),
+                        source: judging.origin(incident.file, incident.line),
+                        title: incident.title.to_string(),
+                    }),
+            );
         }
-        findings.extend(downgrades);
-        findings.extend(obligation_findings(&service_breaches));
+        findings.extend(downgrade_findings(judging, &incidents.downgrades));
+        findings.extend(obligation_findings(
+            judging,
+            index,
+            &incidents.counted.judged,
+        ));
         history.availability.push(history::AvailabilityRecord {
             period: planned.spec,
             service: summary.service.clone(),
@@ -295,7 +335,15 @@ fn contract_report(
             downtime: summary.weighted_downtime_seconds,
         });
         services.push(summary);
-        breach_lists.push((index, service_breaches));
+        if judging.detail == Detail::Full {
+            let rows = incidents
+                .counted
+                .judged
+                .iter()
+                .map(|judged| breach_row(judging, index, judged, &escalated))
+                .collect();
+            breach_lists.push((index, rows));
+        }
         credit_lines.extend(lines);
     }
     services.sort_by(|left, right| left.service.cmp(&right.service));
@@ -387,29 +435,29 @@ fn limit_credits(
     credit_lines.sort_by(|left, right| left.service.cmp(&right.service));
 }
 
-/// The breached targets of every service's counted incidents (the second list of each pair) in
-/// the period, for later periods.
+/// The breached targets of every service's counted incidents in the period, for later periods.
 fn breach_events(
     contract: &Contract,
-    by_service: &[(Vec<&Incident>, Vec<&Incident>)],
-    (scope, foreign): (Scope, &Foreign<'_>),
+    by_service: &[ServiceIncidents],
+    scope: Scope,
 ) -> Vec<BreachEvent> {
     let mut events = Vec::new();
-    for (service, (_, counted)) in by_service.iter().enumerate() {
-        let (judged, _) = judge_targets(contract, counted, scope, foreign);
+    for (service, incidents) in by_service.iter().enumerate() {
         events.extend(
-            judged
-                .into_iter()
-                .filter(|(_, verdict)| verdict.status == Status::Breached)
-                .map(|(incident, verdict)| BreachEvent {
-                    deadline: verdict.deadline,
+            incidents
+                .counted
+                .judged
+                .iter()
+                .filter(|judged| judged.verdict.status == Status::Breached)
+                .map(|judged| BreachEvent {
+                    deadline: judged.verdict.deadline,
                     period: scope.period.spec,
                     service: contract.services[service].id.clone(),
-                    severity: contract.severities[usize::from(incident.severity)]
+                    severity: contract.severities[usize::from(judged.ticket.severity)]
                         .id
                         .clone(),
-                    kind: verdict.kind,
-                    incident: incident.id.to_string(),
+                    kind: judged.verdict.kind,
+                    incident: judged.ticket.id.to_string(),
                 }),
         );
     }
@@ -417,38 +465,36 @@ fn breach_events(
 }
 
 /// A missed root-cause report or data-breach notification, as a finding beside its breach row.
-fn obligation_findings(breaches: &[BreachRow]) -> Vec<Finding> {
-    breaches
+fn obligation_findings(judging: &Judging<'_>, service: usize, judged: &[Judged]) -> Vec<Finding> {
+    judged
         .iter()
-        .filter(|row| {
-            row.status == Status::Breached
-                && matches!(row.target, TargetKind::Rca | TargetKind::Notify)
+        .filter(|judged| {
+            judged.verdict.status == Status::Breached
+                && matches!(judged.verdict.kind, TargetKind::Rca | TargetKind::Notify)
         })
-        .map(|row| {
-            let (kind, what, from) = if row.target == TargetKind::Rca {
+        .map(|Judged { ticket, verdict }| {
+            let (kind, what, from) = if verdict.kind == TargetKind::Rca {
                 ("rca-late", "root-cause report", "resolution")
             } else {
                 ("notification-late", "data-breach notification", "detection")
             };
-            let done = if row.done {
-                format!("delivered {} late", format_duration(row.over_by_seconds))
+            let over_by = format_duration(verdict.actual - verdict.allowed);
+            let done = if verdict.done {
+                format!("delivered {over_by} late")
             } else {
-                format!(
-                    "not delivered; {} overdue at the time judged",
-                    format_duration(row.over_by_seconds)
-                )
+                format!("not delivered; {over_by} overdue at the time judged")
             };
             Finding {
                 kind,
-                service: row.service.clone(),
-                incidents: vec![row.incident.clone()],
+                service: judging.contract().services[service].id.clone(),
+                incidents: vec![ticket.id.to_string()],
                 periods: Vec::new(),
                 message: format!(
                     "{what} due {} ({} after {from}): {done}",
-                    row.deadline,
-                    format_duration(row.allowed_seconds)
+                    format_instant(verdict.deadline),
+                    format_duration(verdict.allowed)
                 ),
-                sources: vec![row.source.clone()],
+                sources: vec![judging.origin(ticket.file, ticket.line)],
             }
         })
         .collect()
@@ -456,17 +502,10 @@ fn obligation_findings(breaches: &[BreachRow]) -> Vec<Finding> {
 
 /// Incidents opened in the period at a more severe tier than they end at, with no reason given.
 /// Each is reported once, in the period it was opened in.
-fn downgrade_findings(
-    contract: &Contract,
-    incidents: &[&Incident],
-    all: &Incidents,
-    scope: Scope,
-) -> Vec<Finding> {
+fn downgrade_findings(judging: &Judging<'_>, incidents: &[Incident]) -> Vec<Finding> {
+    let contract = judging.contract();
     incidents
         .iter()
-        .filter(|incident| {
-            scope.period.contains(incident.opened) && incident.unexplained_downgrade()
-        })
         .map(|incident| {
             let name = |index: u16| contract.severities[usize::from(index)].id.as_str();
             let initial = incident
@@ -483,21 +522,20 @@ fn downgrade_findings(
                     name(incident.final_severity),
                     name(incident.severity)
                 ),
-                sources: vec![all.origin(incident)],
+                sources: vec![judging.origin(incident.file, incident.line)],
             }
         })
         .collect()
 }
 
-/// One service: its summary, its breached or pending targets, and its credit lines.
+/// One service: its summary and its credit lines.
 fn service_report(
     contract: &Contract,
     index: usize,
-    incidents: &[&Incident],
-    all: &Incidents,
-    (scope, foreign): (Scope, &Foreign<'_>),
+    tally: &ServiceTally,
+    scope: Scope,
     escalated: &Escalated,
-) -> (ServiceSummary, Vec<BreachRow>, Vec<CreditLine>) {
+) -> (ServiceSummary, Vec<CreditLine>) {
     let service = &contract.services[index];
     // Availability is measured in the service's calendar: only its open time counts, as
     // measured time and as downtime. Qualifying planned maintenance is taken out of that time.
@@ -507,7 +545,7 @@ fn service_report(
         .maintenance
         .as_ref()
         .map_or_else(Vec::new, |terms| {
-            excluded_maintenance(terms, incidents, scope, &open)
+            excluded_maintenance(terms, &tally.maintenance, scope, &open)
         });
     let counted_open: Vec<(Instant, Instant)> = open
         .iter()
@@ -519,18 +557,14 @@ fn service_report(
         Some(Denominator::Available) => open_seconds,
         _ => open_seconds - excluded_seconds,
     };
-    let outages: Vec<Outage> = incidents
-        .iter()
-        .filter_map(|incident| outage(contract, incident, scope))
-        .collect();
     let down = downtime(
-        &clip_to_open(&outages, &counted_open),
+        &clip_to_open(&tally.outages, &counted_open),
         scope.period.start,
         scope.measured_end(),
     );
-    let maintenance_outages: Vec<Outage> = incidents
+    let maintenance_outages: Vec<Outage> = tally
+        .maintenance
         .iter()
-        .filter(|incident| incident.maintenance)
         .filter_map(|incident| outage(contract, incident, scope))
         .collect();
     let maintenance_down = downtime(
@@ -538,30 +572,26 @@ fn service_report(
         scope.period.start,
         scope.measured_end(),
     );
-    let (judged, [respond, resolve, rca, notify]) =
-        judge_targets(contract, incidents, scope, foreign);
+    let [respond, resolve, rca, notify] = tally.counts;
     let facts = ServiceFacts {
         contract,
         service: index,
         measured,
         downtime: down,
-        outages: &outages,
+        outages: &tally.outages,
         open: &counted_open,
-        judged: &judged,
+        judged: &tally.judged,
         period: scope.period.spec,
         claim_by: claim_by(contract, scope),
         escalated,
     };
     let lines = service_credit_lines(&facts);
-    let breaches = judged
-        .iter()
-        .map(|(incident, verdict)| breach_row(contract, index, incident, verdict, all, escalated))
-        .collect();
+    let (detection_total, detected) = tally.detection;
     let summary = ServiceSummary {
         service: service.id.clone(),
         name: service.name.clone(),
         fee: contract.period_fee(index),
-        incidents: incidents.len() as u64,
+        incidents: tally.incidents,
         measured_seconds: measured,
         downtime_seconds: down.seconds,
         weighted_downtime_seconds: down.weighted.normalize(),
@@ -574,24 +604,14 @@ fn service_report(
         resolve,
         rca,
         notify,
-        mean_time_to_detect_seconds: mean_time_to_detect(incidents, scope),
+        // Mean of `opened − started`, whole seconds rounded down.
+        mean_time_to_detect_seconds: (detected > 0).then(|| detection_total / detected as Seconds),
         maintenance_excluded_seconds: excluded_seconds,
         maintenance_downtime_seconds: maintenance_down.seconds,
         disputed_exposure: Decimal::ZERO,
         credit: lines.iter().map(|line| line.amount).sum(),
     };
-    (summary, breaches, lines)
-}
-
-/// Mean of `opened − started` (whole seconds, rounded down) over incidents opened in the period
-/// whose export says when the failure began.
-fn mean_time_to_detect(incidents: &[&Incident], scope: Scope) -> Option<Seconds> {
-    let delays: Vec<Seconds> = incidents
-        .iter()
-        .filter(|incident| scope.period.contains(incident.opened))
-        .filter_map(|incident| incident.started.map(|started| incident.opened - started))
-        .collect();
-    (!delays.is_empty()).then(|| delays.iter().sum::<Seconds>() / delays.len() as Seconds)
+    (summary, lines)
 }
 
 /// The date by which the period's credits must be claimed: the period end plus `claim.within`,
@@ -614,32 +634,12 @@ pub fn meets_target(measured: Seconds, weighted_downtime: Decimal, target: Decim
     (measured - weighted_downtime) * crate::money::HUNDRED >= target * measured
 }
 
-/// The outage an incident stands for, if its severity counts as downtime: from `started` (or
-/// `opened`) to `resolved`, or to `as_of` while unresolved.
-fn outage(contract: &Contract, incident: &Incident, scope: Scope) -> Option<Outage> {
-    let severity_weight = contract.severities[usize::from(incident.severity)].downtime_weight;
-    // Planned maintenance takes the service down entirely, whatever severity the row carries.
-    let weight = if incident.maintenance {
-        Decimal::ONE
-    } else {
-        severity_weight
-    };
-    let end = incident
-        .resolved
-        .map_or(scope.as_of, |resolved| resolved.min(scope.as_of));
-    is_positive(weight).then_some(Outage {
-        start: incident.outage_start(),
-        end,
-        weight,
-    })
-}
-
 /// The part of the maintenance rows that is excluded: inside an allowed window, announced with at
 /// least the required notice, within the calendar's open time, overlaps counted once, and at
 /// most the contract's cap per period, taken in time order.
 fn excluded_maintenance(
     terms: &Maintenance,
-    incidents: &[&Incident],
+    incidents: &[Incident],
     scope: Scope,
     open: &[(Instant, Instant)],
 ) -> Vec<(Instant, Instant)> {
@@ -684,65 +684,21 @@ fn excluded_maintenance(
         .collect()
 }
 
-/// Judges every target due in the period: the breached and pending ones, and the counts per
-/// kind in [`TargetKind::ALL`] order. An incident from another version is judged under that
-/// version's terms.
-fn judge_targets<'a>(
-    contract: &Contract,
-    incidents: &[&'a Incident],
-    scope: Scope,
-    foreign: &Foreign<'_>,
-) -> (Vec<(&'a Incident, Judgement)>, [TargetCounts; 4]) {
-    let mut judged = Vec::new();
-    let mut counts = [TargetCounts::default(); 4];
-    for incident in incidents.iter().filter(|incident| !incident.maintenance) {
-        let (routed, terms) = foreign
-            .get(&(incident.file, incident.line))
-            .copied()
-            .unwrap_or((incident, contract));
-        for (position, kind) in TargetKind::ALL.into_iter().enumerate() {
-            let Some(target) = terms.target(usize::from(routed.severity), kind) else {
-                continue;
-            };
-            let calendar = &terms.calendars[target.calendar].calendar;
-            let Some(verdict) = judge(routed, kind, target, calendar, scope.as_of) else {
-                continue;
-            };
-            if !scope.period.contains(verdict.deadline) {
-                continue;
-            }
-            let counts = &mut counts[position];
-            match verdict.status {
-                Status::Met => counts.met += 1,
-                Status::Breached => counts.breached += 1,
-                Status::Pending => counts.pending += 1,
-            }
-            if verdict.status != Status::Met {
-                judged.push((*incident, verdict));
-            }
-        }
-    }
-    (judged, counts)
-}
-
 fn breach_row(
-    contract: &Contract,
+    judging: &Judging<'_>,
     service: usize,
-    incident: &Incident,
-    verdict: &Judgement,
-    all: &Incidents,
+    Judged { ticket, verdict }: &Judged,
     escalated: &Escalated,
 ) -> BreachRow {
+    let contract = judging.contract();
     let breached = verdict.status == Status::Breached;
     BreachRow {
         service: contract.services[service].id.clone(),
-        incident: incident.id.as_str().to_owned(),
-        severity: contract.severities[usize::from(incident.severity)]
-            .id
-            .clone(),
+        incident: ticket.id.as_str().to_owned(),
+        severity: contract.severities[usize::from(ticket.severity)].id.clone(),
         target: verdict.kind,
         status: verdict.status,
-        opened: format_instant(incident.opened),
+        opened: format_instant(ticket.opened),
         deadline: format_instant(verdict.deadline),
         allowed_seconds: verdict.allowed,
         actual_seconds: verdict.actual,
@@ -753,13 +709,13 @@ fn breach_row(
         },
         done: verdict.done,
         credits: if breached {
-            credits::per_breach_credits(contract, service, incident, verdict, escalated)
+            credits::per_breach_credits(contract, service, ticket, verdict, escalated)
         } else {
             Vec::new()
         },
-        detected_after_seconds: incident.started.map(|started| incident.opened - started),
-        source: all.origin(incident),
-        title: incident.title.as_ref().to_owned(),
+        detected_after_seconds: ticket.started.map(|started| ticket.opened - started),
+        source: judging.origin(ticket.file, ticket.line),
+        title: ticket.title.as_ref().to_owned(),
     }
 }
 

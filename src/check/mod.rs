@@ -592,6 +592,7 @@ pub fn check_dry_run(contract: &crate::contract::Contract) -> Vec<Diagnostic> {
             &crate::incidents::Incidents::default(),
             crate::time::PeriodRange::single(spec),
             None,
+            crate::calc::Detail::Full,
         )
     });
     match run {

@@ -4,13 +4,15 @@ use std::process::ExitCode;
 
 use slacredit::report::{CreditLine, write_credit_lines_csv, write_credits_table, write_json};
 
+use slacredit::calc::Detail;
+
 use super::inputs::{Loaded, calculate, report_rejections};
 use super::{EXIT_FINDINGS, EXIT_OK, leave, open_output};
 use crate::cli::{CalcArgs, Format};
 
 /// Runs `credits`.
 pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
-    let Loaded::Evaluation(evaluation) = calculate(&args.inputs)? else {
+    let Loaded::Evaluation(evaluation) = calculate(&args.inputs, Detail::Credits)? else {
         return Ok(ExitCode::from(EXIT_FINDINGS));
     };
     let report = &evaluation.report;

@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use slacredit::explain::{Subject, explain};
 
+use slacredit::calc::Detail;
+
 use super::inputs::{Loaded, calculate, report_rejections};
 use super::{EXIT_FINDINGS, EXIT_OK, open_output};
 use crate::cli::ExplainArgs;
@@ -15,7 +17,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         (None, Some(service)) => Subject::Service(service.clone()),
         (None, None) => anyhow::bail!("give --incident ID or --service ID"),
     };
-    let Loaded::Evaluation(evaluation) = calculate(&args.inputs)? else {
+    let Loaded::Evaluation(evaluation) = calculate(&args.inputs, Detail::Full)? else {
         return Ok(ExitCode::from(EXIT_FINDINGS));
     };
     let text = explain(&evaluation, &subject)?;

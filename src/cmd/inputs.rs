@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use slacredit::calc::Detail;
 use slacredit::contract::load_contract_file;
 use slacredit::incidents::{Exceptions, Input, Progress, Source};
 use slacredit::report::Report;
@@ -25,8 +26,9 @@ pub enum Loaded {
     InvalidContracts,
 }
 
-/// Loads contracts and incidents and runs the calculation.
-pub fn calculate(args: &InputArgs) -> anyhow::Result<Loaded> {
+/// Loads contracts and incidents and runs the calculation, keeping `detail` of the targets not
+/// met.
+pub fn calculate(args: &InputArgs, detail: Detail) -> anyhow::Result<Loaded> {
     let mut contracts = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
     for path in contract_files(&args.contracts)? {
@@ -103,8 +105,14 @@ pub fn calculate(args: &InputArgs) -> anyhow::Result<Loaded> {
         .map(Exceptions::read)
         .transpose()?
         .unwrap_or_default();
-    let evaluation =
-        slacredit::evaluate_detailed(&contracts, inputs, &source, range, as_of, &exceptions);
+    let evaluation = slacredit::evaluate_detailed(
+        &contracts,
+        inputs,
+        &source,
+        (range, as_of),
+        &exceptions,
+        detail,
+    );
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }

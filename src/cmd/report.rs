@@ -4,13 +4,15 @@ use std::process::ExitCode;
 
 use slacredit::report::{write_breaches_csv, write_json, write_report_table};
 
+use slacredit::calc::Detail;
+
 use super::inputs::{Loaded, calculate, report_rejections};
 use super::{EXIT_FINDINGS, EXIT_OK, leave, open_output};
 use crate::cli::{CalcArgs, Format};
 
 /// Runs `report`.
 pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
-    let Loaded::Evaluation(evaluation) = calculate(&args.inputs)? else {
+    let Loaded::Evaluation(evaluation) = calculate(&args.inputs, Detail::Full)? else {
         return Ok(ExitCode::from(EXIT_FINDINGS));
     };
     let report = &evaluation.report;

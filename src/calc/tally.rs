@@ -1,0 +1,254 @@
+//! What the incidents of one contract service add up to in one period, folded one incident at a
+//! time: how many there are, their outages, the targets they met, and, kept whole, only the
+//! targets not met that a later step reads and the few incidents a later step needs entire
+//! (planned maintenance, disputed and downgraded incidents). The calculation reads these tallies,
+//! never a list of every incident, so an export can be folded as it is read.
+
+use crate::contract::{Contract, DisputedPolicy, TargetKind};
+use crate::incidents::Incident;
+use crate::money::{Decimal, is_positive};
+use crate::report::TargetCounts;
+use crate::time::{Instant, Seconds};
+
+use super::availability::Outage;
+use super::breach::{Judgement, Status, judge};
+use super::{Detail, Scope};
+
+/// The fields of an incident that a breach row, a credit line or a finding shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    /// The ticket number.
+    pub id: compact_str::CompactString,
+    /// Title, for reports only.
+    pub title: Box<str>,
+    /// Index of the input file.
+    pub file: u16,
+    /// CSV line of the row.
+    pub line: u32,
+    /// The severity judged at, in the period's contract version.
+    pub severity: u16,
+    /// Ticket opened.
+    pub opened: Instant,
+    /// Failure began, when the export says.
+    pub started: Option<Instant>,
+}
+
+impl Ticket {
+    fn of(incident: &Incident) -> Self {
+        Self {
+            id: incident.id.clone(),
+            title: incident.title.clone(),
+            file: incident.file,
+            line: incident.line,
+            severity: incident.severity,
+            opened: incident.opened,
+            started: incident.started,
+        }
+    }
+}
+
+/// A target not met (breached, or pending at the time judged), with the incident it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judged {
+    /// The incident.
+    pub ticket: Ticket,
+    /// The verdict.
+    pub verdict: Judgement,
+}
+
+/// An incident together with the version of the contract it was routed to, whose terms its
+/// targets are judged under (another version than the period's when the incident was opened
+/// under earlier terms).
+#[derive(Debug, Clone, Copy)]
+pub struct Routed<'a> {
+    /// The incident as the period's version names its service and severities.
+    pub incident: &'a Incident,
+    /// The incident as routed, and the version it was routed to.
+    pub terms: (&'a Incident, &'a Contract),
+}
+
+/// Where a tally is folded: the contract version judging the period, the service, the period
+/// and what is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    /// The version in force for the period.
+    pub contract: &'a Contract,
+    /// Index of the service in it.
+    pub service: usize,
+    /// The period and "now".
+    pub scope: Scope,
+    /// How much of the targets not met is kept.
+    pub detail: Detail,
+    /// Whether later periods read this one's breaches (escalation, termination).
+    pub keeps_history: bool,
+}
+
+/// One service's counted incidents in one period, folded.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceTally {
+    /// Incidents folded.
+    pub incidents: u64,
+    /// Targets met, breached and pending, per kind in [`TargetKind::ALL`] order.
+    pub counts: [TargetCounts; 4],
+    /// The targets not met that are kept (see [`Detail`]).
+    pub judged: Vec<Judged>,
+    /// The outage of each incident whose severity counts as downtime, whole.
+    pub outages: Vec<Outage>,
+    /// Planned maintenance rows, whole: their exclusion depends on all of them together.
+    pub maintenance: Vec<Incident>,
+    /// Sum and count of `opened − started` over incidents opened in the period with `started`.
+    pub detection: (Seconds, u64),
+}
+
+/// One service's incidents in one period: the counted ones folded, the ones held out of the
+/// credits (disputed, while disputes are pending) kept whole, and the incidents downgraded
+/// without a reason.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceIncidents {
+    /// The counted incidents, folded.
+    pub counted: ServiceTally,
+    /// Disputed incidents held out, each with the terms it is judged under: (incident as the
+    /// period's version names it, and as routed with its version's index when that differs).
+    pub held: Vec<(Incident, Option<(Incident, usize)>)>,
+    /// Incidents opened in the period at a more severe tier than they end at, with no reason.
+    pub downgrades: Vec<Incident>,
+}
+
+impl ServiceIncidents {
+    /// Adds one incident: held when disputed under a pending-disputes policy, else folded into
+    /// the counted tally. `version` is the index of the version the incident was routed to, when
+    /// that is not the period's.
+    pub fn take(&mut self, place: &Place<'_>, routed: Routed<'_>, version: Option<usize>) {
+        let incident = routed.incident;
+        if place.scope.period.contains(incident.opened) && incident.unexplained_downgrade() {
+            self.downgrades.push(incident.clone());
+        }
+        if place.contract.exclusions.disputed == DisputedPolicy::Pending && incident.disputed {
+            let origin = version.map(|index| (routed.terms.0.clone(), index));
+            self.held.push((incident.clone(), origin));
+        } else {
+            self.counted.fold(place, routed);
+        }
+    }
+
+    /// Puts what was kept in report order: targets by incident id, row and kind; downgrades by
+    /// id and row.
+    pub fn sort(&mut self) {
+        let order = |incident: &Incident| (incident.id.clone(), incident.file, incident.line);
+        self.counted.sort();
+        self.held
+            .sort_by_cached_key(|(incident, _)| order(incident));
+        self.downgrades.sort_by_cached_key(order);
+    }
+}
+
+impl ServiceTally {
+    /// Adds one incident: counted, its outage, its detection delay, and its targets judged.
+    pub fn fold(&mut self, place: &Place<'_>, routed: Routed<'_>) {
+        let (contract, scope) = (place.contract, place.scope);
+        let incident = routed.incident;
+        self.incidents += 1;
+        if let Some(outage) = outage(contract, incident, scope) {
+            self.outages.push(outage);
+        }
+        if scope.period.contains(incident.opened)
+            && let Some(started) = incident.started
+        {
+            self.detection.0 += incident.opened - started;
+            self.detection.1 += 1;
+        }
+        if incident.maintenance {
+            // Maintenance rows have no response or resolution targets.
+            self.maintenance.push(incident.clone());
+            return;
+        }
+        let (judged_incident, terms) = routed.terms;
+        for (position, kind) in TargetKind::ALL.into_iter().enumerate() {
+            let Some(target) = terms.target(usize::from(judged_incident.severity), kind) else {
+                continue;
+            };
+            let calendar = &terms.calendars[target.calendar].calendar;
+            let Some(verdict) = judge(judged_incident, kind, target, calendar, scope.as_of) else {
+                continue;
+            };
+            if !scope.period.contains(verdict.deadline) {
+                continue;
+            }
+            let counts = &mut self.counts[position];
+            match verdict.status {
+                Status::Met => counts.met += 1,
+                Status::Breached => counts.breached += 1,
+                Status::Pending => counts.pending += 1,
+            }
+            if verdict.status != Status::Met && place.keeps(incident.severity, &verdict) {
+                self.judged.push(Judged {
+                    ticket: Ticket::of(incident),
+                    verdict,
+                });
+            }
+        }
+    }
+
+    /// Puts the kept targets in report order: by incident id and row, then kind.
+    pub fn sort(&mut self) {
+        let key = |judged: &Judged| (judged.ticket.file, judged.ticket.line, judged.verdict.kind);
+        if !self.judged.is_sorted_by(|left, right| {
+            (&left.ticket.id, key(left)) <= (&right.ticket.id, key(right))
+        }) {
+            self.judged.sort_by(|left, right| {
+                (&left.ticket.id, key(left)).cmp(&(&right.ticket.id, key(right)))
+            });
+        }
+    }
+
+    /// The tally with `extra` folded in too (a held incident counted, to price its exposure).
+    #[must_use]
+    pub fn with(&self, place: &Place<'_>, extra: &[Routed<'_>]) -> Self {
+        let mut tally = self.clone();
+        for routed in extra {
+            tally.fold(place, *routed);
+        }
+        tally.sort();
+        tally
+    }
+}
+
+impl Place<'_> {
+    /// Whether a target not met is kept: every one for the breach report; otherwise only the
+    /// breaches a rule prices, a finding reports or a later period looks back at.
+    fn keeps(&self, severity: u16, verdict: &Judgement) -> bool {
+        match self.detail {
+            Detail::Full => true,
+            Detail::Credits => {
+                verdict.status == Status::Breached
+                    && (self.keeps_history
+                        || matches!(verdict.kind, TargetKind::Rca | TargetKind::Notify)
+                        || self.contract.credits.rules.iter().any(|rule| {
+                            rule.kind.target() == Some(verdict.kind)
+                                && rule.covers_service(self.service)
+                                && rule.covers_severity(usize::from(severity))
+                        }))
+            }
+        }
+    }
+}
+
+/// The outage an incident stands for, if its severity counts as downtime: from `started` (or
+/// `opened`) to `resolved`, or to `as_of` while unresolved.
+pub fn outage(contract: &Contract, incident: &Incident, scope: Scope) -> Option<Outage> {
+    let severity_weight = contract.severities[usize::from(incident.severity)].downtime_weight;
+    // Planned maintenance takes the service down entirely, whatever severity the row carries.
+    let weight = if incident.maintenance {
+        Decimal::ONE
+    } else {
+        severity_weight
+    };
+    let end = incident
+        .resolved
+        .map_or(scope.as_of, |resolved| resolved.min(scope.as_of));
+    is_positive(weight).then_some(Outage {
+        start: incident.outage_start(),
+        end,
+        weight,
+    })
+}
