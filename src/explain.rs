@@ -22,6 +22,16 @@ pub enum Subject {
     Service(String),
 }
 
+impl Subject {
+    /// Whether `incident`, routed to `contract`, is one the explanation reads.
+    pub fn wants(&self, contract: &Contract, incident: &Incident) -> bool {
+        match self {
+            Self::Incident(id) => *incident.id == **id,
+            Self::Service(id) => contract.services[usize::from(incident.service)].id == *id,
+        }
+    }
+}
+
 /// The explanation of `subject` in every reported period, as text.
 pub fn explain(evaluation: &Evaluation, subject: &Subject) -> Result<String, Error> {
     let mut text = String::new();

@@ -45,13 +45,17 @@ pub fn evaluate(
     as_of: Option<Instant>,
     exceptions: &Exceptions,
 ) -> Result<report::Report, Error> {
+    let options = Options {
+        detail: calc::Detail::Full,
+        wanted: &|_, _| false,
+    };
     evaluate_detailed(
         contracts,
         inputs,
         source,
         (range, as_of),
         exceptions,
-        calc::Detail::Full,
+        &options,
     )
     .map(|evaluation| evaluation.report)
 }
@@ -59,15 +63,17 @@ pub fn evaluate(
 /// Reads the exports for the periods of `range` and calculates the report: the whole pipeline
 /// after the contracts are loaded. Contracts not in force in any period computed (the range and
 /// the look-back their terms need) take no rows. Incidents named in `exceptions` are excluded; an
-/// exception naming an id that no export contains is an error. `detail` says how much of the
-/// targets not met the report keeps.
+/// exception naming an id that no export contains is an error.
+///
+/// Rows are folded into the calculation as they are read: the evaluation keeps only the
+/// incidents `options.wanted` picks (for explaining them).
 pub fn evaluate_detailed(
     contracts: &[Contract],
     inputs: Vec<Input>,
     source: &Source,
     (range, as_of): (PeriodRange, Option<Instant>),
     exceptions: &Exceptions,
-    detail: calc::Detail,
+    options: &Options<'_>,
 ) -> Result<Evaluation, Error> {
     let plans = calc::plan(contracts, range);
     // Every version of a contract that judges a period, so contract years and routing see them
@@ -126,37 +132,122 @@ pub fn evaluate_detailed(
             Ok(())
         }
     };
-    let incidents = incidents::read_incidents(inputs, source, &in_force, &keep)?;
+    let sink = Evaluating {
+        binding: calc::Binding::new(&in_force, range, as_of, options.detail),
+        contracts: &in_force,
+        wanted: options.wanted,
+        kept: incidents::Collect::default(),
+    };
+    let reading = incidents::read_into(inputs, source, &in_force, &keep, sink)?;
     let seen = seen
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    check_every_exception_read(exceptions, &seen)?;
+    let incidents::Reading { files, sink, rows } = reading;
+    let report = sink.binding.report(&files, rows.clone());
+    let mut kept = sink.kept.0;
+    kept.sort_by(|left, right| {
+        (left.contract, left.service, &left.id, left.file, left.line).cmp(&(
+            right.contract,
+            right.service,
+            &right.id,
+            right.file,
+            right.line,
+        ))
+    });
+    Ok(Evaluation {
+        contracts: in_force,
+        incidents: incidents::Incidents {
+            files,
+            incidents: kept,
+            rows,
+        },
+        report,
+    })
+}
+
+/// An error naming the exceptions whose incident is in no export read (`seen` holds the ids
+/// that were): almost certainly typos.
+fn check_every_exception_read(
+    exceptions: &Exceptions,
+    seen: &HashSet<String>,
+) -> Result<(), Error> {
     let mut unknown: Vec<&incidents::Exception> = exceptions
         .by_incident
         .values()
         .filter(|exception| !seen.contains(&exception.incident))
         .collect();
-    if !unknown.is_empty() {
-        unknown.sort_by_key(|exception| exception.line);
-        let lines: Vec<String> = unknown
-            .iter()
-            .map(|exception| {
-                format!(
-                    "{}:{}: incident `{}` is in no incident export read",
-                    exceptions.file, exception.line, exception.incident
-                )
-            })
-            .collect();
-        return Err(Error::Usage(format!(
-            "unknown incidents in the exceptions file:\n  {}",
-            lines.join("\n  ")
-        )));
+    if unknown.is_empty() {
+        return Ok(());
     }
-    let report = calc::calculate(&in_force, &incidents, range, as_of, detail);
-    Ok(Evaluation {
-        contracts: in_force,
-        incidents,
-        report,
-    })
+    unknown.sort_by_key(|exception| exception.line);
+    let lines: Vec<String> = unknown
+        .iter()
+        .map(|exception| {
+            format!(
+                "{}:{}: incident `{}` is in no incident export read",
+                exceptions.file, exception.line, exception.incident
+            )
+        })
+        .collect();
+    Err(Error::Usage(format!(
+        "unknown incidents in the exceptions file:\n  {}",
+        lines.join("\n  ")
+    )))
+}
+
+/// How an evaluation runs: how much of the targets not met the report keeps, and which
+/// incidents are kept whole beside it.
+pub struct Options<'a> {
+    /// How much of the targets not met the report keeps.
+    pub detail: calc::Detail,
+    /// Which incidents to keep whole (for `explain`), given each with its contract version.
+    pub wanted: &'a Wanted<'a>,
+}
+
+/// Picks incidents to keep whole beside a report.
+pub type Wanted<'a> = dyn Fn(&Contract, &incidents::Incident) -> bool + Sync + 'a;
+
+/// The sink of an evaluation: every incident folded into the calculation, and the wanted ones
+/// kept whole.
+struct Evaluating<'a> {
+    binding: calc::Binding<'a>,
+    contracts: &'a [Contract],
+    wanted: &'a Wanted<'a>,
+    kept: incidents::Collect,
+}
+
+impl incidents::Sink for Evaluating<'_> {
+    fn fresh(&self) -> Self {
+        Self {
+            binding: self.binding.fresh(),
+            contracts: self.contracts,
+            wanted: self.wanted,
+            kept: incidents::Collect::default(),
+        }
+    }
+
+    fn take(&mut self, incident: &incidents::Incident) {
+        self.binding.take(incident);
+        if (self.wanted)(&self.contracts[usize::from(incident.contract)], incident) {
+            self.kept.take(incident);
+        }
+    }
+
+    fn take_back(&mut self, incident: &incidents::Incident) {
+        self.binding.take_back(incident);
+        self.kept.take_back(incident);
+    }
+
+    fn shift_lines(&mut self, lines: u32) {
+        self.binding.shift_lines(lines);
+        self.kept.shift_lines(lines);
+    }
+
+    fn join(&mut self, other: Self) {
+        self.binding.join(other.binding);
+        self.kept.join(other.kept);
+    }
 }
 
 /// The number of CPUs this process may use (1 when it cannot be told): the most threads worth
@@ -207,23 +298,4 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(
     });
     done.sort_unstable_by_key(|(index, _)| *index);
     done.into_iter().map(|(_, result)| result).collect()
-}
-
-/// [`parallel_map`] for work that takes each item by value.
-pub(crate) fn parallel_map_owned<T: Send, R: Send>(
-    items: Vec<T>,
-    work: impl Fn(T) -> R + Sync,
-) -> Vec<R> {
-    let slots: Vec<std::sync::Mutex<Option<T>>> = items
-        .into_iter()
-        .map(|item| std::sync::Mutex::new(Some(item)))
-        .collect();
-    parallel_map(&slots, |_, slot| {
-        let item = slot
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-            .expect("each item is taken once");
-        work(item)
-    })
 }

@@ -2,6 +2,7 @@
 //! No I/O, no clock, no `f64`.
 
 mod availability;
+mod binding;
 mod breach;
 mod credits;
 mod history;
@@ -10,7 +11,7 @@ mod tally;
 use std::collections::BTreeMap;
 
 use crate::contract::{Contract, Denominator, Maintenance, TargetKind};
-use crate::incidents::{Incident, Incidents};
+use crate::incidents::{Incident, Incidents, Sink};
 use crate::money::{Decimal, is_positive};
 use crate::report::{
     BreachRow, ContractReport, CreditLine, DisputedIncident, Finding, Report, ServiceSummary,
@@ -21,6 +22,7 @@ use crate::time::{
 };
 
 pub use availability::{Downtime, Outage, availability_percent, clip_to_open, downtime};
+pub use binding::Binding;
 pub use breach::{Judgement, Status, judge};
 pub use credits::{ServiceFacts, YearCap, apply_contract_limits, service_credit_lines};
 pub use history::{BreachEvent, BreachKey, History, Planned, plan};
@@ -119,88 +121,11 @@ pub fn calculate(
     as_of: Option<Instant>,
     detail: Detail,
 ) -> Report {
-    let mut reports: Vec<ContractReport> = Vec::new();
-    for periods in plan(contracts, range) {
-        let mut history = History::default();
-        let single = periods.len() == 1;
-        for planned in &periods {
-            let contract = &contracts[planned.contract];
-            let mut scope = Scope::new(contract, planned.spec, as_of);
-            if !planned.reported {
-                // History is judged as it stood when its period was invoiced.
-                scope.as_of = scope.as_of.min(scope.period.end);
-            }
-            let place = |service: usize| Place {
-                contract,
-                service,
-                scope,
-                detail,
-                keeps_history: planned.keeps_history,
-            };
-            let mut services = vec![ServiceIncidents::default(); contract.services.len()];
-            for incident in incidents.incidents.of_contract(planned.contract) {
-                if single || relevance(contract, scope, incident).is_ok() {
-                    let service = usize::from(incident.service);
-                    let routed = Routed {
-                        incident,
-                        terms: (incident, contract),
-                    };
-                    services[service].take(&place(service), routed, None);
-                }
-            }
-            // Incidents routed to another version of the contract, renamed into this one: their
-            // targets are judged under the terms they were opened under.
-            let versioned = contracts
-                .iter()
-                .enumerate()
-                .any(|(index, other)| index != planned.contract && other.id == contract.id);
-            if versioned {
-                for incident in &incidents.incidents {
-                    let index = usize::from(incident.contract);
-                    let version = &contracts[index];
-                    if index == planned.contract || version.id != contract.id {
-                        continue;
-                    }
-                    let Some(copy) = rename(version, contract, planned.contract, incident) else {
-                        continue;
-                    };
-                    if relevance(contract, scope, &copy).is_ok()
-                        || relevance(version, scope, incident).is_ok()
-                    {
-                        let service = usize::from(copy.service);
-                        let routed = Routed {
-                            incident: &copy,
-                            terms: (incident, version),
-                        };
-                        services[service].take(&place(service), routed, Some(index));
-                    }
-                }
-            }
-            for service in &mut services {
-                service.sort();
-            }
-            let judging = Judging {
-                contracts,
-                files: &incidents.files,
-                planned,
-                scope,
-                detail,
-            };
-            let report = contract_report(&judging, &services, &mut history);
-            if planned.reported {
-                reports.push(report);
-            }
-        }
+    let mut binding = Binding::new(contracts, range, as_of, detail);
+    for incident in &incidents.incidents {
+        binding.take(incident);
     }
-    reports.sort_by(|left, right| {
-        (&left.contract, &left.period_start).cmp(&(&right.contract, &right.period_start))
-    });
-    Report {
-        period: range.to_string(),
-        as_of: as_of.map(format_instant),
-        contracts: reports,
-        rows: incidents.rows.clone(),
-    }
+    binding.report(&incidents.files, incidents.rows.clone())
 }
 
 /// `incident`, routed to version `from`, as version `to` (index `index`) names its service and
@@ -502,11 +427,11 @@ fn obligation_findings(judging: &Judging<'_>, service: usize, judged: &[Judged])
 
 /// Incidents opened in the period at a more severe tier than they end at, with no reason given.
 /// Each is reported once, in the period it was opened in.
-fn downgrade_findings(judging: &Judging<'_>, incidents: &[Incident]) -> Vec<Finding> {
+fn downgrade_findings(judging: &Judging<'_>, incidents: &[(bool, Incident)]) -> Vec<Finding> {
     let contract = judging.contract();
     incidents
         .iter()
-        .map(|incident| {
+        .map(|(_, incident)| {
             let name = |index: u16| contract.severities[usize::from(index)].id.as_str();
             let initial = incident
                 .initial_severity

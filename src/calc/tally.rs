@@ -110,24 +110,65 @@ pub struct ServiceIncidents {
     /// Disputed incidents held out, each with the terms it is judged under: (incident as the
     /// period's version names it, and as routed with its version's index when that differs).
     pub held: Vec<(Incident, Option<(Incident, usize)>)>,
-    /// Incidents opened in the period at a more severe tier than they end at, with no reason.
-    pub downgrades: Vec<Incident>,
+    /// Incidents opened in the period at a more severe tier than they end at, with no reason,
+    /// each marked when it is held (counted ones are reported first).
+    pub downgrades: Vec<(bool, Incident)>,
 }
 
 impl ServiceIncidents {
-    /// Adds one incident: held when disputed under a pending-disputes policy, else folded into
-    /// the counted tally. `version` is the index of the version the incident was routed to, when
-    /// that is not the period's.
-    pub fn take(&mut self, place: &Place<'_>, routed: Routed<'_>, version: Option<usize>) {
+    /// Adds one incident (or, with [`Way::Remove`], takes back one added before): held when
+    /// disputed under a pending-disputes policy, else folded into the counted tally. `version`
+    /// is the index of the version the incident was routed to, when that is not the period's.
+    pub fn take(
+        &mut self,
+        place: &Place<'_>,
+        routed: Routed<'_>,
+        version: Option<usize>,
+        way: Way,
+    ) {
         let incident = routed.incident;
         if place.scope.period.contains(incident.opened) && incident.unexplained_downgrade() {
-            self.downgrades.push(incident.clone());
+            let held = place.holds(incident);
+            way.apply(
+                &mut self.downgrades,
+                (held, incident.clone()),
+                |(_, kept)| same_row(kept, incident),
+            );
         }
-        if place.contract.exclusions.disputed == DisputedPolicy::Pending && incident.disputed {
+        if place.holds(incident) {
             let origin = version.map(|index| (routed.terms.0.clone(), index));
-            self.held.push((incident.clone(), origin));
+            way.apply(&mut self.held, (incident.clone(), origin), |(kept, _)| {
+                same_row(kept, incident)
+            });
         } else {
-            self.counted.fold(place, routed);
+            self.counted.fold(place, routed, way);
+        }
+    }
+
+    /// Adds what another part of the exports folded.
+    pub fn join(&mut self, other: Self) {
+        self.counted.join(other.counted);
+        self.held.extend(other.held);
+        self.downgrades.extend(other.downgrades);
+    }
+
+    /// Moves every line number down by `lines` (a part read from the middle of a file).
+    pub fn shift_lines(&mut self, lines: u32) {
+        let shift = |line: &mut u32| *line = line.saturating_add(lines);
+        for (incident, origin) in &mut self.held {
+            shift(&mut incident.line);
+            if let Some((routed, _)) = origin {
+                shift(&mut routed.line);
+            }
+        }
+        for (_, incident) in &mut self.downgrades {
+            shift(&mut incident.line);
+        }
+        for incident in &mut self.counted.maintenance {
+            shift(&mut incident.line);
+        }
+        for judged in &mut self.counted.judged {
+            shift(&mut judged.ticket.line);
         }
     }
 
@@ -138,28 +179,36 @@ impl ServiceIncidents {
         self.counted.sort();
         self.held
             .sort_by_cached_key(|(incident, _)| order(incident));
-        self.downgrades.sort_by_cached_key(order);
+        self.downgrades
+            .sort_by_cached_key(|(held, incident)| (*held, order(incident)));
     }
 }
 
 impl ServiceTally {
-    /// Adds one incident: counted, its outage, its detection delay, and its targets judged.
-    pub fn fold(&mut self, place: &Place<'_>, routed: Routed<'_>) {
+    /// Adds one incident (or takes it back): counted, its outage, its detection delay, and its
+    /// targets judged.
+    pub fn fold(&mut self, place: &Place<'_>, routed: Routed<'_>, way: Way) {
         let (contract, scope) = (place.contract, place.scope);
         let incident = routed.incident;
-        self.incidents += 1;
+        way.count(&mut self.incidents);
         if let Some(outage) = outage(contract, incident, scope) {
-            self.outages.push(outage);
+            way.apply(&mut self.outages, outage, |kept| *kept == outage);
         }
         if scope.period.contains(incident.opened)
             && let Some(started) = incident.started
         {
-            self.detection.0 += incident.opened - started;
-            self.detection.1 += 1;
+            let delay = incident.opened - started;
+            match way {
+                Way::Add => self.detection.0 += delay,
+                Way::Remove => self.detection.0 -= delay,
+            }
+            way.count(&mut self.detection.1);
         }
         if incident.maintenance {
             // Maintenance rows have no response or resolution targets.
-            self.maintenance.push(incident.clone());
+            way.apply(&mut self.maintenance, incident.clone(), |kept| {
+                same_row(kept, incident)
+            });
             return;
         }
         let (judged_incident, terms) = routed.terms;
@@ -175,15 +224,19 @@ impl ServiceTally {
                 continue;
             }
             let counts = &mut self.counts[position];
-            match verdict.status {
-                Status::Met => counts.met += 1,
-                Status::Breached => counts.breached += 1,
-                Status::Pending => counts.pending += 1,
-            }
+            way.count(match verdict.status {
+                Status::Met => &mut counts.met,
+                Status::Breached => &mut counts.breached,
+                Status::Pending => &mut counts.pending,
+            });
             if verdict.status != Status::Met && place.keeps(incident.severity, &verdict) {
-                self.judged.push(Judged {
+                let judged = Judged {
                     ticket: Ticket::of(incident),
                     verdict,
+                };
+                way.apply(&mut self.judged, judged, |kept| {
+                    (kept.ticket.file, kept.ticket.line, kept.verdict.kind)
+                        == (incident.file, incident.line, kind)
                 });
             }
         }
@@ -201,19 +254,75 @@ impl ServiceTally {
         }
     }
 
+    /// Adds what another part of the exports folded.
+    fn join(&mut self, other: Self) {
+        self.incidents += other.incidents;
+        for (counts, more) in self.counts.iter_mut().zip(other.counts) {
+            counts.met += more.met;
+            counts.breached += more.breached;
+            counts.pending += more.pending;
+        }
+        self.judged.extend(other.judged);
+        self.outages.extend(other.outages);
+        self.maintenance.extend(other.maintenance);
+        self.detection.0 += other.detection.0;
+        self.detection.1 += other.detection.1;
+    }
+
     /// The tally with `extra` folded in too (a held incident counted, to price its exposure).
     #[must_use]
     pub fn with(&self, place: &Place<'_>, extra: &[Routed<'_>]) -> Self {
         let mut tally = self.clone();
         for routed in extra {
-            tally.fold(place, *routed);
+            tally.fold(place, *routed, Way::Add);
         }
         tally.sort();
         tally
     }
 }
 
+/// Whether an incident is added to a tally, or taken back out of it (a row found to repeat
+/// another once every row is read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Way {
+    /// Added.
+    Add,
+    /// Taken back: every count it added goes down, and what it added to a list leaves it.
+    Remove,
+}
+
+impl Way {
+    fn count(self, count: &mut u64) {
+        match self {
+            Self::Add => *count += 1,
+            Self::Remove => *count -= 1,
+        }
+    }
+
+    /// Adds `item` to `list`, or removes the first item that `is_it` picks.
+    fn apply<T>(self, list: &mut Vec<T>, item: T, is_it: impl Fn(&T) -> bool) {
+        match self {
+            Self::Add => list.push(item),
+            Self::Remove => {
+                if let Some(position) = list.iter().position(is_it) {
+                    list.swap_remove(position);
+                }
+            }
+        }
+    }
+}
+
+/// Whether two incidents come from the same row.
+fn same_row(left: &Incident, right: &Incident) -> bool {
+    (left.file, left.line) == (right.file, right.line)
+}
+
 impl Place<'_> {
+    /// Whether the incident is held out of the credits: disputed, while disputes are pending.
+    fn holds(&self, incident: &Incident) -> bool {
+        self.contract.exclusions.disputed == DisputedPolicy::Pending && incident.disputed
+    }
+
     /// Whether a target not met is kept: every one for the breach report; otherwise only the
     /// breaches a rule prices, a finding reports or a later period looks back at.
     fn keeps(&self, severity: u16, verdict: &Judgement) -> bool {

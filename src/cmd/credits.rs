@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use slacredit::report::{CreditLine, write_credit_lines_csv, write_credits_table, write_json};
 
+use slacredit::Options;
 use slacredit::calc::Detail;
 
 use super::inputs::{Loaded, calculate, report_rejections};
@@ -12,7 +13,14 @@ use crate::cli::{CalcArgs, Format};
 
 /// Runs `credits`.
 pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
-    let Loaded::Evaluation(evaluation) = calculate(&args.inputs, Detail::Credits)? else {
+    let Loaded::Evaluation(evaluation) = calculate(
+        &args.inputs,
+        &Options {
+            detail: Detail::Credits,
+            wanted: &|_, _| false,
+        },
+    )?
+    else {
         return Ok(ExitCode::from(EXIT_FINDINGS));
     };
     let report = &evaluation.report;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use slacredit::explain::{Subject, explain};
 
+use slacredit::Options;
 use slacredit::calc::Detail;
 
 use super::inputs::{Loaded, calculate, report_rejections};
@@ -17,7 +18,14 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         (None, Some(service)) => Subject::Service(service.clone()),
         (None, None) => anyhow::bail!("give --incident ID or --service ID"),
     };
-    let Loaded::Evaluation(evaluation) = calculate(&args.inputs, Detail::Full)? else {
+    let Loaded::Evaluation(evaluation) = calculate(
+        &args.inputs,
+        &Options {
+            detail: Detail::Full,
+            wanted: &|contract, incident| subject.wants(contract, incident),
+        },
+    )?
+    else {
         return Ok(ExitCode::from(EXIT_FINDINGS));
     };
     let text = explain(&evaluation, &subject)?;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use slacredit::calc::Detail;
+use slacredit::Options;
 use slacredit::contract::load_contract_file;
 use slacredit::incidents::{Exceptions, Input, Progress, Source};
 use slacredit::report::Report;
@@ -26,9 +26,8 @@ pub enum Loaded {
     InvalidContracts,
 }
 
-/// Loads contracts and incidents and runs the calculation, keeping `detail` of the targets not
-/// met.
-pub fn calculate(args: &InputArgs, detail: Detail) -> anyhow::Result<Loaded> {
+/// Loads contracts and incidents and runs the calculation as `options` say.
+pub fn calculate(args: &InputArgs, options: &Options<'_>) -> anyhow::Result<Loaded> {
     let mut contracts = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
     for path in contract_files(&args.contracts)? {
@@ -111,7 +110,7 @@ pub fn calculate(args: &InputArgs, detail: Detail) -> anyhow::Result<Loaded> {
         &source,
         (range, as_of),
         &exceptions,
-        detail,
+        options,
     );
     if let Some(bar) = progress {
         bar.finish_and_clear();

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use slacredit::report::{write_breaches_csv, write_json, write_report_table};
 
+use slacredit::Options;
 use slacredit::calc::Detail;
 
 use super::inputs::{Loaded, calculate, report_rejections};
@@ -12,7 +13,14 @@ use crate::cli::{CalcArgs, Format};
 
 /// Runs `report`.
 pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
-    let Loaded::Evaluation(evaluation) = calculate(&args.inputs, Detail::Full)? else {
+    let Loaded::Evaluation(evaluation) = calculate(
+        &args.inputs,
+        &Options {
+            detail: Detail::Full,
+            wanted: &|_, _| false,
+        },
+    )?
+    else {
         return Ok(ExitCode::from(EXIT_FINDINGS));
     };
     let report = &evaluation.report;

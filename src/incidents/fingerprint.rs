@@ -1,14 +1,11 @@
 //! Fast, deterministic 64-bit fingerprints for duplicate detection and the routing cache.
 //!
 //! FNV-1a over the bytes, then the `splitmix64` finalizer so that similar ids (`INC0000001`,
-//! `INC0000002`) spread over all 64 bits. Not for anything adversarial: an export that wanted two
-//! ids to collide could make them collide, and the worst it could do is have its own rows
-//! rejected as conflicting duplicates (in an export whose ids rise from row to row no search for
-//! repeats is made, and such ids count as the different ids they are).
+//! `INC0000002`) spread over all 64 bits. A fingerprint only finds candidates: the rows of ids
+//! whose fingerprints repeat are read again and compared by their text, so two ids that share a
+//! fingerprint (an export can build such a pair on purpose) still count as the ids they are.
 
 use std::hash::{BuildHasherDefault, Hasher};
-
-use super::{Incident, Paused};
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -45,66 +42,6 @@ pub fn of_text(text: &str) -> u64 {
         state = step(state, u64::from_le_bytes(last));
     }
     mix(state)
-}
-
-/// The fingerprint of a sequence of numbers.
-pub fn of_numbers(numbers: impl IntoIterator<Item = i64>) -> u64 {
-    mix(numbers
-        .into_iter()
-        .fold(FNV_OFFSET, |state, number| step(state, number as u64)))
-}
-
-/// The fingerprint of everything that decides whether two rows with one id are the same
-/// incident: routing, severities, times, pauses and flags (not the title).
-pub fn of_incident(incident: &Incident) -> u64 {
-    let instant = |instant: Option<i64>| instant.unwrap_or(i64::MIN) as u64;
-    // Routing and severities fit one word, the flags another.
-    let routing = u64::from(incident.contract)
-        | u64::from(incident.service) << 16
-        | u64::from(incident.final_severity) << 32
-        | u64::from(incident.initial_severity.unwrap_or(u16::MAX)) << 48;
-    let flags = [
-        incident.downgrade_reason,
-        incident.excluded_cause,
-        incident.disputed,
-        incident.maintenance,
-        incident.data_breach,
-    ]
-    .iter()
-    .fold(0, |bits, flag| bits * 2 + u64::from(*flag));
-    // Two chains of steps that do not wait on each other's multiplications.
-    let first = [
-        routing,
-        incident.opened as u64,
-        instant(incident.acknowledged),
-        of_paused(&incident.paused) as u64,
-        instant(incident.notified),
-        instant(incident.notified_regulator),
-    ]
-    .into_iter()
-    .fold(FNV_OFFSET, step);
-    let second = [
-        flags,
-        instant(incident.started),
-        instant(incident.resolved),
-        instant(incident.rca_delivered),
-    ]
-    .into_iter()
-    .fold(FNV_PRIME, step);
-    mix(first ^ second.rotate_left(32))
-}
-
-/// The fingerprint of an incident's pauses, as one number for [`of_incident`] (no list is
-/// built: it runs for every row).
-pub fn of_paused(paused: &Paused) -> i64 {
-    let fingerprint = match paused {
-        Paused::None => of_numbers([]),
-        Paused::Total(seconds) => of_numbers([*seconds]),
-        Paused::Intervals(intervals) => {
-            of_numbers(intervals.iter().flat_map(|(start, end)| [*start, *end]))
-        }
-    };
-    fingerprint as i64
 }
 
 /// A `Hasher` for hash maps keyed by short strings; see the module comment.
@@ -147,6 +84,5 @@ mod tests {
             .map(|number| of_text(&format!("INC{number:07}")))
             .collect();
         assert_eq!(distinct.len(), 1_000_000);
-        assert_ne!(of_numbers([1, 2]), of_numbers([2, 1]));
     }
 }

@@ -16,7 +16,7 @@ use crate::time::Instant;
 
 pub use encoding::Encoding;
 pub use exceptions::{Exception, Exceptions};
-pub use reader::{EARLIER_EVENT, Input, Keep, Progress, read_incidents};
+pub use reader::{EARLIER_EVENT, Input, Keep, Progress, Reading, read_incidents, read_into};
 pub use source::{Collapse, Field, Mapping, PRESETS, Source};
 
 /// One incident as the calculation sees it, routed to a contract, service and severity.
@@ -93,6 +93,39 @@ impl Incident {
             && !self.downgrade_reason
     }
 
+    /// Whether two incidents say the same: the same routing, severities, times and flags (the
+    /// id, title and row aside).
+    pub fn same_content(&self, other: &Self) -> bool {
+        let content = |incident: &Self| {
+            (
+                (
+                    incident.contract,
+                    incident.service,
+                    incident.severity,
+                    incident.final_severity,
+                    incident.initial_severity,
+                    incident.downgrade_reason,
+                ),
+                (
+                    incident.opened,
+                    incident.started,
+                    incident.acknowledged,
+                    incident.resolved,
+                    incident.notified,
+                    incident.rca_delivered,
+                    incident.notified_regulator,
+                ),
+                (
+                    incident.excluded_cause,
+                    incident.disputed,
+                    incident.maintenance,
+                    incident.data_breach,
+                ),
+            )
+        };
+        content(self) == content(other) && self.paused == other.paused
+    }
+
     /// When the outage began: `started` if given, else `opened`.
     pub fn outage_start(&self) -> Instant {
         self.started.unwrap_or(self.opened)
@@ -167,8 +200,8 @@ impl RowAccounting {
 pub struct Incidents {
     /// The input file names, indexed by `Incident::file`.
     pub files: Vec<String>,
-    /// Counted incidents, in order of contract, service and id.
-    pub incidents: Counted,
+    /// Counted incidents, in order of contract, service, id and row.
+    pub incidents: Vec<Incident>,
     /// What became of every row.
     pub rows: RowAccounting,
 }
@@ -186,96 +219,58 @@ impl Incidents {
     }
 }
 
-/// The counted incidents, in order of contract, service and id, held as the runs they were read
-/// in: a service's incidents from each part of an export read in parallel follow one another
-/// without being copied into one list. A run is never empty, and holds the incidents of one
-/// contract service. Equality and `Debug` look at the incidents in order, not at how they are
-/// split into runs.
-#[derive(Clone, Default)]
-pub struct Counted {
-    runs: Vec<Vec<Incident>>,
+/// Where the reader puts each counted incident as it is read, so that a caller can fold an
+/// export without keeping its incidents. An export read in parallel parts fills one sink per
+/// part, each made by [`Sink::fresh`], and the parts' sinks are joined in file order.
+pub trait Sink: Send + Sync {
+    /// An empty sink like this one.
+    #[must_use]
+    fn fresh(&self) -> Self
+    where
+        Self: Sized;
+
+    /// Takes a counted incident.
+    fn take(&mut self, incident: &Incident);
+
+    /// Takes back an incident taken before: a copy of a repeated id that does not count, found
+    /// once every row is read. Its title is empty; its row (file, line) tells it apart.
+    fn take_back(&mut self, incident: &Incident);
+
+    /// Moves the line of every incident taken down by `lines`: a part read from the middle of a
+    /// file counts its lines from where it started.
+    fn shift_lines(&mut self, lines: u32);
+
+    /// Adds what another sink took.
+    fn join(&mut self, other: Self)
+    where
+        Self: Sized;
 }
 
-impl PartialEq for Counted {
-    fn eq(&self, other: &Self) -> bool {
-        self.iter().eq(other.iter())
+/// A sink that keeps every incident, for callers that want the incidents themselves.
+#[derive(Debug, Clone, Default)]
+pub struct Collect(pub Vec<Incident>);
+
+impl Sink for Collect {
+    fn fresh(&self) -> Self {
+        Self::default()
     }
-}
 
-impl Eq for Counted {}
-
-impl std::fmt::Debug for Counted {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_list().entries(self.iter()).finish()
+    fn take(&mut self, incident: &Incident) {
+        self.0.push(incident.clone());
     }
-}
 
-impl Counted {
-    /// Runs that follow one another in order, each of one contract service; empty ones are
-    /// left out.
-    pub(crate) fn from_runs(runs: impl IntoIterator<Item = Vec<Incident>>) -> Self {
-        Self {
-            runs: runs.into_iter().filter(|run| !run.is_empty()).collect(),
+    fn take_back(&mut self, incident: &Incident) {
+        self.0
+            .retain(|kept| (kept.file, kept.line) != (incident.file, incident.line));
+    }
+
+    fn shift_lines(&mut self, lines: u32) {
+        for incident in &mut self.0 {
+            incident.line = incident.line.saturating_add(lines);
         }
     }
 
-    /// Every incident, in order.
-    pub fn iter(&self) -> std::iter::Flatten<std::slice::Iter<'_, Vec<Incident>>> {
-        self.runs.iter().flatten()
-    }
-
-    /// The incidents routed to the contract at `index` (among the contracts read with), in
-    /// order; found run by run.
-    pub fn of_contract(&self, index: usize) -> impl Iterator<Item = &Incident> {
-        self.runs
-            .iter()
-            .filter(move |run| {
-                run.first()
-                    .is_some_and(|first| usize::from(first.contract) == index)
-            })
-            .flatten()
-    }
-
-    /// How many incidents there are.
-    pub fn len(&self) -> usize {
-        self.runs.iter().map(Vec::len).sum()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.runs.is_empty()
-    }
-
-    /// Keeps the incidents `keep` says yes to, in order.
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&Incident) -> bool) {
-        for run in &mut self.runs {
-            run.retain(&mut keep);
-        }
-        self.runs.retain(|run| !run.is_empty());
-    }
-}
-
-impl<'a> IntoIterator for &'a Counted {
-    type Item = &'a Incident;
-    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<Incident>>>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-impl std::ops::Index<usize> for Counted {
-    type Output = Incident;
-
-    /// The incident at `index` in order (found by walking the runs).
-    fn index(&self, index: usize) -> &Incident {
-        let mut rest = index;
-        for run in &self.runs {
-            if let Some(incident) = run.get(rest) {
-                return incident;
-            }
-            rest -= run.len();
-        }
-        panic!("incident {index} of {}", self.len())
+    fn join(&mut self, other: Self) {
+        self.0.extend(other.0);
     }
 }

@@ -5,7 +5,7 @@
 //! takes the same path as a row. A large plain-text file is read in parallel parts (see
 //! `split`), with the same result.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -17,7 +17,7 @@ use super::fingerprint::{self, FingerprintHasher};
 use super::records::{Position, Record, Records};
 use super::source::{Collapse, Field, Mapping, Source};
 use super::split;
-use super::{Counted, Exclusion, Incident, Incidents, Paused, Rejection, RowAccounting};
+use super::{Collect, Exclusion, Incident, Incidents, Paused, Rejection, RowAccounting, Sink};
 use crate::contract::Contract;
 use crate::error::{Error, Location};
 use crate::time::{Instant, Seconds, merge_intervals, parse_duration};
@@ -159,8 +159,8 @@ pub const EARLIER_EVENT: &str = "earlier event of an incident (folded into its l
 /// free-text service column cannot grow memory without bound.
 const ROUTE_CACHE_LIMIT: usize = 10_000;
 
-/// Reads every export in order. `keep` decides which valid incidents belong in the calculation;
-/// duplicates are resolved across all files.
+/// Reads every export in order and keeps every counted incident, in order of contract, service,
+/// id and row (see [`read_into`] for a caller that folds them as they come instead).
 ///
 /// # Errors
 /// When an export cannot be read, or its header lacks a column the source needs.
@@ -170,12 +170,46 @@ pub fn read_incidents(
     contracts: &[Contract],
     keep: &Keep<'_>,
 ) -> Result<Incidents, Error> {
+    let reading = read_into(inputs, source, contracts, keep, Collect::default())?;
+    let mut incidents = reading.sink.0;
+    incidents.sort_by(|left, right| {
+        (left.contract, left.service, &left.id, left.file, left.line).cmp(&(
+            right.contract,
+            right.service,
+            &right.id,
+            right.file,
+            right.line,
+        ))
+    });
+    Ok(Incidents {
+        files: reading.files,
+        incidents,
+        rows: reading.rows,
+    })
+}
+
+/// Reads every export in order, handing each counted incident to `sink` as it is read. `keep`
+/// decides which valid incidents belong in the calculation; the others are excluded with its
+/// reason. Duplicate ids are resolved across all files once every row is read: the rows of a
+/// repeated id are read again and compared in full, and the copies that do not count are taken
+/// back out of the sink.
+///
+/// # Errors
+/// When an export cannot be read, or its header lacks a column the source needs.
+pub fn read_into<S: Sink>(
+    inputs: Vec<Input>,
+    source: &Source,
+    contracts: &[Contract],
+    keep: &Keep<'_>,
+    sink: S,
+) -> Result<Reading<S>, Error> {
     let mut state = ReadState {
         source,
-        rows: Rows::new(source, contracts, keep),
+        rows: Rows::new(source, contracts, keep, &sink),
         event_columns: Vec::new(),
         folding: source.collapse.as_ref().map(|_| Folding::default()),
         parts: Vec::new(),
+        again: Vec::new(),
     };
     let mut files = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.into_iter().enumerate() {
@@ -184,55 +218,197 @@ pub fn read_incidents(
         files.push(input.name.clone());
         state.read_input(file, input)?;
     }
-    let mut parts = state.fold();
-    Ok(finish(&mut parts, files))
+    state.fold();
+    let mut candidates = Vec::new();
+    if !ids_rise_throughout(&state.parts) {
+        keep_repeated_ids(&mut state.parts);
+        let rows = repeated_rows(&state.parts);
+        candidates = state.read_again(&rows, &files)?;
+    }
+    let ReadState { parts, .. } = state;
+    // The sink given took nothing itself: the parts took every row with sinks made from it.
+    let mut joined = sink;
+    let mut rows = RowAccounting::default();
+    let mut exclusions: BTreeMap<String, u64> = BTreeMap::new();
+    for part in parts {
+        rows.read += part.read;
+        rows.counted += part.counted;
+        for (reason, count) in &part.exclusions {
+            *exclusions.entry((*reason).to_owned()).or_default() += count;
+        }
+        rows.rejected.extend(part.rejected);
+        joined.join(part.sink);
+    }
+    let duplicates = resolve_duplicates(candidates, &files);
+    for (copy, verdict) in &duplicates {
+        match copy.kept {
+            Ok(()) => {
+                rows.counted -= 1;
+                joined.take_back(&copy.incident);
+            }
+            Err(reason) => {
+                *exclusions.entry(reason.to_owned()).or_default() -= 1;
+            }
+        }
+        match verdict {
+            Verdict::Duplicate(reason) => {
+                *exclusions.entry(reason.clone()).or_default() += 1;
+            }
+            Verdict::Conflict(reason) => rows.rejected.push(Rejection {
+                file: files[usize::from(copy.incident.file)].clone(),
+                line: copy.incident.line,
+                column: "id".to_owned(),
+                value: copy.id.clone(),
+                reason: reason.clone(),
+            }),
+        }
+    }
+    rows.rejected.sort();
+    rows.excluded = exclusions
+        .into_iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(reason, rows)| Exclusion { reason, rows })
+        .collect();
+    rows.excluded.sort();
+    Ok(Reading {
+        files,
+        sink: joined,
+        rows,
+    })
 }
 
-/// A compact trace of every valid row (16 bytes), to find duplicate ids across a million rows
-/// without keeping every id in memory. Ids are compared by a 64-bit hash: two different ids
-/// collide with a probability near 3e-8 in a million-row export. The content of two rows with
-/// one id is compared by 28 bits of its hash: two that differ are taken for identical with a
-/// chance of one in 268 million.
+/// What reading the exports gave: the file names (indexed by `Incident::file`), the sink that
+/// took every counted incident, and what became of every row.
+pub struct Reading<S> {
+    /// The input file names.
+    pub files: Vec<String>,
+    /// The sink.
+    pub sink: S,
+    /// What became of every row.
+    pub rows: RowAccounting,
+}
+
+/// A row read again because its id's hash occurs more than once.
+struct Copy {
+    id: String,
+    /// The incident, without its title.
+    incident: Incident,
+    /// Whether it was counted, or why it was excluded.
+    kept: Result<(), &'static str>,
+}
+
+/// What becomes of a copy of a repeated id that does not count.
+enum Verdict {
+    /// Excluded, as the same as an earlier row (the reason names it).
+    Duplicate(String),
+    /// Rejected, as it differs from another row with the same id (the reason names them).
+    Conflict(String),
+}
+
+/// The rows whose id hash occurs more than once across the parts (each with its fingerprints
+/// sieved to candidates), by file.
+fn repeated_rows<S>(parts: &[Part<S>]) -> BTreeMap<u16, BTreeSet<u32>> {
+    let mut prints: Vec<(u64, u16, u32)> = parts
+        .iter()
+        .flat_map(|part| {
+            part.fingerprints
+                .iter()
+                .map(|print| (print.id, part.file, print.line))
+        })
+        .collect();
+    prints.sort_unstable();
+    let mut rows: BTreeMap<u16, BTreeSet<u32>> = BTreeMap::new();
+    for group in prints.chunk_by(|left, right| left.0 == right.0) {
+        if group.len() > 1 {
+            for (_, file, line) in group {
+                rows.entry(*file).or_default().insert(*line);
+            }
+        }
+    }
+    rows
+}
+
+/// Decides, for every id that occurs in more than one row, which copies do not count: copies
+/// identical in content to the first (in file and line order) are excluded as its duplicates;
+/// when any copy differs, every copy is rejected, since slacredit cannot know which is right.
+/// Ids are compared by their text and rows by their content, so the verdict does not depend on
+/// hashes or on the order of the rows.
+fn resolve_duplicates(mut copies: Vec<Copy>, files: &[String]) -> Vec<(Copy, Verdict)> {
+    copies.sort_by(|left, right| {
+        (&left.id, left.incident.file, left.incident.line).cmp(&(
+            &right.id,
+            right.incident.file,
+            right.incident.line,
+        ))
+    });
+    let place = |copy: &Copy| {
+        format!(
+            "{}:{}",
+            files[usize::from(copy.incident.file)],
+            copy.incident.line
+        )
+    };
+    let mut verdicts = Vec::new();
+    let mut copies = copies.into_iter().peekable();
+    while let Some(first) = copies.next() {
+        let mut group = vec![first];
+        while let Some(next) = copies.next_if(|next| next.id == group[0].id) {
+            group.push(next);
+        }
+        if group.len() < 2 {
+            continue;
+        }
+        let identical = group[1..]
+            .iter()
+            .all(|copy| copy.incident.same_content(&group[0].incident));
+        if identical {
+            let reason = format!("duplicate of the identical row at {}", place(&group[0]));
+            verdicts.extend(
+                group
+                    .into_iter()
+                    .skip(1)
+                    .map(|copy| (copy, Verdict::Duplicate(reason.clone()))),
+            );
+        } else {
+            let places: Vec<String> = group.iter().map(place).collect();
+            for (index, copy) in group.into_iter().enumerate() {
+                let others: Vec<&str> = places
+                    .iter()
+                    .enumerate()
+                    .filter(|(other, _)| *other != index)
+                    .map(|(_, place)| place.as_str())
+                    .collect();
+                let reason = format!(
+                    "the same id appears with different content at {}",
+                    others.join(", ")
+                );
+                verdicts.push((copy, Verdict::Conflict(reason)));
+            }
+        }
+    }
+    verdicts
+}
+
+/// A compact trace of every valid row, to find the rows that may share an id across a million
+/// rows without keeping every id in memory: a 64-bit hash of the id and the row's line. A hash
+/// only finds candidates: the rows of every repeated hash are read again and compared in full
+/// (see [`finish`]), so two different ids that share a hash are told apart by their text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Fingerprint {
     id: u64,
-    /// The content hash's top 28 bits, then 4 bits: the index into its part's `exclusions` when
-    /// `keep` excluded the row, `KEPT` otherwise.
-    content: u32,
     line: u32,
-}
-
-const KEPT: u8 = 0xF;
-
-impl Fingerprint {
-    fn new(id: u64, content: u64, line: u32, exclusion: u8) -> Self {
-        Self {
-            id,
-            content: ((content >> 32) as u32 & !0xF) | u32::from(exclusion),
-            line,
-        }
-    }
-
-    fn exclusion(self) -> u8 {
-        (self.content & 0xF) as u8
-    }
-
-    fn same_content(self, other: Self) -> bool {
-        self.content >> 4 == other.content >> 4
-    }
 }
 
 /// What reading a stretch of rows gave: the rows of one file, or of one part of a file read in
 /// parallel. Parts are put together in file order by [`finish`].
-#[derive(Default)]
-pub(super) struct Part {
+pub(super) struct Part<S> {
     /// The index of its file among the inputs (the rows of a folded event log may come from
     /// several, and leave no fingerprints).
     file: u16,
-    /// Kept incidents by service, indexed by the service's place among the services of every
-    /// contract in order (see [`Rows::service_place`]), so that lists in id order put together
-    /// in that order are in report order.
-    by_service: Vec<Vec<Incident>>,
+    /// Where the counted incidents went.
+    sink: S,
+    /// Incidents counted.
+    counted: u64,
     fingerprints: Vec<Fingerprint>,
     /// Whether the ids of the rows with fingerprints rise from row to row.
     ids: IdOrder,
@@ -241,8 +417,6 @@ pub(super) struct Part {
     /// Rows excluded, by reason.
     exclusions: Vec<(&'static str, u64)>,
     rejected: Vec<Rejection>,
-    /// Whether the incidents are in the order [`Part::sort`] puts them in.
-    sorted: bool,
 }
 
 /// How the ids of a part's rows follow one another: an export in id order can repeat none, and
@@ -289,7 +463,7 @@ impl IdOrder {
 
 /// Whether no id occurs in two rows of the parts: each part's ids rise, and each part's begin
 /// above where the part before it ends.
-fn ids_rise_throughout(parts: &[Part]) -> bool {
+fn ids_rise_throughout<S>(parts: &[Part<S>]) -> bool {
     let mut below: Option<u128> = None;
     for part in parts {
         match part.ids {
@@ -306,16 +480,22 @@ fn ids_rise_throughout(parts: &[Part]) -> bool {
     true
 }
 
-impl Part {
-    pub(super) fn of_file(file: u16) -> Self {
+impl<S: Sink> Part<S> {
+    pub(super) fn new(file: u16, sink: S) -> Self {
         Self {
             file,
-            ..Self::default()
+            sink,
+            counted: 0,
+            fingerprints: Vec::new(),
+            ids: IdOrder::default(),
+            read: 0,
+            exclusions: Vec::new(),
+            rejected: Vec::new(),
         }
     }
 
-    /// Counts `rows` rows excluded for `reason` and returns the reason's index.
-    fn exclude(&mut self, reason: &'static str, rows: u64) -> u8 {
+    /// Counts `rows` rows excluded for `reason`.
+    fn exclude(&mut self, reason: &'static str, rows: u64) {
         let known = self
             .exclusions
             .iter()
@@ -325,29 +505,6 @@ impl Part {
             self.exclusions.len() - 1
         });
         self.exclusions[index].1 += rows;
-        u8::try_from(index)
-            .ok()
-            .filter(|index| *index != KEPT)
-            .expect("at most 15 exclusion reasons")
-    }
-
-    /// Adds a kept incident of the service at `place`.
-    fn push(&mut self, place: usize, incident: Incident) {
-        if self.by_service.len() <= place {
-            self.by_service.resize_with(place + 1, Vec::new);
-        }
-        self.by_service[place].push(incident);
-    }
-
-    /// Puts each service's incidents in id order, for [`finish`] to put together. Exports are
-    /// often in id order already, which the sort finds in one pass.
-    pub(super) fn sort(&mut self) {
-        if !self.sorted {
-            for incidents in &mut self.by_service {
-                incidents.sort_unstable_by(incident_order);
-            }
-            self.sorted = true;
-        }
     }
 
     /// Moves every line number down by `lines`: a part read from the middle of a file counts
@@ -356,9 +513,7 @@ impl Part {
         if lines == 0 {
             return;
         }
-        for incident in self.by_service.iter_mut().flatten() {
-            incident.line = incident.line.saturating_add(lines);
-        }
+        self.sink.shift_lines(lines);
         for print in &mut self.fingerprints {
             print.line = print.line.saturating_add(lines);
         }
@@ -377,7 +532,7 @@ impl Part {
 /// a second keeps the fingerprints of slots seen twice. All copies of one id share a slot, so
 /// none is lost; two different ids share one with a chance of one in sixteen, which costs only
 /// the sorting of a few more fingerprints.
-fn keep_repeated_ids(parts: &mut [Part]) {
+fn keep_repeated_ids<S: Send>(parts: &mut [Part<S>]) {
     use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
     let total: usize = parts.iter().map(|part| part.fingerprints.len()).sum();
     let slots = (total * 16).next_power_of_two().max(1 << 16);
@@ -466,12 +621,6 @@ fn radix_pass(prints: &mut [Fingerprint], shift: u32) -> [usize; 257] {
     bounds
 }
 
-/// The order of one service's counted incidents: by id (then row, for equal ids in different
-/// rows).
-fn incident_order(left: &Incident, right: &Incident) -> std::cmp::Ordering {
-    (&left.id, left.file, left.line).cmp(&(&right.id, right.file, right.line))
-}
-
 /// Where a service value goes: one (contract, service), or one per version of a contract (the
 /// version in force when the incident was opened is taken; shared, so a cached route is copied
 /// without allocating).
@@ -481,16 +630,13 @@ enum Route {
     Versions(Arc<[(u16, u16)]>),
 }
 
-/// A row: input file index and CSV line.
-type RowKey = (u16, u32);
-
 /// Turns rows into incidents: what one reading thread needs, with its own routing cache.
-pub(super) struct Rows<'a> {
+pub(super) struct Rows<'a, S> {
     source: &'a Source,
     contracts: &'a [Contract],
     keep: &'a Keep<'a>,
-    /// For each contract, how many services the contracts before it have.
-    services_before: Box<[usize]>,
+    /// The sink each part's own sink is made from.
+    sink: &'a S,
     routes: HashMap<Box<str>, Result<Route, String>, FingerprintHasher>,
     known_services: Known<Route>,
     known_severities: Known<u16>,
@@ -546,14 +692,41 @@ impl<T> Known<T> {
     }
 }
 
-struct ReadState<'a> {
+struct ReadState<'a, S> {
     source: &'a Source,
-    rows: Rows<'a>,
+    rows: Rows<'a, S>,
     /// Each file's index, name and columns, kept for folding event logs (empty otherwise).
     event_columns: Vec<(u16, String, Columns<'a>)>,
     /// Event logs: the incidents being folded.
     folding: Option<Folding>,
-    parts: Vec<Part>,
+    parts: Vec<Part<S>>,
+    /// How to read each input again: the rows of an id that occurs more than once are read
+    /// again to compare them in full.
+    again: Vec<Again>,
+}
+
+/// An input's bytes, to read again: a file by its path, a stream by the copy taken as it was
+/// read.
+enum Again {
+    Path(PathBuf),
+    Copy(Arc<std::sync::Mutex<Vec<u8>>>),
+}
+
+/// A reader that keeps a copy of the bytes it hands out.
+struct Copied<R> {
+    inner: R,
+    copy: Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl<R: Read> Read for Copied<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let count = self.inner.read(buffer)?;
+        self.copy
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(&buffer[..count]);
+        Ok(count)
+    }
 }
 
 /// A stretch of rows could not be read: the line (counted from where the stretch began) and
@@ -596,12 +769,12 @@ pub(super) struct Stretch<'n> {
 /// byte offset, belongs to the next part. Each record with the header's number of fields goes to
 /// `each`; its rejection is filed at the record's line. Returns where reading stopped.
 ///
-pub(super) fn read_records<R: Read>(
+pub(super) fn read_records<R: Read, S>(
     records: &mut Records<R>,
     stretch: &Stretch<'_>,
-    part: &mut Part,
+    part: &mut Part<S>,
     mut stop: impl FnMut(u64) -> bool,
-    mut each: impl FnMut(&mut Part, u32, &Record) -> Result<(), Box<Rejection>>,
+    mut each: impl FnMut(&mut Part<S>, u32, &Record) -> Result<(), Box<Rejection>>,
 ) -> Result<Position, Unreadable> {
     let mut record = Record::default();
     loop {
@@ -1068,7 +1241,7 @@ impl<'r> Row<'r> {
     }
 }
 
-impl ReadState<'_> {
+impl<S: Sink> ReadState<'_, S> {
     fn read_input(&mut self, file: u16, input: Input) -> Result<(), Error> {
         let Input {
             name,
@@ -1078,12 +1251,21 @@ impl ReadState<'_> {
             progress,
         } = input;
         let reader = match bytes {
-            Bytes::Stream(reader) => with_progress(reader, progress.as_ref()),
+            Bytes::Stream(reader) => {
+                let copy = Arc::default();
+                self.again.push(Again::Copy(Arc::clone(&copy)));
+                let copied = Copied {
+                    inner: reader,
+                    copy,
+                };
+                with_progress(copied, progress.as_ref())
+            }
             Bytes::File {
                 file: handle,
                 path,
                 size,
             } => {
+                self.again.push(Again::Path(path.clone()));
                 if self.folding.is_none() {
                     let job = split::Job {
                         path: &path,
@@ -1116,7 +1298,7 @@ impl ReadState<'_> {
         let headers = read_header(&mut reader)
             .map_err(|error| unreadable(error.to_string()).into_error(name, 0))?;
         let columns = Columns::resolve(source, &headers, name)?;
-        let mut part = Part::of_file(file);
+        let mut part = self.rows.part(file);
         let stretch = Stretch {
             name,
             header_len: headers.len(),
@@ -1151,14 +1333,75 @@ impl ReadState<'_> {
         Ok(())
     }
 
+    /// Reads again the rows at `lines` of each file, for their ids and incidents in full.
+    fn read_again(
+        &self,
+        lines: &BTreeMap<u16, BTreeSet<u32>>,
+        files: &[String],
+    ) -> Result<Vec<Copy>, Error> {
+        let source = self.source;
+        let mut rows = self.rows.fresh();
+        let mut copies = Vec::new();
+        for (file, wanted) in lines {
+            let name = &files[usize::from(*file)];
+            let unreadable = |message: String| Unreadable { line: 1, message }.into_error(name, 0);
+            let bytes: Box<dyn Read> = match &self.again[usize::from(*file)] {
+                Again::Path(path) => Box::new(BufReader::with_capacity(
+                    1 << 16,
+                    File::open(path).map_err(|error| unreadable(error.to_string()))?,
+                )),
+                Again::Copy(copy) => Box::new(io::Cursor::new(
+                    copy.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .clone(),
+                )),
+            };
+            let bytes =
+                decoded(bytes, source.encoding).map_err(|error| unreadable(error.to_string()))?;
+            let mut records = Records::new(bytes, source.delimiter, true);
+            let headers =
+                read_header(&mut records).map_err(|error| unreadable(error.to_string()))?;
+            let columns = Columns::resolve(source, &headers, name)?;
+            let mut record = Record::default();
+            let last = wanted.last().copied().unwrap_or(0);
+            while let Some(began) = records
+                .read(&mut record)
+                .map_err(|error| unreadable(error.to_string()))?
+            {
+                let line = began.line as u32;
+                if line > last {
+                    break;
+                }
+                if !wanted.contains(&line) || record.len() != headers.len() {
+                    continue;
+                }
+                let row = Row {
+                    record: &record,
+                    columns: &columns,
+                    timestamps: &source.timestamps,
+                    history: None,
+                };
+                if let Ok((incident, id)) = rows.incident(*file, line, &row) {
+                    let kept = (rows.keep)(&incident, id);
+                    copies.push(Copy {
+                        id: id.to_owned(),
+                        incident,
+                        kept,
+                    });
+                }
+            }
+        }
+        Ok(copies)
+    }
+
     /// Folds each event log incident into one row and reads it like a row of a one-row export,
     /// at its latest row's place. Its earlier events are excluded as folded. Returns every part
     /// read.
-    fn fold(mut self) -> Vec<Part> {
+    fn fold(&mut self) {
         let Some(folding) = self.folding.take() else {
-            return self.parts;
+            return;
         };
-        let mut part = Part::default();
+        let mut part = self.rows.part(0);
         for incident in folding.into_incidents() {
             let earlier = incident.events.len() as u64 - 1;
             if earlier > 0 {
@@ -1183,7 +1426,6 @@ impl ReadState<'_> {
             }
         }
         self.parts.push(part);
-        self.parts
     }
 }
 
@@ -1253,21 +1495,18 @@ fn event(folding: &mut Folding, file: u16, line: u32, row: &Row<'_>) -> Result<(
     Ok(())
 }
 
-impl<'a> Rows<'a> {
-    pub(super) fn new(source: &'a Source, contracts: &'a [Contract], keep: &'a Keep<'a>) -> Self {
-        let services_before = contracts
-            .iter()
-            .scan(0, |before, contract| {
-                let this = *before;
-                *before += contract.services.len();
-                Some(this)
-            })
-            .collect();
+impl<'a, S: Sink> Rows<'a, S> {
+    pub(super) fn new(
+        source: &'a Source,
+        contracts: &'a [Contract],
+        keep: &'a Keep<'a>,
+        sink: &'a S,
+    ) -> Self {
         Self {
             source,
             contracts,
             keep,
-            services_before,
+            sink,
             routes: HashMap::default(),
             known_services: Known::default(),
             known_severities: Known::default(),
@@ -1281,7 +1520,12 @@ impl<'a> Rows<'a> {
 
     /// A fresh reader of rows for another thread, with an empty routing cache.
     pub(super) fn fresh(&self) -> Self {
-        Self::new(self.source, self.contracts, self.keep)
+        Self::new(self.source, self.contracts, self.keep, self.sink)
+    }
+
+    /// An empty part of file `file`, with a fresh sink.
+    pub(super) fn part(&self, file: u16) -> Part<S> {
+        Part::new(file, self.sink.fresh())
     }
 
     /// Reads the records of one stretch of an export into `part` (see [`read_records`]).
@@ -1290,7 +1534,7 @@ impl<'a> Rows<'a> {
         reader: &mut Records<R>,
         (file, columns): (u16, &Columns<'_>),
         stretch: &Stretch<'_>,
-        part: &mut Part,
+        part: &mut Part<S>,
         stop: impl FnMut(u64) -> bool,
     ) -> Result<Position, Unreadable> {
         let source = self.source;
@@ -1308,11 +1552,44 @@ impl<'a> Rows<'a> {
     /// Reads one row (or folded incident) into `part`: counted, excluded or rejected.
     fn row(
         &mut self,
-        part: &mut Part,
+        part: &mut Part<S>,
         file: u16,
         line: u32,
         row: &Row<'_>,
     ) -> Result<(), Box<Rejection>> {
+        let (mut incident, id) = self.incident(file, line, row)?;
+        let kept = (self.keep)(&incident, id);
+        if kept.is_ok() {
+            // The last cell that can reject the row, read before the row leaves a fingerprint;
+            // excluded rows do not need it.
+            incident.title = row.get(Field::Title)?.unwrap_or_default().into();
+        }
+        // A folded event log has one incident per id by construction: no duplicates to find.
+        if row.history.is_none() {
+            part.ids.note(id);
+            part.fingerprints.push(Fingerprint {
+                id: fingerprint::of_text(id),
+                line,
+            });
+        }
+        match kept {
+            Ok(()) => {
+                part.counted += 1;
+                part.sink.take(&incident);
+            }
+            Err(reason) => part.exclude(reason, 1),
+        }
+        Ok(())
+    }
+
+    /// The incident a row (or folded incident) stands for, with its id (its title left empty),
+    /// or why it is rejected.
+    fn incident<'r>(
+        &mut self,
+        file: u16,
+        line: u32,
+        row: &Row<'r>,
+    ) -> Result<(Incident, &'r str), Box<Rejection>> {
         let id = row.required(Field::Id)?;
         let route = self.service_route(row)?;
         let opened = row.instant(Field::Opened)?.ok_or_else(|| {
@@ -1335,9 +1612,8 @@ impl<'a> Rows<'a> {
         let terms = &self.contracts[usize::from(contract)];
         let downgrade_reason = row.get(Field::DowngradeReason)?.is_some();
         let times = row.times(opened)?;
-        // The id is copied only for rows that are kept; `keep` is given it as a borrowed `&str`.
-        let mut incident = Incident {
-            id: compact_str::CompactString::default(),
+        let incident = Incident {
+            id: id.into(),
             title: Box::default(),
             file,
             line,
@@ -1368,37 +1644,7 @@ impl<'a> Rows<'a> {
             data_breach: row.flag(Field::DataBreach)?,
             notified_regulator: row.instant(Field::NotifiedRegulator)?,
         };
-        let exclusion = match (self.keep)(&incident, id) {
-            Ok(()) => KEPT,
-            Err(reason) => part.exclude(reason, 1),
-        };
-        // The last cell that can reject the row, read before the row leaves a fingerprint.
-        let title = if exclusion == KEPT {
-            Some(row.get(Field::Title)?.unwrap_or_default())
-        } else {
-            None
-        };
-        // A folded event log has one incident per id by construction: no duplicates to find.
-        if row.history.is_none() {
-            part.ids.note(id);
-            part.fingerprints.push(Fingerprint::new(
-                fingerprint::of_text(id),
-                fingerprint::of_incident(&incident),
-                line,
-                exclusion,
-            ));
-        }
-        if let Some(title) = title {
-            incident.id = id.into();
-            incident.title = title.into();
-            part.push(self.service_place(contract, service), incident);
-        }
-        Ok(())
-    }
-
-    /// The place of a contract's service among the services of every contract, in order.
-    fn service_place(&self, contract: u16, service: u16) -> usize {
-        self.services_before[usize::from(contract)] + usize::from(service)
+        Ok((incident, id))
     }
 
     /// Where the row's service cell routes; a value routed before is found by its bytes.
@@ -1518,271 +1764,6 @@ impl<'a> Rows<'a> {
     }
 }
 
-/// Puts the parts together in file order: duplicate ids resolved across all of them, incidents
-/// joined in report order, and the row accounting.
-fn finish(parts: &mut [Part], files: Vec<String>) -> Incidents {
-    for part in parts.iter_mut() {
-        part.sort();
-    }
-    let (dropped, conflicts, duplicates) = if ids_rise_throughout(parts) {
-        Duplicates::default()
-    } else {
-        keep_repeated_ids(parts);
-        resolve_duplicates(parts, &files)
-    };
-    let mut rejected: Vec<Rejection> = Vec::new();
-    let mut exclusions: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let mut read = 0;
-    for part in parts.iter_mut() {
-        read += part.read;
-        for (reason, rows) in &part.exclusions {
-            *exclusions.entry(reason).or_default() += rows;
-        }
-        rejected.append(&mut part.rejected);
-        // Fingerprints are done with: free them before the incidents are joined.
-        part.fingerprints = Vec::new();
-    }
-    let mut incidents = Counted::from_runs(join_services(parts));
-    if !dropped.is_empty() {
-        // A conflicting copy that was kept tells the id; excluded copies only left a hash.
-        let ids: HashMap<RowKey, &str> = incidents
-            .iter()
-            .map(|incident| ((incident.file, incident.line), &*incident.id))
-            .collect();
-        for ((file, line), reason) in conflicts {
-            rejected.push(Rejection {
-                file: files[usize::from(file)].clone(),
-                line,
-                column: "id".to_owned(),
-                value: ids
-                    .get(&(file, line))
-                    .map_or_else(String::new, |id| (*id).to_owned()),
-                reason,
-            });
-        }
-        incidents.retain(|incident| !dropped.contains(&(incident.file, incident.line)));
-    }
-    rejected.sort();
-    let mut excluded: Vec<Exclusion> = exclusions
-        .into_iter()
-        .map(|(reason, rows)| Exclusion {
-            reason: reason.to_owned(),
-            rows,
-        })
-        .chain(
-            duplicates
-                .into_iter()
-                .map(|(reason, rows)| Exclusion { reason, rows }),
-        )
-        .filter(|exclusion| exclusion.rows > 0)
-        .collect();
-    excluded.sort();
-    let rows = RowAccounting {
-        read,
-        counted: incidents.len() as u64,
-        excluded,
-        rejected,
-    };
-    Incidents {
-        files,
-        incidents,
-        rows,
-    }
-}
-
-/// Rows to drop, with the reasons of conflicting copies and the counts of identical ones.
-type Duplicates = (
-    HashSet<RowKey>,
-    Vec<(RowKey, String)>,
-    BTreeMap<String, u64>,
-);
-
-/// Finds rows sharing an id, across every part (each with its fingerprints in id order).
-/// Identical copies after the first become "duplicate" exclusions; copies that differ are all
-/// conflicts (file, line, reason). Every row involved moves from wherever it was counted, so each
-/// row still counts exactly once.
-fn resolve_duplicates(parts: &mut [Part], files: &[String]) -> Duplicates {
-    let mut dropped = HashSet::new();
-    let mut conflicts = Vec::new();
-    let mut duplicates: BTreeMap<String, u64> = BTreeMap::new();
-    let part_files: Vec<u16> = parts.iter().map(|part| part.file).collect();
-    let place = |part: usize, print: &Fingerprint| {
-        let file = part_files[part];
-        format!("{}:{}", files[usize::from(file)], print.line)
-    };
-    let mut next = vec![0; parts.len()];
-    // (part, fingerprint) of one id, put in file order so the first copy is the earliest row.
-    let mut group: Vec<(usize, Fingerprint)> = Vec::new();
-    loop {
-        // The part whose next fingerprint has the smallest id, and the smallest next id of the
-        // other parts.
-        let mut smallest: Option<(usize, u64)> = None;
-        let mut others = u64::MAX;
-        for (index, part) in parts.iter().enumerate() {
-            let Some(print) = part.fingerprints.get(next[index]) else {
-                continue;
-            };
-            match smallest {
-                Some((_, id)) if print.id >= id => others = others.min(print.id),
-                _ => {
-                    if let Some((_, id)) = smallest {
-                        others = others.min(id);
-                    }
-                    smallest = Some((index, print.id));
-                }
-            }
-        }
-        let Some((first_part, id)) = smallest else {
-            break;
-        };
-        let prints = &parts[first_part].fingerprints;
-        let once = |at: usize| {
-            prints
-                .get(at + 1)
-                .is_none_or(|after| after.id != prints[at].id)
-        };
-        if id < others && once(next[first_part]) {
-            // A run of ids below every other part's, each with no copy in its own part: none
-            // has a copy anywhere.
-            let mut at = next[first_part] + 1;
-            while at < prints.len() && prints[at].id < others && once(at) {
-                at += 1;
-            }
-            next[first_part] = at;
-            continue;
-        }
-        group.clear();
-        for (index, part) in parts.iter().enumerate() {
-            while let Some(print) = part
-                .fingerprints
-                .get(next[index])
-                .filter(|print| print.id == id)
-            {
-                group.push((index, *print));
-                next[index] += 1;
-            }
-        }
-        if group.len() < 2 {
-            continue;
-        }
-        group.sort_unstable_by_key(|(part, print)| (part_files[*part], print.line));
-        let (first_part, first) = group[0];
-        let identical = group[1..]
-            .iter()
-            .all(|(_, print)| print.same_content(first));
-        for (index, print) in &group[usize::from(identical)..] {
-            if print.exclusion() != KEPT {
-                parts[*index].exclusions[usize::from(print.exclusion())].1 -= 1;
-            }
-            let file = part_files[*index];
-            dropped.insert((file, print.line));
-            if identical {
-                let reason = format!(
-                    "duplicate of the identical row at {}",
-                    place(first_part, &first)
-                );
-                *duplicates.entry(reason).or_default() += 1;
-            } else {
-                let others: Vec<String> = group
-                    .iter()
-                    .filter(|(part, other)| (*part, other) != (*index, print))
-                    .map(|(part, other)| place(*part, other))
-                    .collect();
-                let reason = format!(
-                    "the same id appears with different content at {}",
-                    others.join(", ")
-                );
-                conflicts.push(((file, print.line), reason));
-            }
-        }
-    }
-    (dropped, conflicts, duplicates)
-}
-
-/// The parts' incidents as runs in report order: service by service, the parts' lists of one
-/// service in turn when each begins after the one before ends (as the parts of an export in id
-/// order do), else merged into one list. Services are merged on up to one thread per CPU.
-fn join_services(parts: &mut [Part]) -> Vec<Vec<Incident>> {
-    let services = parts
-        .iter()
-        .map(|part| part.by_service.len())
-        .max()
-        .unwrap_or(0);
-    let by_service: Vec<Vec<Vec<Incident>>> = (0..services)
-        .map(|place| {
-            parts
-                .iter_mut()
-                .filter_map(|part| part.by_service.get_mut(place).map(std::mem::take))
-                .filter(|list| !list.is_empty())
-                .collect()
-        })
-        .collect();
-    let end_to_end = |lists: &Vec<Vec<Incident>>| {
-        lists
-            .windows(2)
-            .all(|pair| match (pair[0].last(), pair[1].first()) {
-                (Some(last), Some(first)) => incident_order(last, first).is_lt(),
-                _ => true,
-            })
-    };
-    if by_service.iter().all(end_to_end) {
-        return by_service.into_iter().flatten().collect();
-    }
-    crate::parallel_map_owned(by_service, |lists| {
-        if end_to_end(&lists) {
-            lists
-        } else {
-            vec![merge_sorted(lists, incident_order)]
-        }
-    })
-    .into_iter()
-    .flatten()
-    .collect()
-}
-
-/// Merges lists that are each in `order` into one list in `order`; of equal items, those of
-/// earlier lists come first. Neighbouring lists are merged pairwise, each into the first one's
-/// own allocation, so the items are never all copied into a new list at once.
-fn merge_sorted<T: Default>(
-    mut lists: Vec<Vec<T>>,
-    order: impl Fn(&T, &T) -> std::cmp::Ordering + Copy,
-) -> Vec<T> {
-    while lists.len() > 1 {
-        let mut merged = Vec::with_capacity(lists.len().div_ceil(2));
-        let mut pairs = lists.into_iter();
-        while let Some(mut left) = pairs.next() {
-            if let Some(right) = pairs.next() {
-                merge_into(&mut left, right, order);
-            }
-            merged.push(left);
-        }
-        lists = merged;
-    }
-    lists.pop().unwrap_or_default()
-}
-
-/// Merges `right` into `left`, both in `order`, from the back: `left` grows once, and each item
-/// moves at most once.
-fn merge_into<T: Default>(
-    left: &mut Vec<T>,
-    mut right: Vec<T>,
-    order: impl Fn(&T, &T) -> std::cmp::Ordering,
-) {
-    // Items of `left` not yet placed are `left[..unplaced]`; places from `to` on are final.
-    let mut unplaced = left.len();
-    left.resize_with(left.len() + right.len(), T::default);
-    let mut to = left.len();
-    while let Some(last) = right.last() {
-        to -= 1;
-        if unplaced > 0 && order(&left[unplaced - 1], last).is_gt() {
-            unplaced -= 1;
-            left.swap(unplaced, to);
-        } else {
-            left[to] = right.pop().unwrap_or_default();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1793,9 +1774,12 @@ mod tests {
             fingerprints: ids
                 .iter()
                 .enumerate()
-                .map(|(line, id)| Fingerprint::new(*id, 0, line as u32 + 2, KEPT))
+                .map(|(line, id)| Fingerprint {
+                    id: *id,
+                    line: line as u32 + 2,
+                })
                 .collect(),
-            ..Part::of_file(file)
+            ..Part::new(file, Collect::default())
         };
         // Five fingerprints: a table of 65,536 slots, indexed by the top 16 bits of the id.
         // Ids 5, 7, 9 << 40 and 11 all fall in slot 0, so all are kept, though only 7 repeats
@@ -1805,19 +1789,73 @@ mod tests {
             part(1, &[7, 1 << 63, 11]),
         ];
         keep_repeated_ids(&mut parts);
-        let ids =
-            |part: &Part| -> Vec<u64> { part.fingerprints.iter().map(|print| print.id).collect() };
+        let ids = |part: &Part<Collect>| -> Vec<u64> {
+            part.fingerprints.iter().map(|print| print.id).collect()
+        };
         assert_eq!(ids(&parts[0]), vec![5, 7, 9 << 40]);
         assert_eq!(ids(&parts[1]), vec![7, 11]);
-        // The walk then finds 7 twice: the later copy (file 1, line 2) is a duplicate.
-        let files = vec!["a.csv".to_owned(), "b.csv".to_owned()];
-        let (dropped, conflicts, duplicates) = resolve_duplicates(&mut parts, &files);
-        assert_eq!(dropped, HashSet::from([(1, 2)]));
-        assert!(conflicts.is_empty());
+        // Only 7 occurs twice: its rows (file 0, line 3 and file 1, line 2) are read again.
         assert_eq!(
-            duplicates,
-            BTreeMap::from([("duplicate of the identical row at a.csv:3".to_owned(), 1)])
+            repeated_rows(&parts),
+            BTreeMap::from([(0, BTreeSet::from([3])), (1, BTreeSet::from([2]))])
         );
+    }
+
+    /// A copy read again: `id` at `file:line`, resolved at `resolved`, counted.
+    fn copy(id: &str, file: u16, line: u32, resolved: i64) -> Copy {
+        Copy {
+            id: id.to_owned(),
+            incident: Incident {
+                id: id.into(),
+                file,
+                line,
+                resolved: Some(resolved),
+                ..Incident::default()
+            },
+            kept: Ok(()),
+        }
+    }
+
+    fn verdicts(copies: Vec<Copy>) -> Vec<String> {
+        let files = ["a.csv".to_owned(), "b.csv".to_owned()];
+        resolve_duplicates(copies, &files)
+            .into_iter()
+            .map(|(copy, verdict)| {
+                let (what, why) = match verdict {
+                    Verdict::Duplicate(why) => ("excluded", why),
+                    Verdict::Conflict(why) => ("rejected", why),
+                };
+                format!(
+                    "{}:{} {what}: {why}",
+                    copy.incident.file, copy.incident.line
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn duplicate_verdicts_compare_ids_and_rows_in_full_in_any_order() {
+        // X twice, identical: the later row (b.csv:2 comes after a.csv:9) is the duplicate,
+        // whatever order the copies are found in. Y twice, resolved at different times: both
+        // rejected. Z once: a hash shared with another id, nothing to decide.
+        let copies = || {
+            vec![
+                copy("X", 1, 2, 100),
+                copy("Y", 0, 4, 100),
+                copy("Z", 0, 5, 100),
+                copy("X", 0, 9, 100),
+                copy("Y", 1, 7, 200),
+            ]
+        };
+        let expected = [
+            "1:2 excluded: duplicate of the identical row at a.csv:9",
+            "0:4 rejected: the same id appears with different content at b.csv:7",
+            "1:7 rejected: the same id appears with different content at a.csv:4",
+        ];
+        assert_eq!(verdicts(copies()), expected);
+        let mut reversed = copies();
+        reversed.reverse();
+        assert_eq!(verdicts(reversed), expected);
     }
 
     fn order_of(ids: &[&str]) -> IdOrder {
@@ -1850,7 +1888,7 @@ mod tests {
     fn parts_whose_ids_rise_throughout_hold_no_repeats() {
         let part = |ids: &[&str]| Part {
             ids: order_of(ids),
-            ..Part::of_file(0)
+            ..Part::new(0, Collect::default())
         };
         assert!(ids_rise_throughout(&[
             part(&["A1", "A3"]),
@@ -1866,79 +1904,6 @@ mod tests {
         assert!(!ids_rise_throughout(&[part(&["A2", "A1"])]));
     }
 
-    /// A part of file 0 with the given (service place, id, line) incidents, sorted.
-    fn part_of(incidents: &[(usize, &str, u32)]) -> Part {
-        let mut part = Part::of_file(0);
-        for (place, id, line) in incidents {
-            let incident = Incident {
-                id: (*id).into(),
-                line: *line,
-                service: *place as u16,
-                ..Incident::default()
-            };
-            part.push(*place, incident);
-        }
-        part.sort();
-        part
-    }
-
-    fn ids_and_runs(parts: &mut [Part]) -> (Vec<String>, usize) {
-        let runs = join_services(parts);
-        let count = runs.len();
-        let ids = Counted::from_runs(runs)
-            .iter()
-            .map(|incident| format!("{}:{}", incident.service, incident.id))
-            .collect();
-        (ids, count)
-    }
-
-    #[test]
-    fn parts_in_id_order_are_joined_end_to_end_service_by_service() {
-        // Two parts of an export in id order, services 0 and 2 (none of service 1): each
-        // part's list of a service begins after the one before ends, so the four lists become
-        // four runs, none copied.
-        let mut parts = [
-            part_of(&[(2, "A1", 2), (0, "A2", 3), (0, "A3", 4)]),
-            part_of(&[(0, "B1", 5), (2, "B2", 6)]),
-        ];
-        let (ids, runs) = ids_and_runs(&mut parts);
-        assert_eq!(ids, ["0:A2", "0:A3", "0:B1", "2:A1", "2:B2"]);
-        assert_eq!(runs, 4);
-    }
-
-    #[test]
-    fn parts_whose_ids_interleave_are_merged_per_service() {
-        // Service 0: A1, C1 in the first part and B1 in the second interleave, so they merge
-        // into one run in id order; service 1 has one list.
-        let mut parts = [
-            part_of(&[(0, "C1", 3), (1, "Z9", 4), (0, "A1", 2)]),
-            part_of(&[(0, "B1", 5)]),
-        ];
-        let (ids, runs) = ids_and_runs(&mut parts);
-        assert_eq!(ids, ["0:A1", "0:B1", "0:C1", "1:Z9"]);
-        assert_eq!(runs, 2);
-    }
-
-    #[test]
-    fn counted_incidents_are_one_list_however_they_are_held() {
-        let incident = |id: &str| Incident {
-            id: id.into(),
-            ..Incident::default()
-        };
-        let mut split = Counted::from_runs([
-            vec![incident("a"), incident("b")],
-            Vec::new(),
-            vec![incident("c")],
-        ]);
-        let whole = Counted::from_runs([vec![incident("a"), incident("b"), incident("c")]]);
-        assert_eq!(split, whole);
-        assert_eq!(format!("{split:?}"), format!("{whole:?}"));
-        assert_eq!((split.len(), &*split[2].id), (3, "c"));
-        split.retain(|incident| incident.id != "c");
-        assert_eq!(split.len(), 2);
-        assert!(split.iter().all(|incident| incident.id != "c"));
-    }
-
     proptest::proptest! {
         #[test]
         fn the_radix_sort_orders_like_a_comparison_sort(
@@ -1949,8 +1914,9 @@ mod tests {
             let mut prints: Vec<Fingerprint> = ids
                 .iter()
                 .enumerate()
-                .map(|(line, id)| {
-                    Fingerprint::new(if narrow { id % 1_000 } else { *id }, 0, line as u32, KEPT)
+                .map(|(line, id)| Fingerprint {
+                    id: if narrow { id % 1_000 } else { *id },
+                    line: line as u32,
                 })
                 .collect();
             let mut expected: Vec<u64> = prints.iter().map(|print| print.id).collect();

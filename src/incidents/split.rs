@@ -22,6 +22,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
+use super::Sink;
 use super::encoding;
 use super::reader::{Columns, Part, Progress, Rows, Stretch, read_header, with_progress};
 use super::records::Records;
@@ -47,9 +48,9 @@ pub struct Job<'a> {
 }
 
 /// What one thread read: its part, and the byte offsets and line count of the stretch it read.
-struct Piece {
+struct Piece<S> {
     /// Its rows, with lines counted from 1 at `start`.
-    part: Part,
+    part: Part<S>,
     start: u64,
     end: u64,
     /// The line at `end`, counted from 1 at `start`.
@@ -82,7 +83,7 @@ impl Job<'_> {
     /// Reads the file in parts and returns them in file order, with file line numbers; `None`
     /// when the file is not worth splitting or is not plain UTF-8 text with LF line ends (byte
     /// offsets in the file must be offsets in the text the CSV reader sees).
-    pub fn read(&self, rows: &Rows<'_>) -> Result<Option<Vec<Part>>, Error> {
+    pub fn read<S: Sink>(&self, rows: &Rows<'_, S>) -> Result<Option<Vec<Part<S>>>, Error> {
         if self.parts < 2 {
             return Ok(None);
         }
@@ -119,7 +120,7 @@ impl Job<'_> {
                 links[part + 1].quoted_before = Some(receiver);
             }
         }
-        let pieces: Vec<io::Result<Piece>> = std::thread::scope(|scope| {
+        let pieces: Vec<io::Result<Piece<S>>> = std::thread::scope(|scope| {
             let threads: Vec<_> = links
                 .into_iter()
                 .enumerate()
@@ -149,13 +150,13 @@ impl Job<'_> {
 
     /// Puts the pieces together while each begins where the one before ended; reads the rest of
     /// the file front to back from the first that does not.
-    fn join(
+    fn join<S: Sink>(
         &self,
-        pieces: Vec<io::Result<Piece>>,
-        rows: &Rows<'_>,
+        pieces: Vec<io::Result<Piece<S>>>,
+        rows: &Rows<'_, S>,
         columns: &Columns<'_>,
         header_len: usize,
-    ) -> Result<Vec<Part>, Error> {
+    ) -> Result<Vec<Part<S>>, Error> {
         let mut parts = Vec::with_capacity(pieces.len());
         let (mut joined_to, mut lines_before) = (0, 0_u32);
         for piece in pieces {
@@ -174,25 +175,24 @@ impl Job<'_> {
                 .read_from(joined_to, rows, columns, header_len, |_| false)
                 .map_err(|unreadable| unreadable.into_error(self.name, u64::from(lines_before)))?;
             rest.part.shift_lines(lines_before);
-            rest.part.sort();
             parts.push(rest.part);
         }
         Ok(parts)
     }
 
     /// What thread `part` does: finds where its part begins, reads it, and sorts it.
-    fn piece(
+    fn piece<S: Sink>(
         &self,
         Share {
             part,
             shares,
             count,
         }: Share<'_>,
-        rows: &Rows<'_>,
+        rows: &Rows<'_, S>,
         columns: &Columns<'_>,
         header_len: usize,
         links: Links,
-    ) -> io::Result<Piece> {
+    ) -> io::Result<Piece<S>> {
         let stopped = || io::Error::other("a neighbouring reading thread stopped");
         let start = if part == 0 {
             0
@@ -237,23 +237,22 @@ impl Job<'_> {
             });
             at >= next
         };
-        let mut piece = self
+        let piece = self
             .read_from(start, rows, columns, header_len, stop)
             .map_err(|unreadable| io::Error::other(unreadable.message))?;
-        piece.part.sort();
         Ok(piece)
     }
 
     /// Reads records from byte `start` (the header first, when `start` is 0) until `stop`,
     /// given the file offset of the next record, says the next part begins there.
-    fn read_from(
+    fn read_from<S: Sink>(
         &self,
         start: u64,
-        rows: &Rows<'_>,
+        rows: &Rows<'_, S>,
         columns: &Columns<'_>,
         header_len: usize,
         mut stop: impl FnMut(u64) -> bool,
-    ) -> Result<Piece, super::reader::Unreadable> {
+    ) -> Result<Piece<S>, super::reader::Unreadable> {
         let unreadable = |error: io::Error| super::reader::Unreadable {
             line: 1,
             message: error.to_string(),
@@ -267,7 +266,7 @@ impl Job<'_> {
         if start == 0 {
             read_header(&mut reader).map_err(unreadable)?;
         }
-        let mut part = Part::of_file(self.file);
+        let mut part = rows.part(self.file);
         let mut rows = rows.fresh();
         let stretch = Stretch {
             name: self.name,
@@ -516,7 +515,8 @@ credits:
         let contracts = [contract()];
         let source = Source::generic();
         let keep: &crate::incidents::Keep<'_> = &keep;
-        let rows = Rows::new(&source, &contracts, keep);
+        let sink = crate::incidents::Collect::default();
+        let rows = Rows::new(&source, &contracts, keep, &sink);
         let size = std::fs::metadata(path).expect("exists").len();
         let job = Job {
             path,

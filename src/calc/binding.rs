@@ -1,0 +1,213 @@
+//! Binding incidents to a contract set: the periods to compute are planned once, before any row
+//! is read, and every incident read is folded into the tallies of the periods it matters to as it
+//! arrives (the reader's [`Sink`]). Nothing per incident is kept beyond what the tallies keep.
+
+use crate::contract::Contract;
+use crate::incidents::{Incident, RowAccounting, Sink};
+use crate::report::{ContractReport, Report};
+use crate::time::{Instant, PeriodRange, format_instant};
+
+use super::tally::{Place, Routed, ServiceIncidents, Way};
+use super::{Detail, History, Judging, Planned, Scope, contract_report, plan, relevance, rename};
+
+/// The tallies of every planned period of every contract in force, filled as rows are read.
+#[derive(Clone)]
+pub struct Binding<'a> {
+    contracts: &'a [Contract],
+    range: PeriodRange,
+    as_of: Option<Instant>,
+    detail: Detail,
+    /// Per contract id, its periods in order (look-back first).
+    plans: Vec<Vec<PeriodTallies>>,
+    /// Per contract version, the index of its id's plan in `plans`.
+    plan_of: Vec<Option<usize>>,
+}
+
+/// One planned period: its scope and each service's incidents, folded.
+#[derive(Clone)]
+struct PeriodTallies {
+    planned: Planned,
+    scope: Scope,
+    services: Vec<ServiceIncidents>,
+}
+
+impl<'a> Binding<'a> {
+    /// Plans the periods of `range` (and the look-back their terms need) for `contracts`, with
+    /// open incidents judged at `as_of` (default: each period's end).
+    pub fn new(
+        contracts: &'a [Contract],
+        range: PeriodRange,
+        as_of: Option<Instant>,
+        detail: Detail,
+    ) -> Self {
+        let mut plan_of = vec![None; contracts.len()];
+        let plans: Vec<Vec<PeriodTallies>> = plan(contracts, range)
+            .into_iter()
+            .enumerate()
+            .map(|(index, periods)| {
+                periods
+                    .into_iter()
+                    .map(|planned| {
+                        let contract = &contracts[planned.contract];
+                        for (version, other) in contracts.iter().enumerate() {
+                            if other.id == contract.id {
+                                plan_of[version] = Some(index);
+                            }
+                        }
+                        let mut scope = Scope::new(contract, planned.spec, as_of);
+                        if !planned.reported {
+                            // History is judged as it stood when its period was invoiced.
+                            scope.as_of = scope.as_of.min(scope.period.end);
+                        }
+                        PeriodTallies {
+                            planned,
+                            scope,
+                            services: vec![ServiceIncidents::default(); contract.services.len()],
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Self {
+            contracts,
+            range,
+            as_of,
+            detail,
+            plans,
+            plan_of,
+        }
+    }
+
+    /// Folds `incident` into every planned period it matters to (or takes it back out).
+    fn fold(&mut self, incident: &Incident, way: Way) {
+        let version = usize::from(incident.contract);
+        let Some(plan) = self.plan_of.get(version).copied().flatten() else {
+            return;
+        };
+        let contracts = self.contracts;
+        let periods = &mut self.plans[plan];
+        let single = periods.len() == 1;
+        for period in periods {
+            let contract = &contracts[period.planned.contract];
+            let scope = period.scope;
+            let place = |service: usize| Place {
+                contract,
+                service,
+                scope,
+                detail: self.detail,
+                keeps_history: period.planned.keeps_history,
+            };
+            if period.planned.contract == version {
+                if single || relevance(contract, scope, incident).is_ok() {
+                    let service = usize::from(incident.service);
+                    let routed = Routed {
+                        incident,
+                        terms: (incident, contract),
+                    };
+                    period.services[service].take(&place(service), routed, None, way);
+                }
+                continue;
+            }
+            // Routed to another version of the contract: renamed into this one, its targets
+            // judged under the terms it was opened under.
+            let routed_to = &contracts[version];
+            let Some(copy) = rename(routed_to, contract, period.planned.contract, incident) else {
+                continue;
+            };
+            if relevance(contract, scope, &copy).is_ok()
+                || relevance(routed_to, scope, incident).is_ok()
+            {
+                let service = usize::from(copy.service);
+                let routed = Routed {
+                    incident: &copy,
+                    terms: (incident, routed_to),
+                };
+                period.services[service].take(&place(service), routed, Some(version), way);
+            }
+        }
+    }
+
+    /// The report: each contract's periods computed in order, each adding to its history, and
+    /// only the periods of the range reported. `files` names the inputs for `file:line` sources.
+    pub fn report(self, files: &[String], rows: RowAccounting) -> Report {
+        let mut reports: Vec<ContractReport> = Vec::new();
+        for periods in self.plans {
+            let mut history = History::default();
+            for mut period in periods {
+                for service in &mut period.services {
+                    service.sort();
+                }
+                let judging = Judging {
+                    contracts: self.contracts,
+                    files,
+                    planned: &period.planned,
+                    scope: period.scope,
+                    detail: self.detail,
+                };
+                let report = contract_report(&judging, &period.services, &mut history);
+                if period.planned.reported {
+                    reports.push(report);
+                }
+            }
+        }
+        reports.sort_by(|left, right| {
+            (&left.contract, &left.period_start).cmp(&(&right.contract, &right.period_start))
+        });
+        Report {
+            period: self.range.to_string(),
+            as_of: self.as_of.map(format_instant),
+            contracts: reports,
+            rows,
+        }
+    }
+}
+
+impl Sink for Binding<'_> {
+    fn fresh(&self) -> Self {
+        let mut fresh = self.clone();
+        for service in fresh
+            .plans
+            .iter_mut()
+            .flatten()
+            .flat_map(|period| &mut period.services)
+        {
+            *service = ServiceIncidents::default();
+        }
+        fresh
+    }
+
+    fn take(&mut self, incident: &Incident) {
+        self.fold(incident, Way::Add);
+    }
+
+    fn take_back(&mut self, incident: &Incident) {
+        self.fold(incident, Way::Remove);
+    }
+
+    fn shift_lines(&mut self, lines: u32) {
+        for service in self
+            .plans
+            .iter_mut()
+            .flatten()
+            .flat_map(|period| &mut period.services)
+        {
+            service.shift_lines(lines);
+        }
+    }
+
+    fn join(&mut self, other: Self) {
+        let theirs = other
+            .plans
+            .into_iter()
+            .flatten()
+            .flat_map(|period| period.services);
+        let mine = self
+            .plans
+            .iter_mut()
+            .flatten()
+            .flat_map(|period| &mut period.services);
+        for (service, other) in mine.zip(theirs) {
+            service.join(other);
+        }
+    }
+}
