@@ -5,7 +5,7 @@
 //! takes the same path as a row. A large plain-text file is read in parallel parts (see
 //! `split`), with the same result.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -222,8 +222,8 @@ pub fn read_into<S: Sink>(
     let mut candidates = Vec::new();
     if !ids_rise_throughout(&state.parts) {
         keep_repeated_ids(&mut state.parts);
-        let rows = repeated_rows(&state.parts);
-        candidates = state.read_again(&rows, &files)?;
+        let repeated = repeated_ids(&state.parts);
+        candidates = state.read_again(&repeated, &files)?;
     }
     let ReadState { parts, .. } = state;
     // The sink given took nothing itself: the parts took every row with sinks made from it.
@@ -305,27 +305,23 @@ enum Verdict {
     Conflict(String),
 }
 
-/// The rows whose id hash occurs more than once across the parts (each with its fingerprints
-/// sieved to candidates), by file.
-fn repeated_rows<S>(parts: &[Part<S>]) -> BTreeMap<u16, BTreeSet<u32>> {
-    let mut prints: Vec<(u64, u16, u32)> = parts
+/// The id hashes that occur more than once across the parts (each with its fingerprints sieved
+/// to candidates), by the files whose rows have them.
+fn repeated_ids<S>(parts: &[Part<S>]) -> BTreeMap<u16, HashSet<u64>> {
+    let mut prints: Vec<(u64, u16)> = parts
         .iter()
-        .flat_map(|part| {
-            part.fingerprints
-                .iter()
-                .map(|print| (print.id, part.file, print.line))
-        })
+        .flat_map(|part| part.fingerprints.iter().map(|id| (*id, part.file)))
         .collect();
     prints.sort_unstable();
-    let mut rows: BTreeMap<u16, BTreeSet<u32>> = BTreeMap::new();
+    let mut repeated: BTreeMap<u16, HashSet<u64>> = BTreeMap::new();
     for group in prints.chunk_by(|left, right| left.0 == right.0) {
         if group.len() > 1 {
-            for (_, file, line) in group {
-                rows.entry(*file).or_default().insert(*line);
+            for (id, file) in group {
+                repeated.entry(*file).or_default().insert(*id);
             }
         }
     }
-    rows
+    repeated
 }
 
 /// Decides, for every id that occurs in more than one row, which copies do not count: copies
@@ -389,16 +385,6 @@ fn resolve_duplicates(mut copies: Vec<Copy>, files: &[String]) -> Vec<(Copy, Ver
     verdicts
 }
 
-/// A compact trace of every valid row, to find the rows that may share an id across a million
-/// rows without keeping every id in memory: a 64-bit hash of the id and the row's line. A hash
-/// only finds candidates: the rows of every repeated hash are read again and compared in full
-/// (see [`finish`]), so two different ids that share a hash are told apart by their text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Fingerprint {
-    id: u64,
-    line: u32,
-}
-
 /// What reading a stretch of rows gave: the rows of one file, or of one part of a file read in
 /// parallel. Parts are put together in file order by [`finish`].
 pub(super) struct Part<S> {
@@ -409,7 +395,11 @@ pub(super) struct Part<S> {
     sink: S,
     /// Incidents counted.
     counted: u64,
-    fingerprints: Vec<Fingerprint>,
+    /// A 64-bit hash of the id of every valid row (not of a folded event log's), to find the
+    /// ids that may occur more than once without keeping every id in memory. A hash only finds
+    /// candidates: the rows of every repeated hash are read again and compared in full (see
+    /// [`read_into`]), so two different ids that share a hash are told apart by their text.
+    fingerprints: Vec<u64>,
     /// Whether the ids of the rows with fingerprints rise from row to row.
     ids: IdOrder,
     /// Rows read.
@@ -514,18 +504,15 @@ impl<S: Sink> Part<S> {
             return;
         }
         self.sink.shift_lines(lines);
-        for print in &mut self.fingerprints {
-            print.line = print.line.saturating_add(lines);
-        }
         for rejection in &mut self.rejected {
             rejection.line = rejection.line.saturating_add(lines);
         }
     }
 }
 
-/// Keeps, of every part's fingerprints, those whose id may occur more than once, in id order:
-/// every row of every repeated id, and a few others. Ids are sorted only after this sieve, since
-/// a million ids rarely hold more than a handful of repeats.
+/// Keeps, of every part's fingerprints, those whose id may occur more than once: every row of
+/// every repeated id, and a few others. Ids are sorted only after this sieve, since a million ids
+/// rarely hold more than a handful of repeats.
 ///
 /// The sieve is a table of 16 bits per fingerprint (two megabytes for a million rows), indexed
 /// by the top bits of the id hash: a first pass marks every slot seen and every slot seen twice,
@@ -537,8 +524,8 @@ fn keep_repeated_ids<S: Send>(parts: &mut [Part<S>]) {
     let total: usize = parts.iter().map(|part| part.fingerprints.len()).sum();
     let slots = (total * 16).next_power_of_two().max(1 << 16);
     let shift = 64 - slots.trailing_zeros();
-    let slot = |print: &Fingerprint| {
-        let slot = (print.id >> shift) as usize;
+    let slot = |id: &u64| {
+        let slot = (id >> shift) as usize;
         (slot / 64, 1_u64 << (slot % 64))
     };
     let seen: Vec<AtomicU64> = (0..slots / 64).map(|_| AtomicU64::new(0)).collect();
@@ -564,61 +551,10 @@ fn keep_repeated_ids<S: Send>(parts: &mut [Part<S>]) {
                         twice[word].load(Relaxed) & bit != 0
                     });
                     part.fingerprints.shrink_to_fit();
-                    sort_by_id(&mut part.fingerprints);
                 }
             });
         }
     });
-}
-
-/// Sorts fingerprints by id hash (copies of one id in no particular order). Hashes are spread
-/// evenly, so an in-place radix sort on their top 16 bits leaves buckets of a few fingerprints
-/// each, which a comparison sort then finishes: about twice as fast as a comparison sort alone,
-/// without a second buffer.
-fn sort_by_id(prints: &mut [Fingerprint]) {
-    const SMALL: usize = 256;
-    if prints.len() <= SMALL {
-        prints.sort_unstable_by_key(|print| print.id);
-        return;
-    }
-    let bounds = radix_pass(prints, 56);
-    for high in bounds.windows(2) {
-        let bucket = &mut prints[high[0]..high[1]];
-        if bucket.len() <= SMALL {
-            bucket.sort_unstable_by_key(|print| print.id);
-            continue;
-        }
-        let bounds = radix_pass(bucket, 48);
-        for low in bounds.windows(2) {
-            bucket[low[0]..low[1]].sort_unstable_by_key(|print| print.id);
-        }
-    }
-}
-
-/// One pass of an in-place (American flag) radix sort on bits `shift..shift + 8` of the id
-/// hashes; returns where each of the 256 buckets begins, and the end.
-fn radix_pass(prints: &mut [Fingerprint], shift: u32) -> [usize; 257] {
-    let digit = |print: &Fingerprint| usize::from((print.id >> shift) as u8);
-    let mut bounds = [0; 257];
-    for print in prints.iter() {
-        bounds[digit(print) + 1] += 1;
-    }
-    for bucket in 0..256 {
-        bounds[bucket + 1] += bounds[bucket];
-    }
-    let mut next = bounds;
-    for bucket in 0..256 {
-        while next[bucket] < bounds[bucket + 1] {
-            let belongs = digit(&prints[next[bucket]]);
-            if belongs == bucket {
-                next[bucket] += 1;
-            } else {
-                prints.swap(next[bucket], next[belongs]);
-                next[belongs] += 1;
-            }
-        }
-    }
-    bounds
 }
 
 /// Where a service value goes: one (contract, service), or one per version of a contract (the
@@ -1333,16 +1269,17 @@ impl<S: Sink> ReadState<'_, S> {
         Ok(())
     }
 
-    /// Reads again the rows at `lines` of each file, for their ids and incidents in full.
+    /// Reads again the rows of each file whose id has one of the hashes given for it, for their
+    /// ids and incidents in full.
     fn read_again(
         &self,
-        lines: &BTreeMap<u16, BTreeSet<u32>>,
+        repeated: &BTreeMap<u16, HashSet<u64>>,
         files: &[String],
     ) -> Result<Vec<Copy>, Error> {
         let source = self.source;
         let mut rows = self.rows.fresh();
         let mut copies = Vec::new();
-        for (file, wanted) in lines {
+        for (file, wanted) in repeated {
             let name = &files[usize::from(*file)];
             let unreadable = |message: String| Unreadable { line: 1, message }.into_error(name, 0);
             let bytes: Box<dyn Read> = match &self.again[usize::from(*file)] {
@@ -1363,24 +1300,23 @@ impl<S: Sink> ReadState<'_, S> {
                 read_header(&mut records).map_err(|error| unreadable(error.to_string()))?;
             let columns = Columns::resolve(source, &headers, name)?;
             let mut record = Record::default();
-            let last = wanted.last().copied().unwrap_or(0);
             while let Some(began) = records
                 .read(&mut record)
                 .map_err(|error| unreadable(error.to_string()))?
             {
                 let line = began.line as u32;
-                if line > last {
-                    break;
-                }
-                if !wanted.contains(&line) || record.len() != headers.len() {
-                    continue;
-                }
                 let row = Row {
                     record: &record,
                     columns: &columns,
                     timestamps: &source.timestamps,
                     history: None,
                 };
+                let repeats = row
+                    .required(Field::Id)
+                    .is_ok_and(|id| wanted.contains(&fingerprint::of_text(id)));
+                if !repeats || record.len() != headers.len() {
+                    continue;
+                }
                 if let Ok((incident, id)) = rows.incident(*file, line, &row) {
                     let kept = (rows.keep)(&incident, id);
                     copies.push(Copy {
@@ -1567,10 +1503,7 @@ impl<'a, S: Sink> Rows<'a, S> {
         // A folded event log has one incident per id by construction: no duplicates to find.
         if row.history.is_none() {
             part.ids.note(id);
-            part.fingerprints.push(Fingerprint {
-                id: fingerprint::of_text(id),
-                line,
-            });
+            part.fingerprints.push(fingerprint::of_text(id));
         }
         match kept {
             Ok(()) => {
@@ -1771,14 +1704,7 @@ mod tests {
     #[test]
     fn the_sieve_keeps_every_copy_of_a_repeated_id() {
         let part = |file: u16, ids: &[u64]| Part {
-            fingerprints: ids
-                .iter()
-                .enumerate()
-                .map(|(line, id)| Fingerprint {
-                    id: *id,
-                    line: line as u32 + 2,
-                })
-                .collect(),
+            fingerprints: ids.to_vec(),
             ..Part::new(file, Collect::default())
         };
         // Five fingerprints: a table of 65,536 slots, indexed by the top 16 bits of the id.
@@ -1789,15 +1715,12 @@ mod tests {
             part(1, &[7, 1 << 63, 11]),
         ];
         keep_repeated_ids(&mut parts);
-        let ids = |part: &Part<Collect>| -> Vec<u64> {
-            part.fingerprints.iter().map(|print| print.id).collect()
-        };
-        assert_eq!(ids(&parts[0]), vec![5, 7, 9 << 40]);
-        assert_eq!(ids(&parts[1]), vec![7, 11]);
-        // Only 7 occurs twice: its rows (file 0, line 3 and file 1, line 2) are read again.
+        assert_eq!(parts[0].fingerprints, [9 << 40, 7, 5]);
+        assert_eq!(parts[1].fingerprints, [7, 11]);
+        // Only 7 occurs twice: the rows of both files with that hash are read again.
         assert_eq!(
-            repeated_rows(&parts),
-            BTreeMap::from([(0, BTreeSet::from([3])), (1, BTreeSet::from([2]))])
+            repeated_ids(&parts),
+            BTreeMap::from([(0, HashSet::from([7])), (1, HashSet::from([7]))])
         );
     }
 
@@ -1902,34 +1825,5 @@ mod tests {
         ]));
         assert!(!ids_rise_throughout(&[part(&["A1", "A3"]), part(&["A3"])]));
         assert!(!ids_rise_throughout(&[part(&["A2", "A1"])]));
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn the_radix_sort_orders_like_a_comparison_sort(
-            ids in proptest::collection::vec(proptest::prelude::any::<u64>(), 0..3_000),
-            narrow in proptest::prelude::any::<bool>(),
-        ) {
-            // Narrow ids share their top bits, so every fingerprint lands in one bucket.
-            let mut prints: Vec<Fingerprint> = ids
-                .iter()
-                .enumerate()
-                .map(|(line, id)| Fingerprint {
-                    id: if narrow { id % 1_000 } else { *id },
-                    line: line as u32,
-                })
-                .collect();
-            let mut expected: Vec<u64> = prints.iter().map(|print| print.id).collect();
-            expected.sort_unstable();
-            let mut lines: Vec<u32> = prints.iter().map(|print| print.line).collect();
-            sort_by_id(&mut prints);
-            let sorted: Vec<u64> = prints.iter().map(|print| print.id).collect();
-            proptest::prop_assert_eq!(sorted, expected);
-            // The same fingerprints, only moved.
-            let mut moved: Vec<u32> = prints.iter().map(|print| print.line).collect();
-            moved.sort_unstable();
-            lines.sort_unstable();
-            proptest::prop_assert_eq!(moved, lines);
-        }
     }
 }
