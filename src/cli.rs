@@ -138,13 +138,19 @@ pub struct InputArgs {
     /// Exit 1 when any incident row is rejected.
     #[arg(long)]
     pub strict: bool,
-    /// Read a large export with at most N threads (default: one per CPU; 1 reads front to back).
-    /// The result is the same for any N.
+    /// Read a large export and calculate with at most N threads (default: one per CPU; 1 reads
+    /// front to back). The result is the same for any N.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 }
 
 impl InputArgs {
+    /// The most threads the calculation runs on: `--threads`, else one per CPU.
+    pub fn calculation_threads(&self) -> usize {
+        self.threads
+            .map_or_else(slacredit::parallel::cpus, usize::from)
+    }
+
     /// The periods asked for: `--period`, or `--from` to `--to`.
     pub fn range(&self) -> Result<PeriodRange, String> {
         match (self.period, self.from, self.to) {

@@ -17,6 +17,8 @@ pub struct Binding<'a> {
     range: PeriodRange,
     as_of: Option<Instant>,
     detail: Detail,
+    /// The most threads a period's services are calculated on.
+    threads: usize,
     /// Per contract id, its periods in order (look-back first).
     plans: Vec<Vec<PeriodTallies>>,
     /// Per contract version, the index of its id's plan in `plans`.
@@ -33,12 +35,13 @@ struct PeriodTallies {
 
 impl<'a> Binding<'a> {
     /// Plans the periods of `range` (and the look-back their terms need) for `contracts`, with
-    /// open incidents judged at `as_of` (default: each period's end).
+    /// open incidents judged at `as_of` (default: each period's end), keeping `detail` of the
+    /// targets not met and calculating on at most `threads` threads.
     pub fn new(
         contracts: &'a [Contract],
-        range: PeriodRange,
-        as_of: Option<Instant>,
+        (range, as_of): (PeriodRange, Option<Instant>),
         detail: Detail,
+        threads: usize,
     ) -> Self {
         let mut plan_of = vec![None; contracts.len()];
         let plans: Vec<Vec<PeriodTallies>> = plan(contracts, range)
@@ -73,6 +76,7 @@ impl<'a> Binding<'a> {
             range,
             as_of,
             detail,
+            threads,
             plans,
             plan_of,
         }
@@ -143,6 +147,7 @@ impl<'a> Binding<'a> {
                     planned: &period.planned,
                     scope: period.scope,
                     detail: self.detail,
+                    threads: self.threads,
                 };
                 let report = contract_report(&judging, &period.services, &mut history);
                 if period.planned.reported {

@@ -121,7 +121,7 @@ pub fn calculate(
     as_of: Option<Instant>,
     detail: Detail,
 ) -> Report {
-    let mut binding = Binding::new(contracts, range, as_of, detail);
+    let mut binding = Binding::new(contracts, (range, as_of), detail, crate::parallel::cpus());
     for incident in &incidents.incidents {
         binding.take(incident);
     }
@@ -154,6 +154,8 @@ struct Judging<'a> {
     planned: &'a Planned,
     scope: Scope,
     detail: Detail,
+    /// The most threads the services are calculated on.
+    threads: usize,
 }
 
 impl Judging<'_> {
@@ -213,7 +215,7 @@ fn contract_report(
     let mut credit_lines = Vec::new();
     let mut findings = Vec::new();
     let mut disputed = Vec::new();
-    let reports = crate::parallel_map(by_service, |index, incidents| {
+    let reports = crate::parallel::parallel_map(judging.threads, by_service, |index, incidents| {
         service_report(contract, index, &incidents.counted, scope, &escalated)
     });
     let mut breach_lists = Vec::with_capacity(by_service.len());

@@ -17,6 +17,7 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
         &args.inputs,
         &Options {
             detail: Detail::Credits,
+            threads: args.inputs.calculation_threads(),
             wanted: &|_, _| false,
         },
     )?

@@ -22,6 +22,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         &args.inputs,
         &Options {
             detail: Detail::Full,
+            threads: args.inputs.calculation_threads(),
             wanted: &|contract, incident| subject.wants(contract, incident),
         },
     )?

@@ -2,11 +2,14 @@
 //! each row (counted, excluded with a reason, or rejected with file, line, column and reason).
 
 mod collapse;
+mod duplicates;
 mod encoding;
 mod exceptions;
 mod fingerprint;
+mod input;
 mod reader;
 mod records;
+mod rows;
 mod source;
 mod split;
 
@@ -16,7 +19,9 @@ use crate::time::Instant;
 
 pub use encoding::Encoding;
 pub use exceptions::{Exception, Exceptions};
-pub use reader::{EARLIER_EVENT, Input, Keep, Progress, Reading, read_incidents, read_into};
+pub use input::{Input, Progress};
+pub use reader::{Reading, read_incidents, read_into};
+pub use rows::{EARLIER_EVENT, Keep};
 pub use source::{Collapse, Field, Mapping, PRESETS, Source};
 
 /// One incident as the calculation sees it, routed to a contract, service and severity.

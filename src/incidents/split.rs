@@ -24,8 +24,9 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use super::Sink;
 use super::encoding;
-use super::reader::{Columns, Part, Progress, Rows, Stretch, read_header, with_progress};
+use super::input::{Progress, with_progress};
 use super::records::Records;
+use super::rows::{Columns, Part, Rows, Stretch, read_header};
 use crate::error::Error;
 
 /// At most this many parts, whatever the number of CPUs.
@@ -252,8 +253,8 @@ impl Job<'_> {
         columns: &Columns<'_>,
         header_len: usize,
         mut stop: impl FnMut(u64) -> bool,
-    ) -> Result<Piece<S>, super::reader::Unreadable> {
-        let unreadable = |error: io::Error| super::reader::Unreadable {
+    ) -> Result<Piece<S>, super::rows::Unreadable> {
+        let unreadable = |error: io::Error| super::rows::Unreadable {
             line: 1,
             message: error.to_string(),
         };

@@ -1,0 +1,1014 @@
+//! From a CSV record to an incident: the columns a mapping names resolved once per file, each
+//! cell read and checked, the row routed to a contract service and severity, and the part of an
+//! export being read, which accounts for every row (counted into its sink, excluded with a
+//! reason, or rejected with file, line, column and reason).
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Read};
+use std::sync::Arc;
+
+use super::collapse::{self, Event, Folding, StateKind};
+use super::duplicates::IdOrder;
+use super::encoding::Encoding;
+use super::fingerprint::{self, FingerprintHasher};
+use super::records::{Position, Record, Records};
+use super::source::{Collapse, Field, Mapping, Source};
+use super::{Incident, Paused, Rejection, Sink};
+use crate::contract::Contract;
+use crate::error::{Error, Location};
+use crate::time::{Instant, Seconds, merge_intervals, parse_duration};
+
+/// Decides, for a valid incident and its id, whether it belongs in the calculation (`Ok`) or is
+/// excluded (`Err(reason)`). Parts of a file read in parallel call it from several threads.
+pub type Keep<'a> = dyn Fn(&Incident, &str) -> Result<(), &'static str> + Sync + 'a;
+
+/// The exclusion reason of the rows an event log folds into a later row of the same incident.
+pub const EARLIER_EVENT: &str = "earlier event of an incident (folded into its latest row)";
+
+/// Distinct service values routed so far are cached up to this many, so an export with a
+/// free-text service column cannot grow memory without bound.
+const ROUTE_CACHE_LIMIT: usize = 10_000;
+
+/// What reading a stretch of rows gave: the rows of one file, or of one part of a file read in
+/// parallel. Parts are put together in file order by [`finish`].
+pub(super) struct Part<S> {
+    /// The index of its file among the inputs (the rows of a folded event log may come from
+    /// several, and leave no fingerprints).
+    pub(super) file: u16,
+    /// Where the counted incidents went.
+    pub(super) sink: S,
+    /// Incidents counted.
+    pub(super) counted: u64,
+    /// A 64-bit hash of the id of every valid row (not of a folded event log's), to find the
+    /// ids that may occur more than once without keeping every id in memory. A hash only finds
+    /// candidates: the rows of every repeated hash are read again and compared in full (see
+    /// [`read_into`]), so two different ids that share a hash are told apart by their text.
+    pub(super) fingerprints: Vec<u64>,
+    /// Whether the ids of the rows with fingerprints rise from row to row.
+    pub(super) ids: IdOrder,
+    /// Rows read.
+    pub(super) read: u64,
+    /// Rows excluded, by reason.
+    pub(super) exclusions: Vec<(&'static str, u64)>,
+    pub(super) rejected: Vec<Rejection>,
+}
+
+impl<S: Sink> Part<S> {
+    pub(super) fn new(file: u16, sink: S) -> Self {
+        Self {
+            file,
+            sink,
+            counted: 0,
+            fingerprints: Vec::new(),
+            ids: IdOrder::default(),
+            read: 0,
+            exclusions: Vec::new(),
+            rejected: Vec::new(),
+        }
+    }
+
+    /// Counts `rows` rows excluded for `reason`.
+    pub(super) fn exclude(&mut self, reason: &'static str, rows: u64) {
+        let known = self
+            .exclusions
+            .iter()
+            .position(|(known, _)| std::ptr::eq(*known, reason) || *known == reason);
+        let index = known.unwrap_or_else(|| {
+            self.exclusions.push((reason, 0));
+            self.exclusions.len() - 1
+        });
+        self.exclusions[index].1 += rows;
+    }
+
+    /// Moves every line number down by `lines`: a part read from the middle of a file counts
+    /// its lines from where it started.
+    pub(super) fn shift_lines(&mut self, lines: u32) {
+        if lines == 0 {
+            return;
+        }
+        self.sink.shift_lines(lines);
+        for rejection in &mut self.rejected {
+            rejection.line = rejection.line.saturating_add(lines);
+        }
+    }
+}
+
+/// Where a service value goes: one (contract, service), or one per version of a contract (the
+/// version in force when the incident was opened is taken; shared, so a cached route is copied
+/// without allocating).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Route {
+    One(u16, u16),
+    Versions(Arc<[(u16, u16)]>),
+}
+
+/// Turns rows into incidents: what one reading thread needs, with its own routing cache.
+pub(super) struct Rows<'a, S> {
+    source: &'a Source,
+    contracts: &'a [Contract],
+    pub(super) keep: &'a Keep<'a>,
+    /// The sink each part's own sink is made from.
+    sink: &'a S,
+    routes: HashMap<Box<str>, Result<Route, String>, FingerprintHasher>,
+    known_services: Known<Route>,
+    known_severities: Known<u16>,
+}
+
+/// Cell values already resolved, by their bytes as read: an export names a handful of services
+/// and severities a million times, and a value seen before then skips trimming, the UTF-8
+/// check, aliases and matching. Only the first few distinct values are kept (a short list is
+/// searched faster than a hash map); others take the full path.
+struct Known<T> {
+    /// (key, tag, bytes, value): the key is [`Known::key`] of the bytes, compared first; the tag
+    /// tells apart what the same bytes mean in different places.
+    entries: Vec<(u64, u32, Box<[u8]>, T)>,
+}
+
+impl<T> Default for Known<T> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<T> Known<T> {
+    const LIMIT: usize = 16;
+
+    fn get(&self, tag: u32, bytes: &[u8]) -> Option<&T> {
+        let key = Self::key(bytes);
+        self.entries
+            .iter()
+            .find(|(known_key, known_tag, known, _)| {
+                *known_key == key && *known_tag == tag && (bytes.len() <= 7 || **known == *bytes)
+            })
+            .map(|(.., value)| value)
+    }
+
+    fn remember(&mut self, tag: u32, bytes: &[u8], value: T) {
+        if self.entries.len() < Self::LIMIT {
+            self.entries
+                .push((Self::key(bytes), tag, bytes.into(), value));
+        }
+    }
+
+    /// The length and the first seven bytes of a cell in one word: equal keys of cells of up to
+    /// seven bytes (service and severity values, mostly) mean equal cells.
+    fn key(bytes: &[u8]) -> u64 {
+        let mut word = [0; 8];
+        for (to, byte) in word.iter_mut().zip(bytes.iter().take(7)) {
+            *to = *byte;
+        }
+        word[7] = bytes.len().min(255) as u8;
+        u64::from_le_bytes(word)
+    }
+}
+
+/// A stretch of rows could not be read: the line (counted from where the stretch began) and
+/// the reader's message.
+pub(super) struct Unreadable {
+    pub(super) line: u64,
+    pub(super) message: String,
+}
+
+impl Unreadable {
+    /// The error, for the file `name`, with the line moved down by `lines`.
+    pub(super) fn into_error(self, name: &str, lines: u64) -> Error {
+        Error::Incidents {
+            location: Location {
+                file: name.to_owned(),
+                line: u32::try_from(self.line + lines).unwrap_or(u32::MAX),
+                column: 1,
+            },
+            message: format!("cannot read the export: {}", self.message),
+        }
+    }
+}
+
+/// The header of an export read by `records`: its first record (none in an empty export).
+pub(super) fn read_header<R: Read>(records: &mut Records<R>) -> io::Result<Record> {
+    let mut header = Record::default();
+    Ok(match records.read(&mut header)? {
+        Some(_) => header,
+        None => Record::default(),
+    })
+}
+
+/// The records being read: the file's name for rejections, and the header's number of fields.
+pub(super) struct Stretch<'n> {
+    pub(super) name: &'n str,
+    pub(super) header_len: usize,
+}
+
+/// Reads records into `part` until the end, or until `stop` says the next record, at the given
+/// byte offset, belongs to the next part. Each record with the header's number of fields goes to
+/// `each`; its rejection is filed at the record's line. Returns where reading stopped.
+///
+pub(super) fn read_records<R: Read, S>(
+    records: &mut Records<R>,
+    stretch: &Stretch<'_>,
+    part: &mut Part<S>,
+    mut stop: impl FnMut(u64) -> bool,
+    mut each: impl FnMut(&mut Part<S>, u32, &Record) -> Result<(), Box<Rejection>>,
+) -> Result<Position, Unreadable> {
+    let mut record = Record::default();
+    loop {
+        let next = records.position();
+        if stop(next.byte) {
+            return Ok(next);
+        }
+        match records.read(&mut record) {
+            Ok(None) => return Ok(records.position()),
+            Ok(Some(began)) => {
+                part.read += 1;
+                let line = began.line as u32;
+                let outcome = if record.len() == stretch.header_len {
+                    each(part, line, &record)
+                } else {
+                    Err(Box::new(Rejection {
+                        file: String::new(),
+                        line: 0,
+                        column: String::new(),
+                        value: String::new(),
+                        reason: format!(
+                            "row has {} fields, the header has {}",
+                            record.len(),
+                            stretch.header_len
+                        ),
+                    }))
+                };
+                if let Err(mut rejection) = outcome {
+                    stretch.name.clone_into(&mut rejection.file);
+                    rejection.line = line;
+                    part.rejected.push(*rejection);
+                }
+            }
+            Err(error) => {
+                return Err(Unreadable {
+                    line: next.line,
+                    message: error.to_string(),
+                });
+            }
+        }
+    }
+}
+
+/// Where each field's value comes from in one file, resolved once from the header so that reading
+/// a cell is an array index, not a lookup by name.
+pub(super) struct Columns<'s> {
+    slots: [Slot<'s>; Field::ALL.len()],
+    /// The column (or field) name per field, for rejection messages.
+    names: [String; Field::ALL.len()],
+    /// Cell values that mean "no value".
+    missing: &'s [String],
+    /// The file's encoding, for the message about a cell that is not UTF-8.
+    encoding: Encoding,
+    /// Event logs: the `updated` and `state` columns.
+    events: Option<EventColumns<'s>>,
+}
+
+/// Where an event log's event time and state are, in one file.
+struct EventColumns<'s> {
+    collapse: &'s Collapse,
+    updated: usize,
+    state: Option<usize>,
+}
+
+#[derive(Clone, Copy)]
+enum Slot<'s> {
+    /// Not in this export.
+    Absent,
+    /// The same value on every row.
+    Constant(&'s str),
+    /// A column, with value aliases when the mapping has any.
+    Column {
+        index: usize,
+        aliases: Option<&'s BTreeMap<String, String>>,
+    },
+}
+
+impl<'s> Columns<'s> {
+    pub(super) fn resolve(source: &'s Source, headers: &Record, file: &str) -> Result<Self, Error> {
+        let header_error = |message: String| Error::Incidents {
+            location: Location {
+                file: file.to_owned(),
+                line: 1,
+                column: 1,
+            },
+            message,
+        };
+        if headers.is_empty() {
+            return Err(header_error(
+                "the export is empty: there is no header line naming the columns".to_owned(),
+            ));
+        }
+        let header_names: Vec<String> = headers
+            .iter()
+            .map(|name| String::from_utf8_lossy(name).trim().to_owned())
+            .collect();
+        let mut slots = [Slot::Absent; Field::ALL.len()];
+        let mut names: [String; Field::ALL.len()] =
+            std::array::from_fn(|index| Field::ALL[index].name().to_owned());
+        for (field, mapping) in &source.fields {
+            let (name, values) = match mapping {
+                Mapping::Constant(value) => {
+                    slots[field.index()] = Slot::Constant(value);
+                    continue;
+                }
+                Mapping::Column { name, values } => (name, values),
+            };
+            names[field.index()].clone_from(name);
+            match header_names.iter().position(|header| header == name) {
+                Some(index) => {
+                    let aliases = (!values.is_empty()).then_some(values);
+                    slots[field.index()] = Slot::Column { index, aliases };
+                }
+                None if !source.column_optional(*field) => {
+                    let from_preset = if source.preset_columns.contains(field) {
+                        format!(
+                            " (the `{}` preset's column; to read another, write a mapping file with `preset: {}` and `fields: {{ {}: <column> }}`)",
+                            source.preset,
+                            source.preset,
+                            field.name()
+                        )
+                    } else {
+                        String::new()
+                    };
+                    return Err(header_error(format!(
+                        "column `{name}` (for {}) is not in the header{from_preset}; the header has: {}",
+                        field.name(),
+                        header_names.join(", ")
+                    )));
+                }
+                None => {}
+            }
+        }
+        let events = match &source.collapse {
+            None => None,
+            Some(collapse) => {
+                let position = |name: &str| header_names.iter().position(|header| header == name);
+                let updated = position(&collapse.updated).ok_or_else(|| {
+                    header_error(format!(
+                        "column `{}` (for collapse.updated, the time of each event) is not in the header; the header has: {}",
+                        collapse.updated,
+                        header_names.join(", ")
+                    ))
+                })?;
+                let state = match &collapse.state {
+                    None => None,
+                    Some(name) => match position(name) {
+                        Some(index) => Some(index),
+                        None if collapse.state_required => {
+                            return Err(header_error(format!(
+                                "column `{name}` (for collapse.state) is not in the header; the header has: {}",
+                                header_names.join(", ")
+                            )));
+                        }
+                        None => None,
+                    },
+                };
+                Some(EventColumns {
+                    collapse,
+                    updated,
+                    state,
+                })
+            }
+        };
+        Ok(Self {
+            slots,
+            names,
+            missing: &source.missing,
+            encoding: source.encoding,
+            events,
+        })
+    }
+}
+
+/// The trimmed text of a cell; `Ok(None)` when it is empty or a missing-value marker, `Err`
+/// with the bytes when they are not UTF-8.
+fn cell_text<'r>(bytes: &'r [u8], missing: &[String]) -> Result<Option<&'r str>, &'r [u8]> {
+    let bytes = bytes.trim_ascii();
+    let text = std::str::from_utf8(bytes).map_err(|_| bytes)?;
+    if text.is_empty() || missing.iter().any(|marker| marker == text) {
+        Ok(None)
+    } else {
+        Ok(Some(text))
+    }
+}
+
+/// The times of an incident after `opened`.
+struct Times {
+    started: Option<Instant>,
+    acknowledged: Option<Instant>,
+    resolved: Option<Instant>,
+    paused: Paused,
+}
+
+/// A row being read: its cells by field, with the mapping applied.
+pub(super) struct Row<'r> {
+    pub(super) record: &'r Record,
+    pub(super) columns: &'r Columns<'r>,
+    pub(super) timestamps: &'r crate::time::TimestampFormat,
+    /// For a folded event log: the incident's events in fold order.
+    pub(super) history: Option<&'r [Event]>,
+}
+
+impl<'r> Row<'r> {
+    /// The trimmed value of `field` with value aliases applied; `Ok(None)` when empty, a
+    /// missing-value marker or unmapped; `Err` when not UTF-8.
+    fn get(&self, field: Field) -> Result<Option<&'r str>, Box<Rejection>> {
+        let text = match self.columns.slots[field.index()] {
+            Slot::Absent => return Ok(None),
+            Slot::Constant(value) => value,
+            Slot::Column { index, aliases } => {
+                let Some(text) = self.cell(field, index)? else {
+                    return Ok(None);
+                };
+                aliases
+                    .and_then(|aliases| aliases.get(text))
+                    .map_or(text, String::as_str)
+            }
+        };
+        Ok((!text.is_empty()).then_some(text))
+    }
+
+    /// The bytes of `field`'s cell as read, when it comes from a column: whatever the field
+    /// means is a function of them.
+    fn raw(&self, field: Field) -> Option<&'r [u8]> {
+        match self.columns.slots[field.index()] {
+            Slot::Column { index, .. } => self.record.get(index),
+            Slot::Absent | Slot::Constant(_) => None,
+        }
+    }
+
+    /// The trimmed text of cell `index`, read for `field`; `None` when empty or missing.
+    fn cell(&self, field: Field, index: usize) -> Result<Option<&'r str>, Box<Rejection>> {
+        let Some(bytes) = self.record.get(index) else {
+            return Ok(None);
+        };
+        cell_text(bytes, self.columns.missing).map_err(|bytes| {
+            let hint = match self.columns.encoding {
+                Encoding::Utf8 => "; if the export is Latin-1, or Windows-1252 as spreadsheets save it, declare `encoding: latin1` or `encoding: windows-1252` in a mapping file (docs/sources.md)",
+                Encoding::Latin1 | Encoding::Windows1252 => "",
+            };
+            self.reject(
+                field,
+                &String::from_utf8_lossy(bytes),
+                format!("is not valid UTF-8{hint}"),
+            )
+        })
+    }
+
+    pub(super) fn required(&self, field: Field) -> Result<&'r str, Box<Rejection>> {
+        self.get(field)?
+            .ok_or_else(|| self.reject(field, "", "is empty; every row needs it".to_owned()))
+    }
+
+    fn instant(&self, field: Field) -> Result<Option<Instant>, Box<Rejection>> {
+        // Plain columns go straight from bytes to the timestamp parser: no UTF-8 pass for cells
+        // that are ASCII digits in the common case.
+        match self.columns.slots[field.index()] {
+            Slot::Absent => return Ok(None),
+            Slot::Column {
+                index,
+                aliases: None,
+            } => {
+                let bytes = self.record.get(index).map_or(&b""[..], <[u8]>::trim_ascii);
+                if bytes.is_empty() {
+                    return Ok(None);
+                }
+                if let Some(instant) = self.timestamps.parse_fast(bytes) {
+                    return Ok(Some(instant));
+                }
+            }
+            Slot::Column { .. } | Slot::Constant(_) => {}
+        }
+        let Some(text) = self.get(field)? else {
+            return Ok(None);
+        };
+        self.timestamps
+            .parse(text)
+            .map(Some)
+            .map_err(|error| self.reject(field, text, error.to_string()))
+    }
+
+    /// The severity a cell names, as an index into the contract's severities. A contract may
+    /// match the value after the mapping's aliases (`P1`) or the export's own (`1 - Critical`).
+    fn severity(&self, field: Field, contract: &Contract) -> Result<Option<u16>, Box<Rejection>> {
+        let Some(value) = self.get(field)? else {
+            return Ok(None);
+        };
+        let unaliased = || match self.columns.slots[field.index()] {
+            Slot::Column {
+                index,
+                aliases: Some(_),
+            } => self.cell(field, index).ok().flatten(),
+            _ => None,
+        };
+        let raw = unaliased().filter(|raw| *raw != value);
+        let index = contract
+            .severity_for(value)
+            .or_else(|| raw.and_then(|raw| contract.severity_for(raw)));
+        let index = index.ok_or_else(|| {
+            let known: Vec<&str> = contract
+                .severities
+                .iter()
+                .flat_map(|severity| severity.values.iter().map(String::as_str))
+                .collect();
+            let aliased = raw.map_or_else(String::new, |_| {
+                format!(", nor does `{value}`, its value after the source's aliases")
+            });
+            let reason = format!(
+                "matches no severity of contract {}{aliased} (known values: {})",
+                contract.id,
+                known.join(", ")
+            );
+            self.reject(field, raw.unwrap_or(value), reason)
+        })?;
+        Ok(Some(index as u16))
+    }
+
+    /// A yes/no cell: `true`/`yes`/`1` or `false`/`no`/`0` (any case); empty is no.
+    fn flag(&self, field: Field) -> Result<bool, Box<Rejection>> {
+        match self.get(field)? {
+            None => Ok(false),
+            Some(text)
+                if ["true", "yes", "1", "y"]
+                    .iter()
+                    .any(|yes| text.eq_ignore_ascii_case(yes)) =>
+            {
+                Ok(true)
+            }
+            Some(text)
+                if ["false", "no", "0", "n"]
+                    .iter()
+                    .any(|no| text.eq_ignore_ascii_case(no)) =>
+            {
+                Ok(false)
+            }
+            Some(text) => Err(self.reject(
+                field,
+                text,
+                "is not a yes/no value (true, false, yes, no, 1, 0)".to_owned(),
+            )),
+        }
+    }
+
+    /// The `paused` cell: intervals `start/end;start/end` (in the export's timestamp format),
+    /// merged and sorted, or a total written as a duration (`1h20m`) or in seconds.
+    fn paused(&self, opened: Instant) -> Result<Paused, Box<Rejection>> {
+        let Some(text) = self.get(Field::Paused)? else {
+            return Ok(Paused::None);
+        };
+        if !text.contains('/') {
+            let total = text
+                .parse::<Seconds>()
+                .ok()
+                .filter(|seconds| *seconds >= 0)
+                .map_or_else(|| parse_duration(text), Ok)
+                .map_err(|_| self.reject(Field::Paused, text, "is neither pause intervals `start/end;start/end` nor a duration like `1h20m`".to_owned()))?;
+            return Ok(if total == 0 {
+                Paused::None
+            } else {
+                Paused::Total(total)
+            });
+        }
+        let mut intervals = Vec::new();
+        for part in text
+            .split(';')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+        {
+            let (start, end) = part.split_once('/').ok_or_else(|| {
+                self.reject(
+                    Field::Paused,
+                    part,
+                    "is not a pause interval `start/end`".to_owned(),
+                )
+            })?;
+            let parse = |moment: &str| {
+                self.timestamps
+                    .parse(moment)
+                    .map_err(|error| self.reject(Field::Paused, moment, error.to_string()))
+            };
+            let (start, end) = (parse(start)?, parse(end)?);
+            if end < start || start < opened {
+                let reason = if end < start {
+                    "ends before it starts"
+                } else {
+                    "starts before the incident was opened"
+                };
+                return Err(self.reject(Field::Paused, part, format!("pause {reason}")));
+            }
+            intervals.push((start, end));
+        }
+        let merged = merge_intervals(intervals);
+        Ok(if merged.is_empty() {
+            Paused::None
+        } else {
+            Paused::Intervals(merged.into_boxed_slice())
+        })
+    }
+
+    /// The incident's clock after `opened`: its own columns, checked against `opened`, and for
+    /// a folded event log what its history says where the latest row is silent.
+    fn times(&self, opened: Instant) -> Result<Times, Box<Rejection>> {
+        let row = self;
+        let started = row.instant(Field::Started)?;
+        let mut acknowledged = row.instant(Field::Acknowledged)?;
+        let mut resolved = row.instant(Field::Resolved)?;
+        let mut derived_pauses = None;
+        if let Some(history) = row.history {
+            let derived = collapse::derive(history, opened, resolved);
+            acknowledged = acknowledged.or(derived.acknowledged);
+            resolved = resolved.or(derived.resolved);
+            derived_pauses = Some(derived.pauses);
+        }
+        let before_opened = |field: Field, instant: Option<Instant>| match instant {
+            Some(instant) if instant < opened => {
+                let value = row.get(field).ok().flatten().unwrap_or_default();
+                Err(row.reject(
+                    field,
+                    value,
+                    format!(
+                        "is before `opened` ({})",
+                        row.get(Field::Opened).ok().flatten().unwrap_or_default()
+                    ),
+                ))
+            }
+            _ => Ok(()),
+        };
+        before_opened(Field::Acknowledged, acknowledged)?;
+        before_opened(Field::Resolved, resolved)?;
+        if let Some(started) = started.filter(|started| *started > opened) {
+            let value = row.get(Field::Started).ok().flatten().unwrap_or_default();
+            return Err(row.reject(Field::Started, value, format!("is after `opened`; the failure cannot begin after it was detected ({started} > {opened})")));
+        }
+        let paused = match derived_pauses {
+            Some(pauses) if row.get(Field::Paused)?.is_none() => {
+                if pauses.is_empty() {
+                    Paused::None
+                } else {
+                    Paused::Intervals(pauses.into_boxed_slice())
+                }
+            }
+            _ => row.paused(opened)?,
+        };
+        Ok(Times {
+            started,
+            acknowledged,
+            resolved,
+            paused,
+        })
+    }
+
+    /// Boxed, so that every `Result` on the way from a cell to its row stays a few words wide
+    /// (a rejection is more than a hundred bytes) and is passed back in registers.
+    #[allow(clippy::unnecessary_box_returns)]
+    fn reject(&self, field: Field, value: &str, reason: String) -> Box<Rejection> {
+        Box::new(Rejection {
+            file: String::new(),
+            line: 0,
+            column: self.columns.names[field.index()].clone(),
+            value: value.to_owned(),
+            reason,
+        })
+    }
+}
+
+/// One row of an event log: checks its id and event time and adds it to its incident.
+pub(super) fn event(
+    folding: &mut Folding,
+    file: u16,
+    line: u32,
+    row: &Row<'_>,
+) -> Result<(), Box<Rejection>> {
+    let events = row
+        .columns
+        .events
+        .as_ref()
+        .expect("only event logs read events");
+    let id = row.required(Field::Id)?;
+    let column_rejection = |column: &str, value: &str, reason: String| {
+        Box::new(Rejection {
+            file: String::new(),
+            line: 0,
+            column: column.to_owned(),
+            value: value.to_owned(),
+            reason,
+        })
+    };
+    let collapse = events.collapse;
+    let text = |index: usize, column: &str| {
+        row.record.get(index).map_or(Ok(None), |bytes| {
+            cell_text(bytes, row.columns.missing).map_err(|bytes| {
+                column_rejection(
+                    column,
+                    &String::from_utf8_lossy(bytes),
+                    "is not valid UTF-8".to_owned(),
+                )
+            })
+        })
+    };
+    let updated = text(events.updated, &collapse.updated)?.ok_or_else(|| {
+        column_rejection(
+            &collapse.updated,
+            "",
+            "is empty; every event of an event log needs its time".to_owned(),
+        )
+    })?;
+    let updated = row
+        .timestamps
+        .parse(updated)
+        .map_err(|error| column_rejection(&collapse.updated, updated, error.to_string()))?;
+    let state = match (events.state, &collapse.state) {
+        (Some(index), Some(column)) => text(index, column)?.map(|state| {
+            let is =
+                |states: &[String]| states.iter().any(|known| known.eq_ignore_ascii_case(state));
+            if is(&collapse.new_states) {
+                StateKind::New
+            } else if is(&collapse.pause_states) {
+                StateKind::Paused
+            } else if is(&collapse.resolved_states) {
+                StateKind::Resolved
+            } else {
+                StateKind::Working
+            }
+        }),
+        _ => None,
+    };
+    let event = Event {
+        updated,
+        file,
+        line,
+        state,
+    };
+    folding.add(id, event, row.record);
+    Ok(())
+}
+
+impl<'a, S: Sink> Rows<'a, S> {
+    pub(super) fn new(
+        source: &'a Source,
+        contracts: &'a [Contract],
+        keep: &'a Keep<'a>,
+        sink: &'a S,
+    ) -> Self {
+        Self {
+            source,
+            contracts,
+            keep,
+            sink,
+            routes: HashMap::default(),
+            known_services: Known::default(),
+            known_severities: Known::default(),
+        }
+    }
+
+    /// The source the rows are read with.
+    pub(super) fn source(&self) -> &'a Source {
+        self.source
+    }
+
+    /// A fresh reader of rows for another thread, with an empty routing cache.
+    pub(super) fn fresh(&self) -> Self {
+        Self::new(self.source, self.contracts, self.keep, self.sink)
+    }
+
+    /// An empty part of file `file`, with a fresh sink.
+    pub(super) fn part(&self, file: u16) -> Part<S> {
+        Part::new(file, self.sink.fresh())
+    }
+
+    /// Reads the records of one stretch of an export into `part` (see [`read_records`]).
+    pub(super) fn read_part<R: Read>(
+        &mut self,
+        reader: &mut Records<R>,
+        (file, columns): (u16, &Columns<'_>),
+        stretch: &Stretch<'_>,
+        part: &mut Part<S>,
+        stop: impl FnMut(u64) -> bool,
+    ) -> Result<Position, Unreadable> {
+        let source = self.source;
+        read_records(reader, stretch, part, stop, |part, line, record| {
+            let row = Row {
+                record,
+                columns,
+                timestamps: &source.timestamps,
+                history: None,
+            };
+            self.row(part, file, line, &row)
+        })
+    }
+
+    /// Reads one row (or folded incident) into `part`: counted, excluded or rejected.
+    pub(super) fn row(
+        &mut self,
+        part: &mut Part<S>,
+        file: u16,
+        line: u32,
+        row: &Row<'_>,
+    ) -> Result<(), Box<Rejection>> {
+        let (mut incident, id) = self.incident(file, line, row)?;
+        let kept = (self.keep)(&incident, id);
+        if kept.is_ok() {
+            // The last cell that can reject the row, read before the row leaves a fingerprint;
+            // excluded rows do not need it.
+            incident.title = row.get(Field::Title)?.unwrap_or_default().into();
+        }
+        // A folded event log has one incident per id by construction: no duplicates to find.
+        if row.history.is_none() {
+            part.ids.note(id);
+            part.fingerprints.push(fingerprint::of_text(id));
+        }
+        match kept {
+            Ok(()) => {
+                part.counted += 1;
+                part.sink.take(&incident);
+            }
+            Err(reason) => part.exclude(reason, 1),
+        }
+        Ok(())
+    }
+
+    /// The incident a row (or folded incident) stands for, with its id (its title left empty),
+    /// or why it is rejected.
+    pub(super) fn incident<'r>(
+        &mut self,
+        file: u16,
+        line: u32,
+        row: &Row<'r>,
+    ) -> Result<(Incident, &'r str), Box<Rejection>> {
+        let id = row.required(Field::Id)?;
+        let route = self.service_route(row)?;
+        let opened = row.instant(Field::Opened)?.ok_or_else(|| {
+            row.reject(Field::Opened, "", "is empty; every row needs it".to_owned())
+        })?;
+        let (contract, service) = match route {
+            Route::One(contract, service) => (contract, service),
+            Route::Versions(versions) => self.version_at(&versions, opened),
+        };
+        let final_severity = self
+            .severity(row, Field::Severity, contract)?
+            .ok_or_else(|| {
+                row.reject(
+                    Field::Severity,
+                    "",
+                    "is empty; every row needs it".to_owned(),
+                )
+            })?;
+        let initial_severity = self.severity(row, Field::InitialSeverity, contract)?;
+        let terms = &self.contracts[usize::from(contract)];
+        let downgrade_reason = row.get(Field::DowngradeReason)?.is_some();
+        let times = row.times(opened)?;
+        let incident = Incident {
+            id: id.into(),
+            title: Box::default(),
+            file,
+            line,
+            contract,
+            service,
+            severity: terms
+                .severity_basis
+                .judged(initial_severity, final_severity),
+            final_severity,
+            initial_severity,
+            downgrade_reason,
+            opened,
+            started: times.started,
+            acknowledged: times.acknowledged,
+            resolved: times.resolved,
+            paused: times.paused,
+            excluded_cause: row.get(Field::Cause)?.is_some_and(|cause| {
+                terms
+                    .exclusions
+                    .causes
+                    .iter()
+                    .any(|excluded| excluded.eq_ignore_ascii_case(cause))
+            }),
+            disputed: row.flag(Field::Disputed)?,
+            maintenance: row.flag(Field::Maintenance)?,
+            notified: row.instant(Field::Notified)?,
+            rca_delivered: row.instant(Field::RcaDelivered)?,
+            data_breach: row.flag(Field::DataBreach)?,
+            notified_regulator: row.instant(Field::NotifiedRegulator)?,
+        };
+        Ok((incident, id))
+    }
+
+    /// Where the row's service cell routes; a value routed before is found by its bytes.
+    fn service_route(&mut self, row: &Row<'_>) -> Result<Route, Box<Rejection>> {
+        let raw = row.raw(Field::Service);
+        if let Some(route) = raw.and_then(|bytes| self.known_services.get(0, bytes)) {
+            return Ok(route.clone());
+        }
+        let value = row.required(Field::Service)?;
+        let route = self
+            .route(value)
+            .map_err(|reason| row.reject(Field::Service, value, reason))?;
+        if let Some(bytes) = raw {
+            self.known_services.remember(0, bytes, route.clone());
+        }
+        Ok(route)
+    }
+
+    /// The severity a severity cell names in `contract`; a value resolved before is found by its
+    /// bytes.
+    fn severity(
+        &mut self,
+        row: &Row<'_>,
+        field: Field,
+        contract: u16,
+    ) -> Result<Option<u16>, Box<Rejection>> {
+        let tag = u32::from(contract) * 2 + u32::from(field == Field::InitialSeverity);
+        let raw = row.raw(field);
+        if let Some(index) = raw.and_then(|bytes| self.known_severities.get(tag, bytes)) {
+            return Ok(Some(*index));
+        }
+        let index = row.severity(field, &self.contracts[usize::from(contract)])?;
+        if let (Some(bytes), Some(index)) = (raw, index) {
+            self.known_severities.remember(tag, bytes, index);
+        }
+        Ok(index)
+    }
+
+    /// Of the versions of one contract a service value routes to, the one in force on the day
+    /// `opened` falls on in the contract's zone; before the first, the first; after the last,
+    /// the last.
+    fn version_at(&self, versions: &[(u16, u16)], opened: Instant) -> (u16, u16) {
+        let in_force_by = |(contract, _): &&(u16, u16)| {
+            let terms = &self.contracts[usize::from(*contract)];
+            terms.effective_from <= crate::time::local_date(terms.timezone, opened)
+        };
+        versions
+            .iter()
+            .filter(in_force_by)
+            .max_by_key(|(contract, _)| self.contracts[usize::from(*contract)].effective_from)
+            .or_else(|| {
+                versions.iter().min_by_key(|(contract, _)| {
+                    self.contracts[usize::from(*contract)].effective_from
+                })
+            })
+            .copied()
+            .unwrap_or(versions[0])
+    }
+
+    /// Routes a service value to the one contract service whose `match` it fits (or to the
+    /// versions of one contract).
+    fn route(&mut self, value: &str) -> Result<Route, String> {
+        if let Some(route) = self.routes.get(value) {
+            return route.clone();
+        }
+        let matches: Vec<(u16, u16)> = self
+            .contracts
+            .iter()
+            .enumerate()
+            .flat_map(|(contract, terms)| {
+                terms
+                    .services
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, service)| service.matches(value))
+                    .map(move |(service, _)| (contract as u16, service as u16))
+            })
+            .collect();
+        // Several versions of one contract, each with one matching service.
+        let versions_of_one = matches.len() > 1
+            && matches.iter().enumerate().all(|(index, (contract, _))| {
+                self.contracts[usize::from(*contract)].id
+                    == self.contracts[usize::from(matches[0].0)].id
+                    && matches[..index]
+                        .iter()
+                        .all(|(earlier, _)| earlier != contract)
+            });
+        let route = match matches.as_slice() {
+            [(contract, service)] => Ok(Route::One(*contract, *service)),
+            _ if versions_of_one => Ok(Route::Versions(matches.into())),
+            [] => {
+                let ids: Vec<&str> = self
+                    .contracts
+                    .iter()
+                    .map(|contract| contract.id.as_str())
+                    .collect();
+                Err(format!("matches no service of contract {}", ids.join(", ")))
+            }
+            several => {
+                let names: Vec<String> = several
+                    .iter()
+                    .map(|(contract, service)| {
+                        let terms = &self.contracts[usize::from(*contract)];
+                        format!("{}/{}", terms.id, terms.services[usize::from(*service)].id)
+                    })
+                    .collect();
+                Err(format!(
+                    "matches several services ({}); make the `match` patterns disjoint",
+                    names.join(", ")
+                ))
+            }
+        };
+        if self.routes.len() < ROUTE_CACHE_LIMIT {
+            self.routes.insert(value.into(), route.clone());
+        }
+        route
+    }
+}

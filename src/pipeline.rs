@@ -1,0 +1,242 @@
+//! The whole run after the contracts are loaded: plan the periods once, read the exports into
+//! the calculation as they stream (binding each row to the contract set), then calculate the
+//! report. `cmd` resolves the command line into these calls; nothing here prints.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use crate::calc;
+use crate::contract::Contract;
+use crate::error::Error;
+use crate::incidents;
+use crate::incidents::{Exceptions, Input, Source};
+use crate::time::{Instant, Period, PeriodRange};
+
+/// A report with what it was calculated from, for explaining it.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// The contract versions used, indexed by `Incident::contract`.
+    pub contracts: Vec<Contract>,
+    /// The incidents counted, and the row accounting.
+    pub incidents: incidents::Incidents,
+    /// The report.
+    pub report: crate::report::Report,
+}
+
+/// Reads the exports for the periods of `range` and calculates the report: see
+/// [`evaluate_detailed`].
+pub fn evaluate(
+    contracts: &[Contract],
+    inputs: Vec<Input>,
+    source: &Source,
+    range: PeriodRange,
+    as_of: Option<Instant>,
+    exceptions: &Exceptions,
+) -> Result<crate::report::Report, Error> {
+    let options = Options {
+        detail: calc::Detail::Full,
+        threads: crate::parallel::cpus(),
+        wanted: &|_, _| false,
+    };
+    evaluate_detailed(
+        contracts,
+        inputs,
+        source,
+        (range, as_of),
+        exceptions,
+        &options,
+    )
+    .map(|evaluation| evaluation.report)
+}
+
+/// Reads the exports for the periods of `range` and calculates the report: the whole pipeline
+/// after the contracts are loaded. Contracts not in force in any period computed (the range and
+/// the look-back their terms need) take no rows. Incidents named in `exceptions` are excluded; an
+/// exception naming an id that no export contains is an error.
+///
+/// Rows are folded into the calculation as they are read: the evaluation keeps only the
+/// incidents `options.wanted` picks (for explaining them).
+pub fn evaluate_detailed(
+    contracts: &[Contract],
+    inputs: Vec<Input>,
+    source: &Source,
+    (range, as_of): (PeriodRange, Option<Instant>),
+    exceptions: &Exceptions,
+    options: &Options<'_>,
+) -> Result<Evaluation, Error> {
+    let plans = calc::plan(contracts, range);
+    // Every version of a contract that judges a period, so contract years and routing see them
+    // all.
+    let used: HashSet<&str> = plans
+        .iter()
+        .flatten()
+        .map(|planned| contracts[planned.contract].id.as_str())
+        .collect();
+    let in_force: Vec<Contract> = contracts
+        .iter()
+        .filter(|contract| used.contains(contract.id.as_str()))
+        .cloned()
+        .collect();
+    // Rows are read once for every period computed: each version's scope spans its contract's
+    // first to last planned period.
+    let scopes: Vec<calc::Scope> = in_force
+        .iter()
+        .map(|contract| {
+            let periods = plans
+                .iter()
+                .find(|periods| {
+                    periods
+                        .iter()
+                        .any(|planned| contracts[planned.contract].id == contract.id)
+                })
+                .map_or(&[][..], Vec::as_slice);
+            let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
+                return calc::Scope::new(contract, range.from, as_of);
+            };
+            let period = Period {
+                spec: first.spec,
+                start: first.spec.in_zone(contract.timezone).start,
+                end: last.spec.in_zone(contract.timezone).end,
+            };
+            calc::Scope {
+                period,
+                as_of: as_of.unwrap_or(period.end),
+            }
+        })
+        .collect();
+    // Exceptions that name a row read; parts of one export are read on several threads.
+    let seen: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
+    let keep = |incident: &incidents::Incident, id: &str| {
+        let waived = exceptions.by_incident.contains_key(id);
+        if waived {
+            seen.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(id.to_owned());
+        }
+        let index = usize::from(incident.contract);
+        calc::relevance(&in_force[index], scopes[index], incident)?;
+        if waived {
+            Err("signed-off exception (--exceptions)")
+        } else {
+            Ok(())
+        }
+    };
+    let sink = Evaluating {
+        binding: calc::Binding::new(&in_force, (range, as_of), options.detail, options.threads),
+        contracts: &in_force,
+        wanted: options.wanted,
+        kept: incidents::Collect::default(),
+    };
+    let reading = incidents::read_into(inputs, source, &in_force, &keep, sink)?;
+    let seen = seen
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    check_every_exception_read(exceptions, &seen)?;
+    let incidents::Reading { files, sink, rows } = reading;
+    let report = sink.binding.report(&files, rows.clone());
+    let mut kept = sink.kept.0;
+    kept.sort_by(|left, right| {
+        (left.contract, left.service, &left.id, left.file, left.line).cmp(&(
+            right.contract,
+            right.service,
+            &right.id,
+            right.file,
+            right.line,
+        ))
+    });
+    Ok(Evaluation {
+        contracts: in_force,
+        incidents: incidents::Incidents {
+            files,
+            incidents: kept,
+            rows,
+        },
+        report,
+    })
+}
+
+/// An error naming the exceptions whose incident is in no export read (`seen` holds the ids
+/// that were): almost certainly typos.
+fn check_every_exception_read(
+    exceptions: &Exceptions,
+    seen: &HashSet<String>,
+) -> Result<(), Error> {
+    let mut unknown: Vec<&incidents::Exception> = exceptions
+        .by_incident
+        .values()
+        .filter(|exception| !seen.contains(&exception.incident))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    unknown.sort_by_key(|exception| exception.line);
+    let lines: Vec<String> = unknown
+        .iter()
+        .map(|exception| {
+            format!(
+                "{}:{}: incident `{}` is in no incident export read",
+                exceptions.file, exception.line, exception.incident
+            )
+        })
+        .collect();
+    Err(Error::Usage(format!(
+        "unknown incidents in the exceptions file:\n  {}",
+        lines.join("\n  ")
+    )))
+}
+
+/// How an evaluation runs: how much of the targets not met the report keeps, and which
+/// incidents are kept whole beside it.
+pub struct Options<'a> {
+    /// How much of the targets not met the report keeps.
+    pub detail: calc::Detail,
+    /// The most threads the calculation runs on (reading takes each input's own count).
+    pub threads: usize,
+    /// Which incidents to keep whole (for `explain`), given each with its contract version.
+    pub wanted: &'a Wanted<'a>,
+}
+
+/// Picks incidents to keep whole beside a report.
+pub type Wanted<'a> = dyn Fn(&Contract, &incidents::Incident) -> bool + Sync + 'a;
+
+/// The sink of an evaluation: every incident folded into the calculation, and the wanted ones
+/// kept whole.
+struct Evaluating<'a> {
+    binding: calc::Binding<'a>,
+    contracts: &'a [Contract],
+    wanted: &'a Wanted<'a>,
+    kept: incidents::Collect,
+}
+
+impl incidents::Sink for Evaluating<'_> {
+    fn fresh(&self) -> Self {
+        Self {
+            binding: self.binding.fresh(),
+            contracts: self.contracts,
+            wanted: self.wanted,
+            kept: incidents::Collect::default(),
+        }
+    }
+
+    fn take(&mut self, incident: &incidents::Incident) {
+        self.binding.take(incident);
+        if (self.wanted)(&self.contracts[usize::from(incident.contract)], incident) {
+            self.kept.take(incident);
+        }
+    }
+
+    fn take_back(&mut self, incident: &incidents::Incident) {
+        self.binding.take_back(incident);
+        self.kept.take_back(incident);
+    }
+
+    fn shift_lines(&mut self, lines: u32) {
+        self.binding.shift_lines(lines);
+        self.kept.shift_lines(lines);
+    }
+
+    fn join(&mut self, other: Self) {
+        self.binding.join(other.binding);
+        self.kept.join(other.kept);
+    }
+}
