@@ -5,12 +5,12 @@
 
 use std::fmt::Write as _;
 
-use crate::Evaluation;
+use crate::calc::model::{ContractReport, CreditLine};
 use crate::calc::{Scope, Status, availability_percent, judge};
 use crate::contract::{Contract, TargetKind};
 use crate::error::Error;
 use crate::incidents::{Incident, Paused};
-use crate::report::{ContractReport, CreditLine};
+use crate::pipeline::Evaluation;
 use crate::time::{PeriodSpec, TimestampFormat, format_duration, format_instant};
 
 /// What to explain.
@@ -419,7 +419,7 @@ fn money_lines(
     contract: &Contract,
     service: &str,
     report: &ContractReport,
-    summary: &crate::report::ServiceSummary,
+    summary: &crate::calc::model::ServiceSummary,
     text: &mut String,
 ) {
     let breaches: Vec<_> = report
@@ -477,7 +477,7 @@ fn downtime_step(
     contract: &Contract,
     index: usize,
     scope: Scope,
-    summary: &crate::report::ServiceSummary,
+    summary: &crate::calc::model::ServiceSummary,
     text: &mut String,
 ) {
     // Each row as this version names it: its service and severity looked up by id, since the

@@ -2,11 +2,10 @@
 //!
 //! Reading → calculating → writing, left to right:
 //! [`contract`] and [`incidents`] read and check inputs, [`calc`] is a pure function from
-//! contracts, incidents, a period and an as-of instant to a [`report::Report`], and [`report`]
+//! contracts, incidents, a period and an as-of instant to a [`calc::model::Report`], and [`report`]
 //! renders that one model as a table, CSV or JSON. The library never prints.
 
 pub mod calc;
-pub mod check;
 pub mod contract;
 pub mod error;
 pub mod explain;
@@ -17,5 +16,6 @@ pub mod pipeline;
 pub mod report;
 pub mod time;
 
+pub use contract::check;
 pub use error::{Diagnostic, Error};
 pub use pipeline::{Evaluation, Options, Wanted, evaluate, evaluate_detailed};

@@ -20,7 +20,7 @@ pub struct Evaluation {
     /// The incidents counted, and the row accounting.
     pub incidents: incidents::Incidents,
     /// The report.
-    pub report: crate::report::Report,
+    pub report: crate::calc::model::Report,
 }
 
 /// Reads the exports for the periods of `range` and calculates the report: see
@@ -32,7 +32,7 @@ pub fn evaluate(
     range: PeriodRange,
     as_of: Option<Instant>,
     exceptions: &Exceptions,
-) -> Result<crate::report::Report, Error> {
+) -> Result<crate::calc::model::Report, Error> {
     let options = Options {
         detail: calc::Detail::Full,
         threads: crate::parallel::cpus(),
@@ -238,5 +238,39 @@ impl incidents::Sink for Evaluating<'_> {
     fn join(&mut self, other: Self) {
         self.binding.join(other.binding);
         self.kept.join(other.kept);
+    }
+}
+
+/// `dry-run`: evaluates a checked contract on its first period with no incidents, so anything that
+/// would fail at calculation time fails in validation instead.
+pub fn check_dry_run(contract: &Contract) -> Vec<crate::error::Diagnostic> {
+    let spec = crate::time::PeriodSpec::containing(contract.effective_from, contract.period);
+    let run = std::panic::catch_unwind(|| {
+        calc::calculate(
+            std::slice::from_ref(contract),
+            &incidents::Incidents::default(),
+            crate::time::PeriodRange::single(spec),
+            None,
+            calc::Detail::Full,
+        )
+    });
+    match run {
+        Ok(_) => Vec::new(),
+        Err(cause) => {
+            let reason = cause
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| cause.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "an internal error".to_owned());
+            vec![
+                crate::error::Diagnostic::error(
+                    "dry-run",
+                    contract.id_location.clone(),
+                    "",
+                    format!("evaluating {spec} with no incidents failed: {reason}"),
+                )
+                .with_hint("this is a slacredit bug; please report it with the contract"),
+            ]
+        }
     }
 }

@@ -1,9 +1,9 @@
 //! End-to-end calculation cases through the library: contract text + CSV text → report. Every
 //! expected figure is worked out by hand in the comment above it.
 
+use slacredit::calc::model::{Report, ServiceSummary};
 use slacredit::contract::{Contract, load_contract_text};
 use slacredit::incidents::{Exceptions, Input, Source};
-use slacredit::report::{Report, ServiceSummary};
 use slacredit::time::TimestampFormat;
 
 /// A UTC contract with one service `web` (fee and bands/caps supplied by the case).

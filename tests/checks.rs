@@ -126,7 +126,7 @@ fn the_base_contract_passes_every_check() {
 #[test]
 fn the_base_contract_passes_the_dry_run() {
     let contract = load_contract_text("base.yaml", BASE).expect("valid");
-    assert_eq!(slacredit::check::check_dry_run(&contract), Vec::new());
+    assert_eq!(slacredit::pipeline::check_dry_run(&contract), Vec::new());
 }
 
 #[test]

@@ -2,9 +2,9 @@
 //! termination triggers, the rca and notify obligations, and rounding across lines. Every
 //! expected figure is worked out by hand in the comment above it.
 
+use slacredit::calc::model::{ContractReport, Report};
 use slacredit::contract::{Contract, load_contract_text};
 use slacredit::incidents::{Exceptions, Input, Source};
-use slacredit::report::{ContractReport, Report};
 
 /// A UTC contract (from 2026-01-01) with one service `web` (fee 1,000.00, target 99.9), a sev1
 /// tier (15 min respond, 4 h resolve, and `rca` when given), a 72 h data-breach duty, and the

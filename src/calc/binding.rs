@@ -2,9 +2,9 @@
 //! is read, and every incident read is folded into the tallies of the periods it matters to as it
 //! arrives (the reader's [`Sink`]). Nothing per incident is kept beyond what the tallies keep.
 
+use super::model::{ContractReport, Report};
 use crate::contract::Contract;
 use crate::incidents::{Incident, RowAccounting, Sink};
-use crate::report::{ContractReport, Report};
 use crate::time::{Instant, PeriodRange, format_instant};
 
 use super::tally::{Place, Routed, ServiceIncidents, Way};

@@ -5,12 +5,12 @@
 
 use chrono::NaiveDate;
 
+use super::model::{CreditLine, RuleCredit};
 use super::{
     Downtime, Escalated, Judged, Judgement, Outage, Status, Ticket, clip_to_open, downtime,
 };
 use crate::contract::{Contract, Rule, RuleKind, TargetKind};
 use crate::money::{Amount, Decimal};
-use crate::report::{CreditLine, RuleCredit};
 use crate::time::{Instant, PeriodSpec, Seconds};
 
 /// What the credit rules of one service look at.

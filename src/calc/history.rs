@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Months, NaiveDate};
 
+use super::model::Finding;
 use crate::contract::{Contract, RuleKind, TargetKind, Termination, Trigger};
 use crate::money::{Decimal, HUNDRED};
-use crate::report::Finding;
 use crate::time::{Instant, PeriodRange, PeriodSpec, Seconds, format_duration};
 
 /// One period to compute for one contract.

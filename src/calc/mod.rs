@@ -6,6 +6,7 @@ mod binding;
 mod breach;
 mod credits;
 mod history;
+pub mod model;
 mod tally;
 
 use std::collections::BTreeMap;
@@ -13,12 +14,12 @@ use std::collections::BTreeMap;
 use crate::contract::{Contract, Denominator, Maintenance, TargetKind};
 use crate::incidents::{Incident, Incidents, Sink};
 use crate::money::{Decimal, is_positive};
-use crate::report::{
-    BreachRow, ContractReport, CreditLine, DisputedIncident, Finding, Report, ServiceSummary,
-};
 use crate::time::{
     Instant, Period, PeriodRange, PeriodSpec, Seconds, format_duration, format_instant,
     merge_intervals, subtract,
+};
+use model::{
+    BreachRow, ContractReport, CreditLine, DisputedIncident, Finding, Report, ServiceSummary,
 };
 
 pub use availability::{Downtime, Outage, availability_percent, clip_to_open, downtime};

@@ -4,10 +4,10 @@
 //! (planned maintenance, disputed and downgraded incidents). The calculation reads these tallies,
 //! never a list of every incident, so an export can be folded as it is read.
 
+use super::model::TargetCounts;
 use crate::contract::{Contract, DisputedPolicy, TargetKind};
 use crate::incidents::Incident;
 use crate::money::{Decimal, is_positive};
-use crate::report::TargetCounts;
 use crate::time::{Instant, Seconds};
 
 use super::availability::Outage;

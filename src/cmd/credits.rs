@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use slacredit::report::{CreditLine, write_credit_lines_csv, write_credits_table, write_json};
+use slacredit::calc::model::CreditLine;
+use slacredit::report::{write_credit_lines_csv, write_credits_table, write_json};
 
 use slacredit::Options;
 use slacredit::calc::Detail;

@@ -9,9 +9,9 @@ use anyhow::{Context as _, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use slacredit::Options;
+use slacredit::calc::model::Report;
 use slacredit::contract::load_contract_file;
 use slacredit::incidents::{Exceptions, Input, Progress, Source};
-use slacredit::report::Report;
 use slacredit::time::{Instant, TimestampFormat};
 use slacredit::{Diagnostic, Error, Evaluation};
 

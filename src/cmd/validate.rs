@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use slacredit::check::{check_dry_run, check_names, check_versions, render};
+use slacredit::check::{check_names, check_versions, render};
 use slacredit::contract::load_contract_text;
 use slacredit::error::Level;
+use slacredit::pipeline::check_dry_run;
 use slacredit::{Diagnostic, Error};
 
 use super::{EXIT_FINDINGS, EXIT_OK, contract_files};

@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use serde_saphyr::Spanned;
 use wildmatch::WildMatch;
 
+use super::check;
 use super::raw::{
     RawCalendar, RawContract, RawCredits, RawExclusions, RawHours, RawMaintenance, RawObligation,
     RawRule, RawService, RawSeverity, RawTarget, RawTermination, Text,
@@ -18,7 +19,6 @@ use super::{
     Band, Contract, Credits, Denominator, DisputedPolicy, Exclusions, Maintenance, NamedCalendar,
     Rule, RuleKind, Service, Severity, SeverityBasis, Target, TargetKind, Termination, Trigger,
 };
-use crate::check;
 use crate::error::{Diagnostic, Error, Level, Location};
 use crate::money::{Amount, Rounding, parse_decimal, parse_percent};
 use crate::time::{

@@ -1,6 +1,7 @@
 //! Contracts: the checked domain types the calculation reads. Every invariant holds once a
 //! `Contract` exists, so `calc/` never re-checks.
 
+pub mod check;
 mod load;
 pub mod raw;
 

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::Report;
+use crate::calc::model::Report;
 use crate::time::format_duration;
 
 /// Prefixes a text cell starting with `=`, `+`, `-`, `@`, tab or CR with `'`, so spreadsheets show

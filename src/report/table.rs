@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use comfy_table::{CellAlignment, Table, presets};
 
-use super::{ContractReport, Report};
+use crate::calc::model::{ContractReport, Report};
 use crate::incidents::RowAccounting;
 use crate::time::format_duration;
 
@@ -58,7 +58,7 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
             "credit",
         ]);
         for service in &contract.services {
-            let counts = |counts: &super::TargetCounts| {
+            let counts = |counts: &crate::calc::model::TargetCounts| {
                 format!("{}/{}/{}", counts.met, counts.breached, counts.pending)
             };
             services.add_row([

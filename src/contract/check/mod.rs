@@ -581,37 +581,3 @@ pub fn check_versions(contracts: &[crate::contract::Contract]) -> Vec<Diagnostic
     }
     diagnostics
 }
-
-/// `dry-run`: evaluates a checked contract on its first period with no incidents, so anything that
-/// would fail at calculation time fails in validation instead.
-pub fn check_dry_run(contract: &crate::contract::Contract) -> Vec<Diagnostic> {
-    let spec = crate::time::PeriodSpec::containing(contract.effective_from, contract.period);
-    let run = std::panic::catch_unwind(|| {
-        crate::calc::calculate(
-            std::slice::from_ref(contract),
-            &crate::incidents::Incidents::default(),
-            crate::time::PeriodRange::single(spec),
-            None,
-            crate::calc::Detail::Full,
-        )
-    });
-    match run {
-        Ok(_) => Vec::new(),
-        Err(cause) => {
-            let reason = cause
-                .downcast_ref::<&str>()
-                .map(|text| (*text).to_owned())
-                .or_else(|| cause.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "an internal error".to_owned());
-            vec![
-                Diagnostic::error(
-                    "dry-run",
-                    contract.id_location.clone(),
-                    "",
-                    format!("evaluating {spec} with no incidents failed: {reason}"),
-                )
-                .with_hint("this is a slacredit bug; please report it with the contract"),
-            ]
-        }
-    }
-}

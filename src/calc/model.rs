@@ -1,0 +1,242 @@
+//! The report model: what one run of `report` or `credits` found, per contract and period,
+//! per service, per breach and per credit line. JSON is this model serialized as it is; the
+//! renderers in `report` format it for people and spreadsheets.
+
+use serde::Serialize;
+
+use super::Status;
+use crate::contract::TargetKind;
+use crate::incidents::RowAccounting;
+use crate::money::Decimal;
+use crate::time::Seconds;
+
+/// Everything one run of `report` or `credits` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The periods asked for: `2026-10`, or a range `2026-08..2026-10`.
+    pub period: String,
+    /// The `--as-of` instant when given (RFC 3339, UTC).
+    pub as_of: Option<String>,
+    /// One entry per contract in force, sorted by id.
+    pub contracts: Vec<ContractReport>,
+    /// What became of every incident row.
+    pub rows: RowAccounting,
+}
+
+/// One contract's period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContractReport {
+    /// Contract id.
+    pub contract: String,
+    /// Its title.
+    pub title: String,
+    /// The contract file.
+    pub file: String,
+    /// The party that owes credits.
+    pub provider: String,
+    /// The party owed.
+    pub customer: String,
+    /// ISO 4217 code of every amount below.
+    pub currency: String,
+    /// The contract's time zone.
+    pub timezone: String,
+    /// The period, e.g. `2026-10` or `2026-Q4`.
+    pub period: String,
+    /// Period start (inclusive), RFC 3339 UTC.
+    pub period_start: String,
+    /// Period end (exclusive), RFC 3339 UTC.
+    pub period_end: String,
+    /// The instant open incidents were judged at.
+    pub judged_at: String,
+    /// One summary per service, sorted by id.
+    pub services: Vec<ServiceSummary>,
+    /// Every breached or pending target whose deadline falls in the period.
+    pub breaches: Vec<BreachRow>,
+    /// Invoice credit lines.
+    pub credit_lines: Vec<CreditLine>,
+    /// Sum of the credit lines' amounts.
+    pub credit_total: Decimal,
+    /// Obligations and rules the incidents show broken, which are not money.
+    pub findings: Vec<Finding>,
+    /// Disputed incidents held out of the credits, with what each would add.
+    pub disputed: Vec<DisputedIncident>,
+}
+
+/// A disputed incident, held out of credits and downtime until the dispute is settled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DisputedIncident {
+    /// Service id.
+    pub service: String,
+    /// Incident id.
+    pub incident: String,
+    /// The credit it would add to its service's lines on its own, after caps and rounding.
+    pub exposure: Decimal,
+    /// The export row, `file:line`.
+    pub source: String,
+    /// Ticket title.
+    pub title: String,
+}
+
+/// Something a finance analyst or a procurement lead should know that is not a credit: an
+/// obligation missed, a downgrade without a reason, a termination right.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable kebab-case kind, e.g. `downgrade-without-reason`, `termination-right`.
+    pub kind: &'static str,
+    /// Service id (several, comma-separated, for a contract-wide trigger).
+    pub service: String,
+    /// Incident ids behind it.
+    pub incidents: Vec<String>,
+    /// Periods behind it, for findings that look back.
+    pub periods: Vec<String>,
+    /// What happened, in plain words.
+    pub message: String,
+    /// The export rows behind it, `file:line`.
+    pub sources: Vec<String>,
+}
+
+/// One service in one period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceSummary {
+    /// Service id.
+    pub service: String,
+    /// Service name.
+    pub name: String,
+    /// Fee for the period (the monthly fee times the months in it).
+    pub fee: Decimal,
+    /// Incidents counted for the service.
+    pub incidents: u64,
+    /// Seconds measured: the period, up to the judging instant.
+    pub measured_seconds: Seconds,
+    /// Seconds with at least one outage.
+    pub downtime_seconds: Seconds,
+    /// Downtime weighted by severity.
+    pub weighted_downtime_seconds: Decimal,
+    /// Availability in percent, rounded to 4 places for display (decisions use exact figures).
+    pub availability: Decimal,
+    /// The contract's target, if it sets one.
+    pub availability_target: Option<Decimal>,
+    /// Whether availability reached the target (exact comparison).
+    pub availability_met: Option<bool>,
+    /// Mean time to detect (`opened − started`) over incidents opened in the period that have
+    /// `started`, in seconds.
+    pub mean_time_to_detect_seconds: Option<Seconds>,
+    /// Planned maintenance excluded from measured time (or counted as up).
+    pub maintenance_excluded_seconds: Seconds,
+    /// Planned maintenance that counted as downtime: outside a window, short of notice, or over
+    /// the cap.
+    pub maintenance_downtime_seconds: Seconds,
+    /// Response targets due in the period.
+    pub respond: TargetCounts,
+    /// Resolution targets due in the period.
+    pub resolve: TargetCounts,
+    /// Root-cause reports due in the period.
+    pub rca: TargetCounts,
+    /// Data-breach notifications due in the period.
+    pub notify: TargetCounts,
+    /// Credits for the service (sum of its lines).
+    pub credit: Decimal,
+    /// What the service's credits would grow by if every disputed incident counted.
+    pub disputed_exposure: Decimal,
+}
+
+/// How many targets of one kind were met, breached or pending.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TargetCounts {
+    /// Met.
+    pub met: u64,
+    /// Breached.
+    pub breached: u64,
+    /// Pending.
+    pub pending: u64,
+}
+
+/// One breached or pending target of one incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BreachRow {
+    /// Service id.
+    pub service: String,
+    /// Incident id.
+    pub incident: String,
+    /// Severity id.
+    pub severity: String,
+    /// Respond, resolve, rca or notify.
+    pub target: TargetKind,
+    /// Breached or pending.
+    pub status: Status,
+    /// Ticket opened, RFC 3339 UTC.
+    pub opened: String,
+    /// When the allowed time ran out, RFC 3339 UTC.
+    pub deadline: String,
+    /// Allowed seconds.
+    pub allowed_seconds: Seconds,
+    /// Seconds taken (or elapsed so far).
+    pub actual_seconds: Seconds,
+    /// `actual − allowed` when breached, else 0.
+    pub over_by_seconds: Seconds,
+    /// Whether the work was done by the time judged (else `actual` is the time elapsed so far).
+    pub done: bool,
+    /// Rules that price this breach, with the credit each gives before caps.
+    pub credits: Vec<RuleCredit>,
+    /// Time to detect (`opened − started`) when the export has `started`.
+    pub detected_after_seconds: Option<Seconds>,
+    /// The export row it came from, `file:line`.
+    pub source: String,
+    /// Ticket title.
+    pub title: String,
+}
+
+/// One rule's credit for one breach, before caps and rounding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleCredit {
+    /// Rule id.
+    pub rule: String,
+    /// Amount.
+    pub amount: Decimal,
+}
+
+/// One invoice credit line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CreditLine {
+    /// Contract id.
+    pub contract: String,
+    /// The party that owes the credit.
+    pub provider: String,
+    /// The party owed.
+    pub customer: String,
+    /// Period, e.g. `2026-10`.
+    pub period: String,
+    /// Service id.
+    pub service: String,
+    /// Rule id.
+    pub rule: String,
+    /// Plain-words derivation.
+    pub description: String,
+    /// The fee percentages apply to.
+    pub basis: Decimal,
+    /// The rate as the contract words it: `10%` or `500.00`.
+    pub rate: String,
+    /// How many units the rate applies to (breaches; 1 for a band).
+    pub quantity: u64,
+    /// Rounded amount before caps.
+    pub amount_before_caps: Decimal,
+    /// Rounded amount owed.
+    pub amount: Decimal,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Incident ids behind the line.
+    pub incidents: Vec<String>,
+    /// Which cap reduced the line and by how much, if any.
+    pub cap_applied: Option<String>,
+    /// Date by which the credit must be claimed, if the contract sets one.
+    pub claim_by: Option<String>,
+}
+
+impl Report {
+    /// Every credit line of every contract, in report order.
+    pub fn credit_lines(&self) -> impl Iterator<Item = &CreditLine> {
+        self.contracts
+            .iter()
+            .flat_map(|contract| contract.credit_lines.iter())
+    }
+}
