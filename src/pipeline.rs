@@ -116,7 +116,7 @@ pub fn evaluate_detailed(
         let index = usize::from(incident.contract);
         calc::relevance(&in_force[index], scopes[index], incident)?;
         if waived {
-            Err("signed-off exception (--exceptions)")
+            Err(incidents::ExclusionReason::SignedOff)
         } else {
             Ok(())
         }

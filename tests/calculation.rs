@@ -618,7 +618,7 @@ fn excluded_causes_and_disputes_are_held_out() {
     let rows = &report.rows;
     assert_eq!((rows.read, rows.counted, rows.excluded_rows()), (3, 2, 1));
     assert_eq!(
-        rows.excluded[0].reason,
+        rows.excluded[0].reason.to_string(),
         "cause listed in the contract's exclusions.causes"
     );
 }
@@ -650,11 +650,11 @@ fn signed_off_exceptions_are_excluded_and_must_exist() {
     // A waived, B an excluded cause, C disputed: nothing is down, nothing is owed.
     assert_eq!(web(&report).downtime_seconds, 0);
     assert!(report.contracts[0].credit_lines.is_empty());
-    let reasons: Vec<&str> = report
+    let reasons: Vec<String> = report
         .rows
         .excluded
         .iter()
-        .map(|exclusion| exclusion.reason.as_str())
+        .map(|exclusion| exclusion.reason.to_string())
         .collect();
     assert_eq!(
         reasons,

@@ -160,7 +160,7 @@ fn the_servicenow_event_log_accounts_for_every_row() {
         rows_accounted.rejected
     );
     assert_eq!(rows_accounted.excluded.len(), 1);
-    assert_eq!(rows_accounted.excluded[0].reason, EARLIER_EVENT);
+    assert_eq!(rows_accounted.excluded[0].reason.to_string(), EARLIER_EVENT);
     assert_eq!(rows_accounted.excluded[0].rows, 141_712 - 24_918);
     // Final made_sla per the README: true 15,803 / false 9,115.
     assert_eq!(made_sla.values().filter(|made| **made).count(), 15_803);
@@ -310,10 +310,10 @@ fn a_month_of_the_event_log_through_the_whole_pipeline() {
     // March, 19 after it, their pauses pushing the deadline out); the other 9,178 count.
     assert_eq!(rows.read, 141_712);
     assert_eq!(rows.counted, 9_178);
-    let excluded: HashMap<&str, u64> = rows
+    let excluded: HashMap<String, u64> = rows
         .excluded
         .iter()
-        .map(|exclusion| (exclusion.reason.as_str(), exclusion.rows))
+        .map(|exclusion| (exclusion.reason.to_string(), exclusion.rows))
         .collect();
     assert_eq!(excluded[EARLIER_EVENT], 116_794);
     assert_eq!(excluded["opened after the period"], 15_716);

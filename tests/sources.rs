@@ -585,7 +585,7 @@ fn github_status_windows_merge_overlaps_and_leave_out_maintenance() {
     assert_eq!((rows.read, rows.counted, rows.rejected_rows()), (61, 55, 0));
     assert_eq!(rows.excluded.len(), 1);
     assert_eq!(
-        rows.excluded[0].reason,
+        rows.excluded[0].reason.to_string(),
         "cause listed in the contract's exclusions.causes"
     );
     assert_eq!(rows.excluded[0].rows, 6);

@@ -12,7 +12,7 @@ mod tally;
 use std::collections::BTreeMap;
 
 use crate::contract::{Contract, Denominator, Maintenance, TargetKind};
-use crate::incidents::{Incident, Incidents, Sink};
+use crate::incidents::{ExclusionReason, Incident, Incidents, Sink};
 use crate::money::{Decimal, is_positive};
 use crate::time::{
     Instant, Period, PeriodRange, PeriodSpec, Seconds, format_duration, format_instant,
@@ -64,12 +64,12 @@ pub fn relevance(
     contract: &Contract,
     scope: Scope,
     incident: &Incident,
-) -> Result<(), &'static str> {
+) -> Result<(), ExclusionReason> {
     if incident.opened >= scope.period.end {
-        return Err("opened after the period");
+        return Err(ExclusionReason::OpenedAfterPeriod);
     }
     if incident.opened > scope.as_of {
-        return Err("opened after --as-of");
+        return Err(ExclusionReason::OpenedAfterAsOf);
     }
     let severity_index = usize::from(incident.severity);
     let severity = &contract.severities[severity_index];
@@ -93,9 +93,9 @@ pub fn relevance(
                 .is_some_and(|deadline| scope.period.contains(deadline))
         });
     if !(scope.period.contains(incident.opened) || outage_in_period || due_in_period) {
-        Err("not opened in the period, and no outage or target due in it")
+        Err(ExclusionReason::OutsidePeriods)
     } else if incident.excluded_cause {
-        Err("cause listed in the contract's exclusions.causes")
+        Err(ExclusionReason::ExcludedCause)
     } else {
         Ok(())
     }

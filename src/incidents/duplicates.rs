@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::Incident;
+use super::{ExclusionReason, Incident};
 
 /// A row read again because its id's hash occurs more than once.
 pub(super) struct Copy {
@@ -14,13 +14,13 @@ pub(super) struct Copy {
     /// The incident, without its title.
     pub(super) incident: Incident,
     /// Whether it was counted, or why it was excluded.
-    pub(super) kept: Result<(), &'static str>,
+    pub(super) kept: Result<(), ExclusionReason>,
 }
 
 /// What becomes of a copy of a repeated id that does not count.
 pub(super) enum Verdict {
     /// Excluded, as the same as an earlier row (the reason names it).
-    Duplicate(String),
+    Duplicate(ExclusionReason),
     /// Rejected, as it differs from another row with the same id (the reason names them).
     Conflict(String),
 }
@@ -78,7 +78,9 @@ pub(super) fn resolve_duplicates(mut copies: Vec<Copy>, files: &[String]) -> Vec
             .iter()
             .all(|copy| copy.incident.same_content(&group[0].incident));
         if identical {
-            let reason = format!("duplicate of the identical row at {}", place(&group[0]));
+            let reason = ExclusionReason::Duplicate {
+                of: place(&group[0]),
+            };
             verdicts.extend(
                 group
                     .into_iter()
@@ -256,7 +258,7 @@ mod tests {
             .into_iter()
             .map(|(copy, verdict)| {
                 let (what, why) = match verdict {
-                    Verdict::Duplicate(why) => ("excluded", why),
+                    Verdict::Duplicate(why) => ("excluded", why.to_string()),
                     Verdict::Conflict(why) => ("rejected", why),
                 };
                 format!(

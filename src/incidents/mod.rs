@@ -21,8 +21,11 @@ pub use encoding::Encoding;
 pub use exceptions::{Exception, Exceptions};
 pub use input::{Input, Progress};
 pub use reader::{Reading, read_incidents, read_into};
-pub use rows::{EARLIER_EVENT, Keep};
+pub use rows::Keep;
 pub use source::{Collapse, Field, Mapping, PRESETS, Source};
+
+/// The words of [`ExclusionReason::EarlierEvent`].
+pub const EARLIER_EVENT: &str = "earlier event of an incident (folded into its latest row)";
 
 /// One incident as the calculation sees it, routed to a contract, service and severity.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -166,11 +169,59 @@ impl std::fmt::Display for Rejection {
     }
 }
 
+/// Why a valid row is left out of the calculation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ExclusionReason {
+    /// Opened at or after the end of the periods computed.
+    OpenedAfterPeriod,
+    /// Opened after the instant the report is judged at.
+    OpenedAfterAsOf,
+    /// Neither opened in the periods computed, nor down in them, nor due in them.
+    OutsidePeriods,
+    /// Its cause is one the contract's `exclusions.causes` lists.
+    ExcludedCause,
+    /// Named in the signed-off exceptions file.
+    SignedOff,
+    /// An event-log row folded into a later row of the same incident.
+    EarlierEvent,
+    /// A copy of an identical row, the one kept, at `of` (`file:line`).
+    Duplicate {
+        /// Where the row kept is.
+        of: String,
+    },
+    /// A reason a caller of the library gave.
+    Other(&'static str),
+}
+
+impl std::fmt::Display for ExclusionReason {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            Self::OpenedAfterPeriod => "opened after the period",
+            Self::OpenedAfterAsOf => "opened after --as-of",
+            Self::OutsidePeriods => "not opened in the period, and no outage or target due in it",
+            Self::ExcludedCause => "cause listed in the contract's exclusions.causes",
+            Self::SignedOff => "signed-off exception (--exceptions)",
+            Self::EarlierEvent => EARLIER_EVENT,
+            Self::Duplicate { of } => {
+                return write!(formatter, "duplicate of the identical row at {of}");
+            }
+            Self::Other(reason) => reason,
+        })
+    }
+}
+
+impl Serialize for ExclusionReason {
+    /// As its words: the row accounting's JSON gives each reason as text.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// Rows left out of the calculation for a reason that is not an error.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Exclusion {
     /// Why.
-    pub reason: String,
+    pub reason: ExclusionReason,
     /// How many rows.
     pub rows: u64,
 }

@@ -3,7 +3,7 @@
 //! folded incident then taking the same path as a row; and duplicate ids resolved across all
 //! files once every row is read (see `duplicates`). Nothing per row is kept but a hash of its id.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::sync::Arc;
@@ -17,12 +17,11 @@ use super::fingerprint;
 use super::input::{Again, Bytes, Copied, Input, with_progress};
 use super::records::{Record, Records};
 use super::rows::{
-    Columns, EARLIER_EVENT, Keep, Part, Row, Rows, Stretch, Unreadable, event, read_header,
-    read_records,
+    Columns, Keep, Part, Row, Rows, Stretch, Unreadable, event, read_header, read_records,
 };
 use super::source::{Field, Source};
 use super::split;
-use super::{Collect, Exclusion, Incidents, Rejection, RowAccounting, Sink};
+use super::{Collect, Exclusion, ExclusionReason, Incidents, Rejection, RowAccounting, Sink};
 use crate::contract::Contract;
 use crate::error::Error;
 
@@ -106,25 +105,25 @@ pub fn read_into<S: Sink>(
     // The sink given took nothing itself: the parts took every row with sinks made from it.
     let mut joined = sink;
     let mut rows = RowAccounting::default();
-    let mut exclusions: BTreeMap<String, u64> = BTreeMap::new();
+    let mut exclusions: HashMap<ExclusionReason, u64> = HashMap::new();
     for part in parts {
         rows.read += part.read;
         rows.counted += part.counted;
         for (reason, count) in &part.exclusions {
-            *exclusions.entry((*reason).to_owned()).or_default() += count;
+            *exclusions.entry(reason.clone()).or_default() += count;
         }
         rows.rejected.extend(part.rejected);
         joined.join(part.sink);
     }
     let duplicates = resolve_duplicates(candidates, &files);
     for (copy, verdict) in &duplicates {
-        match copy.kept {
+        match &copy.kept {
             Ok(()) => {
                 rows.counted -= 1;
                 joined.take_back(&copy.incident);
             }
             Err(reason) => {
-                *exclusions.entry(reason.to_owned()).or_default() -= 1;
+                *exclusions.entry(reason.clone()).or_default() -= 1;
             }
         }
         match verdict {
@@ -146,7 +145,9 @@ pub fn read_into<S: Sink>(
         .filter(|(_, count)| *count > 0)
         .map(|(reason, rows)| Exclusion { reason, rows })
         .collect();
-    rows.excluded.sort();
+    // In the order of their words, as the row accounting lists them.
+    rows.excluded
+        .sort_by_cached_key(|exclusion| (exclusion.reason.to_string(), exclusion.rows));
     Ok(Reading {
         files,
         sink: joined,
@@ -318,8 +319,8 @@ impl<S: Sink> ReadState<'_, S> {
                 if !repeats || record.len() != headers.len() {
                     continue;
                 }
-                if let Ok((incident, id)) = rows.incident(*file, line, &row) {
-                    let kept = (rows.keep)(&incident, id);
+                // A row rejected the first time is rejected again, and takes no part.
+                if let Ok((incident, id, kept)) = rows.outcome(*file, line, &row) {
                     copies.push(Copy {
                         id: id.to_owned(),
                         incident,
@@ -342,7 +343,7 @@ impl<S: Sink> ReadState<'_, S> {
         for incident in folding.into_incidents() {
             let earlier = incident.events.len() as u64 - 1;
             if earlier > 0 {
-                part.exclude(EARLIER_EVENT, earlier);
+                part.exclude(ExclusionReason::EarlierEvent, earlier);
             }
             let latest = incident.latest;
             let (_, file_name, file_columns) = self

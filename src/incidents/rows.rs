@@ -13,17 +13,14 @@ use super::encoding::Encoding;
 use super::fingerprint::{self, FingerprintHasher};
 use super::records::{Position, Record, Records};
 use super::source::{Collapse, Field, Mapping, Source};
-use super::{Incident, Paused, Rejection, Sink};
+use super::{ExclusionReason, Incident, Paused, Rejection, Sink};
 use crate::contract::Contract;
 use crate::error::{Error, Location};
 use crate::time::{Instant, Seconds, merge_intervals, parse_duration};
 
 /// Decides, for a valid incident and its id, whether it belongs in the calculation (`Ok`) or is
 /// excluded (`Err(reason)`). Parts of a file read in parallel call it from several threads.
-pub type Keep<'a> = dyn Fn(&Incident, &str) -> Result<(), &'static str> + Sync + 'a;
-
-/// The exclusion reason of the rows an event log folds into a later row of the same incident.
-pub const EARLIER_EVENT: &str = "earlier event of an incident (folded into its latest row)";
+pub type Keep<'a> = dyn Fn(&Incident, &str) -> Result<(), ExclusionReason> + Sync + 'a;
 
 /// Distinct service values routed so far are cached up to this many, so an export with a
 /// free-text service column cannot grow memory without bound.
@@ -49,7 +46,7 @@ pub(super) struct Part<S> {
     /// Rows read.
     pub(super) read: u64,
     /// Rows excluded, by reason.
-    pub(super) exclusions: Vec<(&'static str, u64)>,
+    pub(super) exclusions: Vec<(ExclusionReason, u64)>,
     pub(super) rejected: Vec<Rejection>,
 }
 
@@ -68,11 +65,11 @@ impl<S: Sink> Part<S> {
     }
 
     /// Counts `rows` rows excluded for `reason`.
-    pub(super) fn exclude(&mut self, reason: &'static str, rows: u64) {
+    pub(super) fn exclude(&mut self, reason: ExclusionReason, rows: u64) {
         let known = self
             .exclusions
             .iter()
-            .position(|(known, _)| std::ptr::eq(*known, reason) || *known == reason);
+            .position(|(known, _)| *known == reason);
         let index = known.unwrap_or_else(|| {
             self.exclusions.push((reason, 0));
             self.exclusions.len() - 1
@@ -106,7 +103,7 @@ enum Route {
 pub(super) struct Rows<'a, S> {
     source: &'a Source,
     contracts: &'a [Contract],
-    pub(super) keep: &'a Keep<'a>,
+    keep: &'a Keep<'a>,
     /// The sink each part's own sink is made from.
     sink: &'a S,
     routes: HashMap<Box<str>, Result<Route, String>, FingerprintHasher>,
@@ -809,13 +806,7 @@ impl<'a, S: Sink> Rows<'a, S> {
         line: u32,
         row: &Row<'_>,
     ) -> Result<(), Box<Rejection>> {
-        let (mut incident, id) = self.incident(file, line, row)?;
-        let kept = (self.keep)(&incident, id);
-        if kept.is_ok() {
-            // The last cell that can reject the row, read before the row leaves a fingerprint;
-            // excluded rows do not need it.
-            incident.title = row.get(Field::Title)?.unwrap_or_default().into();
-        }
+        let (incident, id, kept) = self.outcome(file, line, row)?;
         // A folded event log has one incident per id by construction: no duplicates to find.
         if row.history.is_none() {
             part.ids.note(id);
@@ -831,9 +822,26 @@ impl<'a, S: Sink> Rows<'a, S> {
         Ok(())
     }
 
+    /// What a row (or folded incident) comes to: its incident, its id, and whether it counts or
+    /// why it is excluded; `Err` when it is rejected. Reading a row again gives the same.
+    pub(super) fn outcome<'r>(
+        &mut self,
+        file: u16,
+        line: u32,
+        row: &Row<'r>,
+    ) -> Result<(Incident, &'r str, Result<(), ExclusionReason>), Box<Rejection>> {
+        let (mut incident, id) = self.incident(file, line, row)?;
+        let kept = (self.keep)(&incident, id);
+        if kept.is_ok() {
+            // The last cell that can reject the row; excluded rows do not need it.
+            incident.title = row.get(Field::Title)?.unwrap_or_default().into();
+        }
+        Ok((incident, id, kept))
+    }
+
     /// The incident a row (or folded incident) stands for, with its id (its title left empty),
     /// or why it is rejected.
-    pub(super) fn incident<'r>(
+    fn incident<'r>(
         &mut self,
         file: u16,
         line: u32,
