@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
+use super::intervals::{merge_intervals, subtract};
 use super::{Instant, Seconds};
 
 /// A clock to measure in.
@@ -113,42 +114,6 @@ impl Calendar {
         }
         Instant::MAX
     }
-}
-
-/// Sorts intervals `[start, end)` and merges the ones that overlap or touch.
-pub fn merge_intervals(mut intervals: Vec<(Instant, Instant)>) -> Vec<(Instant, Instant)> {
-    intervals.sort_unstable();
-    let mut merged: Vec<(Instant, Instant)> = Vec::with_capacity(intervals.len());
-    for (start, end) in intervals {
-        match merged.last_mut() {
-            Some(last) if start <= last.1 => last.1 = last.1.max(end),
-            _ => merged.push((start, end)),
-        }
-    }
-    merged
-}
-
-/// `[start, end)` minus the `paused` intervals (sorted, disjoint), as the pieces left in order.
-pub fn subtract(
-    start: Instant,
-    end: Instant,
-    paused: &[(Instant, Instant)],
-) -> Vec<(Instant, Instant)> {
-    let mut pieces = Vec::new();
-    let mut cursor = start;
-    for (pause_start, pause_end) in paused
-        .iter()
-        .filter(|(pause_start, pause_end)| *pause_end > start && *pause_start < end)
-    {
-        if *pause_start > cursor {
-            pieces.push((cursor, *pause_start));
-        }
-        cursor = cursor.max(*pause_end);
-    }
-    if cursor < end {
-        pieces.push((cursor, end));
-    }
-    pieces
 }
 
 impl BusinessCalendar {
