@@ -21,19 +21,31 @@ pub fn subtract(
     end: Instant,
     paused: &[(Instant, Instant)],
 ) -> Vec<(Instant, Instant)> {
-    let mut pieces = Vec::new();
+    pieces_outside(start, end, paused).collect()
+}
+
+/// [`subtract`] one piece at a time.
+pub fn pieces_outside(
+    start: Instant,
+    end: Instant,
+    paused: &[(Instant, Instant)],
+) -> impl Iterator<Item = (Instant, Instant)> {
     let mut cursor = start;
-    for (pause_start, pause_end) in paused
+    let mut overlapping = paused
         .iter()
-        .filter(|(pause_start, pause_end)| *pause_end > start && *pause_start < end)
-    {
-        if *pause_start > cursor {
-            pieces.push((cursor, *pause_start));
+        .filter(move |(pause_start, pause_end)| *pause_end > start && *pause_start < end);
+    std::iter::from_fn(move || {
+        for (pause_start, pause_end) in overlapping.by_ref() {
+            let piece = (cursor, *pause_start);
+            cursor = cursor.max(*pause_end);
+            if piece.0 < piece.1 {
+                return Some(piece);
+            }
         }
-        cursor = cursor.max(*pause_end);
-    }
-    if cursor < end {
-        pieces.push((cursor, end));
-    }
-    pieces
+        (cursor < end).then(|| {
+            let piece = (cursor, end);
+            cursor = end;
+            piece
+        })
+    })
 }

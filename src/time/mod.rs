@@ -3,6 +3,7 @@
 mod calendar;
 mod duration;
 mod intervals;
+mod opening_table;
 mod period;
 mod timestamp;
 
