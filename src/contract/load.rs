@@ -432,12 +432,12 @@ impl Converter<'_> {
                 Denominator::Exclude
             }
         };
-        let windows = Calendar::Business(Box::new(BusinessCalendar {
+        let windows = Calendar::Business(Box::new(BusinessCalendar::new(
             zone,
             weekly,
-            holidays: std::collections::BTreeSet::new(),
+            std::collections::BTreeSet::new(),
             dated,
-        }));
+        )));
         Maintenance {
             windows,
             notice,
@@ -485,8 +485,8 @@ impl Converter<'_> {
                 RawCalendar::Hours(hours) => self.hours(name, hours, contract_zone),
             };
             if let Calendar::Business(business) = &calendar
-                && business.weekly.iter().all(Vec::is_empty)
-                && business.dated.is_empty()
+                && business.weekly().iter().all(Vec::is_empty)
+                && business.dated().is_empty()
             {
                 self.diagnostics.push(
                     Diagnostic::error(
@@ -626,12 +626,12 @@ impl Converter<'_> {
             );
         }
         let holidays = self.holidays(name, hours);
-        Calendar::Business(Box::new(BusinessCalendar {
+        Calendar::Business(Box::new(BusinessCalendar::new(
             zone,
             weekly,
             holidays,
-            dated: BTreeMap::new(),
-        }))
+            BTreeMap::new(),
+        )))
     }
 
     fn severity(&mut self, index: usize, raw: &Spanned<RawSeverity>) -> Severity {

@@ -6,12 +6,20 @@
 //! exist (the skipped hour) moves to the first one that does. A repeated local time is read as its
 //! first occurrence for the start of an interval and its second for the end. Each real instant
 //! counts once.
+//!
+//! Questions are answered from a table of each calendar's opening intervals, built a block of
+//! dates at a time on first use (`opening_table.rs` says what it buys). The walk through the local
+//! dates one by one stays: it answers whatever the table cannot, and is what the table is tested
+//! against.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
-use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 
+use super::intervals::{merge_intervals, pieces_outside, subtract};
+use super::opening_table::{OpeningTable, View, day_number};
 use super::{Instant, Seconds};
 
 /// A clock to measure in.
@@ -23,24 +31,30 @@ pub enum Calendar {
     Business(Box<BusinessCalendar>),
 }
 
-/// Weekly opening hours and holidays.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Weekly opening hours and holidays. Questions about it are answered from a table of its
+/// opening intervals built as they come, so it cannot be changed once made.
+#[derive(Clone)]
 pub struct BusinessCalendar {
     /// The zone the opening hours are in.
-    pub zone: Tz,
+    zone: Tz,
     /// Open intervals per weekday (Monday first) as local minutes `[start, end)` after midnight,
     /// sorted and disjoint; `end` may be 1440 (midnight at the end of the day).
-    pub weekly: [Vec<(u32, u32)>; 7],
+    weekly: [Vec<(u32, u32)>; 7],
     /// Dates on which the calendar is closed all day.
-    pub holidays: BTreeSet<NaiveDate>,
+    holidays: BTreeSet<NaiveDate>,
     /// One-off openings on particular dates, as local minutes `[start, end)`, in addition to the
     /// weekly hours (maintenance windows agreed for one night, say).
-    pub dated: BTreeMap<NaiveDate, Vec<(u32, u32)>>,
+    dated: BTreeMap<NaiveDate, Vec<(u32, u32)>>,
+    /// The opening intervals, a block of dates at a time, built as questions come.
+    table: OpeningTable,
 }
 
 /// How far ahead a deadline is searched for before the target is taken as never due: a calendar
 /// with opening hours reaches any target long before; one without would loop forever.
 const DEADLINE_HORIZON: Seconds = 5 * 366 * 86_400;
+
+/// A deadline is searched for a month of calendar at a time.
+const DEADLINE_WINDOW: Seconds = 31 * 86_400;
 
 impl Calendar {
     /// Whether this is plain 24x7 time.
@@ -55,7 +69,10 @@ impl Calendar {
         }
         match self {
             Self::Always => vec![(from, to)],
-            Self::Business(business) => business.open_intervals(from, to),
+            Self::Business(business) => business.view(from, to).map_or_else(
+                || business.open_intervals(from, to),
+                |view| view.intervals(),
+            ),
         }
     }
 
@@ -63,11 +80,11 @@ impl Calendar {
     pub fn time_between(&self, from: Instant, to: Instant) -> Seconds {
         match self {
             Self::Always => (to - from).max(0),
-            Self::Business(_) => self
-                .open_intervals(from, to)
-                .iter()
-                .map(|(start, end)| end - start)
-                .sum(),
+            Self::Business(_) if from >= to => 0,
+            Self::Business(business) => business.view(from, to).map_or_else(
+                || length(&business.open_intervals(from, to)),
+                |view| view.open_time(from, to),
+            ),
         }
     }
 
@@ -95,83 +112,212 @@ impl Calendar {
         within: Seconds,
         paused: &[(Instant, Instant)],
     ) -> Instant {
+        match self {
+            Self::Always => walk_to_deadline(from, within, paused, |start, end| vec![(start, end)]),
+            Self::Business(business) => business
+                .deadline_from_table(from, within, paused)
+                .unwrap_or_else(|| {
+                    walk_to_deadline(from, within, paused, |start, end| {
+                        business.open_intervals(start, end)
+                    })
+                }),
+        }
+    }
+}
+
+/// Seconds covered by intervals `[start, end)`.
+fn length(intervals: &[(Instant, Instant)]) -> Seconds {
+    intervals.iter().map(|(start, end)| end - start).sum()
+}
+
+/// The deadline found by walking forward a window of calendar at a time, `open` giving each
+/// window's open intervals.
+fn walk_to_deadline(
+    from: Instant,
+    within: Seconds,
+    paused: &[(Instant, Instant)],
+    open: impl Fn(Instant, Instant) -> Vec<(Instant, Instant)>,
+) -> Instant {
+    let mut left = within;
+    let mut window_start = from;
+    while window_start - from < DEADLINE_HORIZON {
+        let Some(window_end) = window_start.checked_add(DEADLINE_WINDOW) else {
+            break;
+        };
+        for (start, end) in open(window_start, window_end) {
+            for (piece_start, piece_end) in subtract(start, end, paused) {
+                let length = piece_end - piece_start;
+                if left <= length {
+                    return piece_start.saturating_add(left);
+                }
+                left -= length;
+            }
+        }
+        window_start = window_end;
+    }
+    Instant::MAX
+}
+
+impl BusinessCalendar {
+    /// A calendar open `weekly` (Monday first; local minutes `[start, end)`, sorted and disjoint,
+    /// `end` up to 1440) and on the `dated` intervals, closed on `holidays`, in `zone`.
+    pub fn new(
+        zone: Tz,
+        weekly: [Vec<(u32, u32)>; 7],
+        holidays: BTreeSet<NaiveDate>,
+        dated: BTreeMap<NaiveDate, Vec<(u32, u32)>>,
+    ) -> Self {
+        Self {
+            zone,
+            weekly,
+            holidays,
+            dated,
+            table: OpeningTable::default(),
+        }
+    }
+
+    /// Open intervals per weekday, Monday first, as local minutes `[start, end)`.
+    pub fn weekly(&self) -> &[Vec<(u32, u32)>; 7] {
+        &self.weekly
+    }
+
+    /// One-off openings by date, as local minutes `[start, end)`.
+    pub fn dated(&self) -> &BTreeMap<NaiveDate, Vec<(u32, u32)>> {
+        &self.dated
+    }
+
+    /// The local dates whose opening hours make up the open intervals in `[from, to)`: from the
+    /// day before `from`'s local date to the day after `to`'s, so that an interval shifted by a
+    /// daylight-saving change is not missed.
+    fn dates_around(&self, from: Instant, to: Instant) -> (NaiveDate, NaiveDate) {
+        let (first, last) = (local_date(self.zone, from), local_date(self.zone, to));
+        (
+            first.pred_opt().unwrap_or(first),
+            last.succ_opt().unwrap_or(last),
+        )
+    }
+
+    /// The opening intervals of local `date` as instants, not clipped, the empty ones left out.
+    fn day_intervals(&self, date: NaiveDate, intervals: &mut Vec<(Instant, Instant)>) {
+        if self.holidays.contains(&date) {
+            return;
+        }
+        for (start_minute, end_minute) in
+            &self.weekly[date.weekday().num_days_from_monday() as usize]
+        {
+            let start = local_instant(self.zone, date, *start_minute, false);
+            let end = local_instant(self.zone, date, *end_minute, true);
+            if start < end {
+                intervals.push((start, end));
+            }
+        }
+    }
+
+    /// The open intervals in `[from, to)` (`from < to`), walking the local dates one by one:
+    /// the plain way, for spans the table cannot answer for.
+    fn open_intervals(&self, from: Instant, to: Instant) -> Vec<(Instant, Instant)> {
+        let (first, last) = self.dates_around(from, to);
+        let mut intervals = Vec::new();
+        let mut day = Vec::new();
+        for date in first.iter_days().take_while(|date| *date <= last) {
+            day.clear();
+            self.day_intervals(date, &mut day);
+            intervals.extend(
+                day.iter()
+                    .map(|(start, end)| ((*start).max(from), (*end).min(to)))
+                    .filter(|(start, end)| start < end),
+            );
+        }
+        // Dated openings may overlap the weekly ones: keep the intervals sorted and disjoint.
+        merge_intervals(intervals)
+    }
+
+    /// The open intervals in `[from, to)` (`from < to`) as the table holds them, when it can tell
+    /// that they are the ones [`Self::open_intervals`] finds.
+    fn view(&self, from: Instant, to: Instant) -> Option<View<'_>> {
+        let day_intervals = |date, intervals: &mut Vec<(Instant, Instant)>| {
+            self.day_intervals(date, intervals);
+        };
+        // An offset from UTC is less than a day, so the local dates the walk starts and ends at
+        // lie within a day of the UTC ones: asked with that leeway, the table mostly answers
+        // without the two look-ups in the tz database; if not, it is asked with the exact dates.
+        let utc_day = |instant: Instant| instant.div_euclid(86_400);
+        let within_a_day = |instant: Instant| {
+            utc_day(instant.saturating_sub(86_399))..=utc_day(instant.saturating_add(86_399))
+        };
+        let (around_from, around_to) = (within_a_day(from), within_a_day(to));
+        self.table
+            .view(
+                around_from.start() - 1..=around_from.end() - 1,
+                around_to.start() + 1..=around_to.end() + 1,
+                (from, to),
+                &day_intervals,
+            )
+            .or_else(|| {
+                let (first, last) = self.dates_around(from, to);
+                let (first, last) = (day_number(first), day_number(last));
+                self.table
+                    .view(first..=first, last..=last, (from, to), &day_intervals)
+            })
+    }
+
+    /// [`Calendar::deadline`] from the table, window by window as the walk goes; `None` when the
+    /// table cannot answer for a window the walk would read.
+    fn deadline_from_table(
+        &self,
+        from: Instant,
+        within: Seconds,
+        paused: &[(Instant, Instant)],
+    ) -> Option<Instant> {
+        // The walk takes the open time of each window minus the pauses, piece by piece; for
+        // pauses sorted by start that is the window minus the pauses, then the open time in it.
+        if !paused.is_sorted_by_key(|(start, _)| *start)
+            || paused.iter().any(|(start, end)| start > end)
+        {
+            return None;
+        }
         let mut left = within;
         let mut window_start = from;
-        // Walk forward a month of calendar at a time.
         while window_start - from < DEADLINE_HORIZON {
-            let window_end = window_start + 31 * 86_400;
-            for (start, end) in self.open_intervals(window_start, window_end) {
-                for (piece_start, piece_end) in subtract(start, end, paused) {
-                    let length = piece_end - piece_start;
-                    if left <= length {
-                        return piece_start + left;
+            let window_end = window_start.checked_add(DEADLINE_WINDOW)?;
+            let view = self.view(window_start, window_end)?;
+            for (start, end) in pieces_outside(window_start, window_end, paused) {
+                if left <= 0 {
+                    // Nothing (or less) left: due at the first open instant, less what is left.
+                    if let Some(open) = view.first_open(start).filter(|open| *open < end) {
+                        return Some(open.saturating_add(left));
                     }
-                    left -= length;
+                } else if let Some(due) = view.reached(start, left).filter(|due| *due <= end) {
+                    return Some(due);
+                } else {
+                    left -= view.open_time(start, end);
                 }
             }
             window_start = window_end;
         }
-        Instant::MAX
+        Some(Instant::MAX)
     }
 }
 
-/// Sorts intervals `[start, end)` and merges the ones that overlap or touch.
-pub fn merge_intervals(mut intervals: Vec<(Instant, Instant)>) -> Vec<(Instant, Instant)> {
-    intervals.sort_unstable();
-    let mut merged: Vec<(Instant, Instant)> = Vec::with_capacity(intervals.len());
-    for (start, end) in intervals {
-        match merged.last_mut() {
-            Some(last) if start <= last.1 => last.1 = last.1.max(end),
-            _ => merged.push((start, end)),
-        }
+/// Equal when the hours, holidays and zone are; the table follows from them.
+impl PartialEq for BusinessCalendar {
+    fn eq(&self, other: &Self) -> bool {
+        (self.zone, &self.weekly, &self.holidays, &self.dated)
+            == (other.zone, &other.weekly, &other.holidays, &other.dated)
     }
-    merged
 }
 
-/// `[start, end)` minus the `paused` intervals (sorted, disjoint), as the pieces left in order.
-pub fn subtract(
-    start: Instant,
-    end: Instant,
-    paused: &[(Instant, Instant)],
-) -> Vec<(Instant, Instant)> {
-    let mut pieces = Vec::new();
-    let mut cursor = start;
-    for (pause_start, pause_end) in paused
-        .iter()
-        .filter(|(pause_start, pause_end)| *pause_end > start && *pause_start < end)
-    {
-        if *pause_start > cursor {
-            pieces.push((cursor, *pause_start));
-        }
-        cursor = cursor.max(*pause_end);
-    }
-    if cursor < end {
-        pieces.push((cursor, end));
-    }
-    pieces
-}
+impl Eq for BusinessCalendar {}
 
-impl BusinessCalendar {
-    fn open_intervals(&self, from: Instant, to: Instant) -> Vec<(Instant, Instant)> {
-        let first = local_date(self.zone, from) - Days::new(1);
-        let last = local_date(self.zone, to) + Days::new(1);
-        let mut intervals = Vec::new();
-        for date in first.iter_days().take_while(|date| *date <= last) {
-            if self.holidays.contains(&date) {
-                continue;
-            }
-            for (start_minute, end_minute) in
-                &self.weekly[date.weekday().num_days_from_monday() as usize]
-            {
-                let start = local_instant(self.zone, date, *start_minute, false).max(from);
-                let end = local_instant(self.zone, date, *end_minute, true).min(to);
-                if start < end {
-                    intervals.push((start, end));
-                }
-            }
-        }
-        // Dated openings may overlap the weekly ones: keep the intervals sorted and disjoint.
-        merge_intervals(intervals)
+impl fmt::Debug for BusinessCalendar {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("BusinessCalendar")
+            .field("zone", &self.zone)
+            .field("weekly", &self.weekly)
+            .field("holidays", &self.holidays)
+            .field("dated", &self.dated)
+            .finish_non_exhaustive()
     }
 }
 
@@ -241,26 +387,30 @@ pub fn local_date(zone: Tz, instant: Instant) -> NaiveDate {
 
 /// The instant of local time `minute` after midnight on `date` (1440 = the next midnight).
 /// A skipped local time moves to the first one that exists; a repeated one is its first
-/// occurrence, or its second when `latest`.
+/// occurrence, or its second when `latest`. A local time that finds none within three hours
+/// (or at the ends of the dates chrono knows) is read as UTC.
 fn local_instant(zone: Tz, date: NaiveDate, minute: u32, latest: bool) -> Instant {
-    let (date, minute) = if minute >= 1_440 {
-        (date + Days::new(1), minute - 1_440)
-    } else {
-        (date, minute)
+    let midnight = NaiveDateTime::new(date, NaiveTime::MIN);
+    let as_utc = midnight.and_utc().timestamp() + i64::from(minute) * 60;
+    let (date, minute) = match (minute >= 1_440, date.succ_opt()) {
+        (false, _) => (date, minute),
+        (true, Some(next)) => (next, minute - 1_440),
+        (true, None) => return as_utc,
     };
     let time = NaiveTime::from_num_seconds_from_midnight_opt(minute * 60, 0)
         .expect("minute < 1440 is a time of day");
     let local = NaiveDateTime::new(date, time);
     (0..=180)
-        .find_map(|shift| {
-            let candidate = zone.from_local_datetime(&(local + chrono::Duration::minutes(shift)));
+        .map_while(|shift| local.checked_add_signed(chrono::Duration::minutes(shift)))
+        .find_map(|shifted| {
+            let candidate = zone.from_local_datetime(&shifted);
             if latest {
                 candidate.latest()
             } else {
                 candidate.earliest()
             }
         })
-        .map_or_else(|| local.and_utc().timestamp(), |moment| moment.timestamp())
+        .map_or(as_utc, |moment| moment.timestamp())
 }
 
 #[cfg(test)]
@@ -284,12 +434,12 @@ mod tests {
             .iter()
             .map(|date| date.parse().expect("test date"))
             .collect();
-        Calendar::Business(Box::new(BusinessCalendar {
+        Calendar::Business(Box::new(BusinessCalendar::new(
             zone,
             weekly,
             holidays,
-            dated: BTreeMap::new(),
-        }))
+            BTreeMap::new(),
+        )))
     }
 
     const OFFICE: &[(u32, u32)] = &[(8 * 60, 18 * 60)];
@@ -415,12 +565,12 @@ mod tests {
             at("2026-06-08T10:30:00Z")
         );
         assert_eq!(Calendar::Always.deadline(100, 900, &[]), 1_000);
-        let closed = Calendar::Business(Box::new(BusinessCalendar {
-            zone: chrono_tz::UTC,
-            weekly: Default::default(),
-            holidays: BTreeSet::new(),
-            dated: BTreeMap::new(),
-        }));
+        let closed = Calendar::Business(Box::new(BusinessCalendar::new(
+            chrono_tz::UTC,
+            Default::default(),
+            BTreeSet::new(),
+            BTreeMap::new(),
+        )));
         assert_eq!(closed.deadline(0, 60, &[]), Instant::MAX);
     }
 
@@ -438,5 +588,223 @@ mod tests {
             ),
             11 * HOUR
         );
+    }
+
+    #[test]
+    fn instants_outside_the_table_are_walked_and_never_panic() {
+        let office = weekdays(chrono_tz::Europe::Berlin, OFFICE, &[]);
+        let Calendar::Business(business) = &office else {
+            unreachable!("weekdays() makes a business calendar")
+        };
+        let year = |year: i32| {
+            NaiveDate::from_ymd_opt(year, 6, 1)
+                .expect("a date")
+                .and_hms_opt(9, 0, 0)
+                .expect("a time")
+                .and_utc()
+                .timestamp()
+        };
+        let week = 7 * 86_400;
+        for from in [year(-200_000), year(1899), year(2200), year(9999)] {
+            let to = from + week;
+            assert_eq!(
+                office.open_intervals(from, to),
+                business.open_intervals(from, to)
+            );
+            // Mon–Fri 08:00–18:00 is 50 hours a week wherever the week starts.
+            assert_eq!(office.time_between(from, to), 50 * HOUR);
+            assert_eq!(
+                office.deadline(from, 50 * HOUR, &[]),
+                walk_to_deadline(from, 50 * HOUR, &[], |start, end| {
+                    business.open_intervals(start, end)
+                })
+            );
+        }
+        // The ends of time: nothing to count, no deadline, no panic.
+        for (from, to) in [
+            (Instant::MIN, Instant::MIN + week),
+            (Instant::MAX - week, Instant::MAX),
+        ] {
+            assert_eq!(office.time_between(from, to), 0);
+            assert_eq!(office.deadline(from, HOUR, &[]), Instant::MAX);
+        }
+    }
+
+    #[test]
+    fn threads_sharing_a_calendar_get_what_the_walk_gets() {
+        let office = weekdays(chrono_tz::America::New_York, OFFICE, &["2026-11-26"]);
+        let Calendar::Business(business) = &office else {
+            unreachable!("weekdays() makes a business calendar")
+        };
+        let start = at("2026-01-01T00:00:00Z");
+        let spans: Vec<(Instant, Instant)> = (0..400)
+            .map(|step| (start + step * 86_123, start + step * 86_123 + 9 * 86_400))
+            .collect();
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for (from, to) in &spans {
+                        assert_eq!(
+                            office.time_between(*from, *to),
+                            length(&business.open_intervals(*from, *to))
+                        );
+                    }
+                });
+            }
+        });
+    }
+
+    /// Zones with daylight saving at 02:00, at midnight (Tehran, Havana), by half an hour (Lord
+    /// Howe), at 02:45 (Chatham), half-hour offsets (Kolkata, St John's), and days skipped at the
+    /// date line (Apia in 2011, Kwajalein in 1993).
+    const ZONES: [Tz; 12] = [
+        chrono_tz::UTC,
+        chrono_tz::Europe::Berlin,
+        chrono_tz::America::New_York,
+        chrono_tz::Australia::Sydney,
+        chrono_tz::Asia::Kolkata,
+        chrono_tz::Pacific::Chatham,
+        chrono_tz::America::St_Johns,
+        chrono_tz::Asia::Tehran,
+        chrono_tz::America::Havana,
+        chrono_tz::Australia::Lord_Howe,
+        chrono_tz::Pacific::Apia,
+        chrono_tz::Pacific::Kwajalein,
+    ];
+
+    /// The hours (to the hour) at which each of `ZONES` changed its offset from 1990 to 2030,
+    /// the edges of the table's dates and the seams between its blocks from 1990 to 2030;
+    /// instants are drawn around these.
+    fn changes(zone: Tz) -> Vec<Instant> {
+        use chrono::Offset;
+        let offset = |instant: Instant| {
+            zone.offset_from_utc_datetime(
+                &chrono::DateTime::from_timestamp(instant, 0)
+                    .expect("in range")
+                    .naive_utc(),
+            )
+            .fix()
+        };
+        let mut changes = vec![at("1900-01-03T00:00:00Z"), at("2199-12-24T00:00:00Z")];
+        let (first, last) = (at("1990-01-01T00:00:00Z"), at("2030-01-01T00:00:00Z"));
+        changes.extend(
+            (super::super::opening_table::FIRST_DAY..)
+                .step_by(super::super::opening_table::BLOCK_DAYS as usize)
+                .map(|day| day * 86_400)
+                .skip_while(|seam| *seam < first)
+                .take_while(|seam| *seam < last),
+        );
+        changes.extend(
+            (first..last)
+                .step_by(3_600)
+                .filter(|hour| offset(*hour) != offset(hour + 3_600)),
+        );
+        changes
+    }
+
+    /// A day's opening hours: between cut points (some where clocks change), each stretch open
+    /// or closed, so intervals may touch, and may end at 24:00.
+    fn day_hours() -> impl Strategy<Value = Vec<(u32, u32)>> {
+        let minute = prop_oneof![
+            0..=1_440_u32,
+            proptest::sample::select(vec![
+                0, 30, 60, 120, 150, 165, 180, 210, 1_380, 1_410, 1_440
+            ]),
+        ];
+        (
+            proptest::collection::btree_set(minute, 0..7),
+            proptest::collection::vec(any::<bool>(), 6),
+        )
+            .prop_map(|(cuts, open)| {
+                let cuts: Vec<u32> = cuts.into_iter().collect();
+                cuts.windows(2)
+                    .zip(open)
+                    .filter(|(_, open)| *open)
+                    .map(|(pair, _)| (pair[0], pair[1]))
+                    .collect()
+            })
+    }
+
+    use proptest::prelude::*;
+
+    proptest::proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn the_table_answers_as_the_day_walk_does(
+            zone in 0..ZONES.len(),
+            weekly in proptest::collection::vec(day_hours(), 7),
+            office_week in any::<bool>(),
+            holiday_days in proptest::collection::vec(-12_i64..40, 0..4),
+            change in any::<proptest::sample::Index>(),
+            (start, span) in (-5 * 86_400_i64..5 * 86_400, prop_oneof![0..3 * 86_400_i64, 0..40 * 86_400_i64]),
+            raw_pauses in proptest::collection::vec((-2 * 86_400_i64..20 * 86_400, 0..3 * 86_400_i64), 0..4),
+            merged in any::<bool>(),
+            within in prop_oneof![-7_200..0_i64, 1..400 * 3_600_i64, (1..800_i64).prop_map(|half_hours| half_hours * 1_800)],
+            on_the_half_hour in any::<bool>(),
+            exact in any::<bool>(),
+        ) {
+            static CHANGES: std::sync::LazyLock<Vec<Vec<Instant>>> =
+                std::sync::LazyLock::new(|| ZONES.into_iter().map(changes).collect());
+            let changes = &CHANGES[zone];
+            let zone = ZONES[zone];
+            // Whole half hours meet opening and closing times, so deadlines fall on them.
+            let start = if on_the_half_hour { start - start.rem_euclid(1_800) } else { start };
+            let from = changes[change.index(changes.len())] + start;
+            let to = from + span;
+            let mut weekly: [Vec<(u32, u32)>; 7] = weekly.try_into().expect("seven days");
+            if office_week {
+                weekly = Default::default();
+                for day in weekly.iter_mut().take(5) {
+                    *day = OFFICE.to_vec();
+                }
+            }
+            let holidays = holiday_days
+                .iter()
+                .map(|days| local_date(zone, from) + chrono::Duration::days(*days))
+                .collect();
+            let business = BusinessCalendar::new(zone, weekly, holidays, BTreeMap::new());
+            let calendar = Calendar::Business(Box::new(business.clone()));
+            let pauses: Vec<(Instant, Instant)> = raw_pauses
+                .iter()
+                .map(|(start, length)| (from + start, from + start + length))
+                .collect();
+            let pauses = if merged { merge_intervals(pauses) } else { pauses };
+
+            // The plain way: walk the local dates of each span.
+            let walked = if from < to { business.open_intervals(from, to) } else { Vec::new() };
+            let walked_time = |start: Instant, end: Instant| {
+                if start < end { length(&business.open_intervals(start, end)) } else { 0 }
+            };
+            let paused_time: Seconds = pauses
+                .iter()
+                .map(|(start, end)| walked_time((*start).max(from), (*end).min(to)))
+                .sum();
+            // Or exactly the open time up to the first pause (or the span's end): the deadline is
+            // then where an open piece ends.
+            let within = match (exact, pauses.first()) {
+                (false, _) => within,
+                (true, Some((pause_start, _))) if from < *pause_start => walked_time(from, *pause_start),
+                (true, _) => walked_time(from, to),
+            };
+            let walked_deadline = walk_to_deadline(from, within, &pauses, |start, end| {
+                business.open_intervals(start, end)
+            });
+
+            prop_assert_eq!(calendar.open_intervals(from, to), walked);
+            prop_assert_eq!(calendar.time_between(from, to), walked_time(from, to));
+            prop_assert_eq!(
+                calendar.time_between_unpaused(from, to, &pauses),
+                walked_time(from, to) - paused_time
+            );
+            prop_assert_eq!(calendar.deadline(from, within, &pauses), walked_deadline);
+            // Away from the edges of its dates and on zones that never skip a day, the table
+            // answers itself.
+            let inside = at("1900-02-01T00:00:00Z") < from && to < at("2199-11-01T00:00:00Z");
+            let skips = matches!(zone, chrono_tz::Pacific::Apia | chrono_tz::Pacific::Kwajalein);
+            if from < to && inside && !skips {
+                prop_assert!(business.view(from, to).is_some());
+            }
+        }
     }
 }

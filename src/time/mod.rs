@@ -2,13 +2,14 @@
 
 mod calendar;
 mod duration;
+mod intervals;
+mod opening_table;
 mod period;
 mod timestamp;
 
-pub use calendar::{
-    BusinessCalendar, Calendar, local_date, merge_intervals, parse_days, parse_interval, subtract,
-};
+pub use calendar::{BusinessCalendar, Calendar, local_date, parse_days, parse_interval};
 pub use duration::{format_duration, parse_duration};
+pub use intervals::{merge_intervals, subtract};
 pub use period::{Period, PeriodKind, PeriodRange, PeriodSpec};
 pub use timestamp::{AmbiguousPolicy, TimestampError, TimestampFormat};
 
