@@ -7,6 +7,8 @@ mod encoding;
 mod exceptions;
 mod fingerprint;
 mod input;
+#[cfg(test)]
+mod order_tests;
 mod reader;
 mod records;
 mod rows;

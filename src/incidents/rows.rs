@@ -18,6 +18,9 @@ use crate::contract::Contract;
 use crate::error::{Error, Location};
 use crate::time::{Instant, Seconds, merge_intervals, parse_duration};
 
+/// What a valid row comes to: its incident, its id, and whether it counts or why it is excluded.
+pub(super) type Outcome<'r> = (Incident, &'r str, Result<(), ExclusionReason>);
+
 /// Decides, for a valid incident and its id, whether it belongs in the calculation (`Ok`) or is
 /// excluded (`Err(reason)`). Parts of a file read in parallel call it from several threads.
 pub type Keep<'a> = dyn Fn(&Incident, &str) -> Result<(), ExclusionReason> + Sync + 'a;
@@ -829,7 +832,7 @@ impl<'a, S: Sink> Rows<'a, S> {
         file: u16,
         line: u32,
         row: &Row<'r>,
-    ) -> Result<(Incident, &'r str, Result<(), ExclusionReason>), Box<Rejection>> {
+    ) -> Result<Outcome<'r>, Box<Rejection>> {
         let (mut incident, id) = self.incident(file, line, row)?;
         let kept = (self.keep)(&incident, id);
         if kept.is_ok() {
