@@ -737,6 +737,35 @@ fn maintenance_is_excluded_only_inside_windows_with_notice_and_under_the_cap() {
 }
 
 #[test]
+fn a_one_off_maintenance_window_excludes_the_work_inside_it() {
+    let contract = contract(
+        "1000.00",
+        &format!(
+            "{BANDS}maintenance:\n  windows: [{{ date: 2026-09-16, from: \"01:00\", to: \"03:00\" }}]\n  notice: 5d\n"
+        ),
+    );
+    let rows = "\
+id,service,severity,opened,resolved,maintenance,notified
+M5,web,P3,2026-09-16T01:30:00Z,2026-09-16T04:00:00Z,yes,2026-09-01T09:00:00Z
+";
+    let report = evaluate_csv(
+        &contract,
+        "m.csv",
+        rows.to_owned(),
+        "2026-09",
+        None,
+        &Exceptions::default(),
+    );
+    // Wednesday 16 September has only the one-off window 01:00-03:00: of M5's 01:30-04:00,
+    // 01:30-03:00 = 5,400 s is excluded and 03:00-04:00 = 3,600 s is downtime. Measured
+    // 2,592,000 - 5,400 = 2,586,600 s; (2,586,600 - 3,600) / 2,586,600 x 100 = 99.86082 %.
+    assert_eq!(web(&report).maintenance_excluded_seconds, 5_400);
+    assert_eq!(web(&report).maintenance_downtime_seconds, 3_600);
+    assert_eq!(web(&report).measured_seconds, 2_586_600);
+    assert_eq!(web(&report).availability.to_string(), "99.8608");
+}
+
+#[test]
 fn the_denominator_choice_changes_availability() {
     let report = evaluate_csv(
         &maintenance_contract("available"),

@@ -197,14 +197,16 @@ impl BusinessCalendar {
         )
     }
 
-    /// The opening intervals of local `date` as instants, not clipped, the empty ones left out.
+    /// The opening intervals of local `date` as instants, not clipped, the empty ones left out:
+    /// its weekly hours (none on a holiday), and any one-off opening named for that date.
     fn day_intervals(&self, date: NaiveDate, intervals: &mut Vec<(Instant, Instant)>) {
-        if self.holidays.contains(&date) {
-            return;
-        }
-        for (start_minute, end_minute) in
-            &self.weekly[date.weekday().num_days_from_monday() as usize]
-        {
+        let weekly = if self.holidays.contains(&date) {
+            &[][..]
+        } else {
+            &self.weekly[date.weekday().num_days_from_monday() as usize][..]
+        };
+        let dated = self.dated.get(&date).map_or(&[][..], Vec::as_slice);
+        for (start_minute, end_minute) in weekly.iter().chain(dated) {
             let start = local_instant(self.zone, date, *start_minute, false);
             let end = local_instant(self.zone, date, *end_minute, true);
             if start < end {
