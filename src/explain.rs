@@ -425,7 +425,7 @@ fn money_lines(
     let breaches: Vec<_> = report
         .breaches
         .iter()
-        .filter(|breach| breach.service == service)
+        .filter(|breach| &*breach.service == service)
         .collect();
     let _ = writeln!(
         text,

@@ -4,7 +4,7 @@
 use slacredit::calc::model::{Report, ServiceSummary};
 use slacredit::contract::{Contract, load_contract_text};
 use slacredit::incidents::{Exceptions, Input, Source};
-use slacredit::time::TimestampFormat;
+use slacredit::time::{TimestampFormat, format_instant};
 
 /// A UTC contract with one service `web` (fee and bands/caps supplied by the case).
 fn contract(fee: &str, credits: &str) -> Contract {
@@ -421,7 +421,7 @@ fn a_response_target_in_office_hours_runs_over_the_weekend() {
         (breach.actual_seconds, breach.over_by_seconds),
         (16_200, 1_800)
     );
-    assert_eq!(breach.deadline, "2026-06-08T10:00:00Z");
+    assert_eq!(format_instant(breach.deadline), "2026-06-08T10:00:00Z");
     assert_eq!(
         report.contracts[0].credit_lines[0].amount.to_string(),
         "100.00"
@@ -517,7 +517,7 @@ fn the_severity_basis_decides_which_target_applies() {
     assert_eq!(
         (
             web(&highest).respond.breached,
-            highest.contracts[0].breaches[0].severity.as_str()
+            &*highest.contracts[0].breaches[0].severity
         ),
         (1, "sev1")
     );

@@ -3,6 +3,8 @@
 //! arrives (the reader's [`Sink`]). Nothing per incident is kept beyond what the tallies keep.
 
 use super::model::{ContractReport, Report};
+use std::sync::Arc;
+
 use crate::contract::Contract;
 use crate::incidents::{Incident, RowAccounting, Sink};
 use crate::time::{Instant, PeriodRange, format_instant};
@@ -134,6 +136,7 @@ impl<'a> Binding<'a> {
     /// The report: each contract's periods computed in order, each adding to its history, and
     /// only the periods of the range reported. `files` names the inputs for `file:line` sources.
     pub fn report(self, files: &[String], rows: RowAccounting) -> Report {
+        let files: Vec<Arc<str>> = files.iter().map(|file| Arc::from(file.as_str())).collect();
         let mut reports: Vec<ContractReport> = Vec::new();
         for periods in self.plans {
             let mut history = History::default();
@@ -143,13 +146,13 @@ impl<'a> Binding<'a> {
                 }
                 let judging = Judging {
                     contracts: self.contracts,
-                    files,
+                    files: &files,
                     planned: &period.planned,
                     scope: period.scope,
                     detail: self.detail,
                     threads: self.threads,
                 };
-                let report = contract_report(&judging, &period.services, &mut history);
+                let report = contract_report(&judging, period.services, &mut history);
                 if period.planned.reported {
                     reports.push(report);
                 }

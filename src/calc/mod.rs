@@ -10,6 +10,7 @@ pub mod model;
 mod tally;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::contract::{Contract, Denominator, Maintenance, TargetKind};
 use crate::incidents::{ExclusionReason, Incident, Incidents, Sink};
@@ -19,7 +20,8 @@ use crate::time::{
     merge_intervals, subtract,
 };
 use model::{
-    BreachRow, ContractReport, CreditLine, DisputedIncident, Finding, Report, ServiceSummary,
+    BreachRow, ContractReport, CreditLine, DisputedIncident, Finding, Origin, Report,
+    ServiceSummary,
 };
 
 pub use availability::{Downtime, Outage, availability_percent, clip_to_open, downtime};
@@ -151,7 +153,7 @@ struct Judging<'a> {
     /// Every contract version loaded, indexed as incidents and plans refer to them.
     contracts: &'a [Contract],
     /// The input file names, for `file:line` sources.
-    files: &'a [String],
+    files: &'a [Arc<str>],
     planned: &'a Planned,
     scope: Scope,
     detail: Detail,
@@ -201,13 +203,13 @@ impl Judging<'_> {
 
 fn contract_report(
     judging: &Judging<'_>,
-    by_service: &[ServiceIncidents],
+    by_service: Vec<ServiceIncidents>,
     history: &mut History,
 ) -> ContractReport {
     let (contract, planned, scope) = (judging.contract(), judging.planned, judging.scope);
     // Breaches are only collected when a term looks back at them.
     let events: Vec<BreachEvent> = if planned.keeps_history {
-        breach_events(contract, by_service, scope)
+        breach_events(contract, &by_service, scope)
     } else {
         Vec::new()
     };
@@ -216,10 +218,10 @@ fn contract_report(
     let mut credit_lines = Vec::new();
     let mut findings = Vec::new();
     let mut disputed = Vec::new();
-    let reports = crate::parallel::parallel_map(judging.threads, by_service, |index, incidents| {
-        service_report(contract, index, &incidents.counted, scope, &escalated)
-    });
-    let mut breach_lists = Vec::with_capacity(by_service.len());
+    let reports =
+        crate::parallel::parallel_map(judging.threads, &by_service, |index, incidents| {
+            service_report(contract, index, &incidents.counted, scope, &escalated)
+        });
     for ((index, incidents), (mut summary, lines)) in by_service.iter().enumerate().zip(reports) {
         if !incidents.held.is_empty() {
             let place = judging.place(index);
@@ -263,19 +265,13 @@ fn contract_report(
             downtime: summary.weighted_downtime_seconds,
         });
         services.push(summary);
-        if judging.detail == Detail::Full {
-            let rows = incidents
-                .counted
-                .judged
-                .iter()
-                .map(|judged| breach_row(judging, index, judged, &escalated))
-                .collect();
-            breach_lists.push((index, rows));
-        }
         credit_lines.extend(lines);
     }
     services.sort_by(|left, right| left.service.cmp(&right.service));
-    let breaches = in_breach_order(contract, breach_lists);
+    let breaches = match judging.detail {
+        Detail::Full => breach_rows(judging, by_service, &escalated),
+        Detail::Credits => Vec::new(),
+    };
     limit_credits(contract, &mut credit_lines, &mut services, planned, history);
     history.breaches.extend(events);
     findings.extend(history::termination_findings(
@@ -304,22 +300,51 @@ fn contract_report(
     }
 }
 
-/// The breaches of every service in report order: by service id, incident id and target. Each
-/// service's list is in incident and target order already, so the lists are joined in service
-/// order, the first one without copying (and sorted only should one not be in order).
-fn in_breach_order(contract: &Contract, mut lists: Vec<(usize, Vec<BreachRow>)>) -> Vec<BreachRow> {
-    lists.sort_by(|(left, _), (right, _)| {
+/// The breach rows of every service in report order: by service id, incident id and target.
+/// Each service's targets are in incident and target order already, so they are taken service
+/// by service in id order, each moved into its row (a list out of order is sorted).
+fn breach_rows(
+    judging: &Judging<'_>,
+    mut by_service: Vec<ServiceIncidents>,
+    escalated: &Escalated,
+) -> Vec<BreachRow> {
+    let contract = judging.contract();
+    let names = Names {
+        services: contract
+            .services
+            .iter()
+            .map(|service| Arc::from(service.id.as_str()))
+            .collect(),
+        severities: contract
+            .severities
+            .iter()
+            .map(|severity| Arc::from(severity.id.as_str()))
+            .collect(),
+    };
+    let mut order: Vec<usize> = (0..contract.services.len()).collect();
+    order.sort_by(|left, right| {
         contract.services[*left]
             .id
             .cmp(&contract.services[*right].id)
     });
-    let total = lists.iter().map(|(_, list)| list.len()).sum::<usize>();
-    let mut lists = lists.into_iter().map(|(_, list)| list);
-    let mut breaches = lists.next().unwrap_or_default();
-    breaches.reserve_exact(total - breaches.len());
-    for list in lists {
-        breaches.extend(list);
+    let total = by_service
+        .iter()
+        .map(|incidents| incidents.counted.judged.len())
+        .sum();
+    let mut rows = Vec::with_capacity(total);
+    for index in order {
+        let judged = std::mem::take(&mut by_service[index].counted.judged);
+        rows.extend(
+            judged
+                .into_iter()
+                .map(|judged| breach_row(judging, &names, index, judged, escalated)),
+        );
     }
+    in_breach_order(rows)
+}
+
+/// `rows` sorted by service, incident and target, if they are not already.
+fn in_breach_order(mut rows: Vec<BreachRow>) -> Vec<BreachRow> {
     let order = |left: &BreachRow, right: &BreachRow| {
         (&left.service, &left.incident, left.target).cmp(&(
             &right.service,
@@ -327,10 +352,16 @@ fn in_breach_order(contract: &Contract, mut lists: Vec<(usize, Vec<BreachRow>)>)
             right.target,
         ))
     };
-    if !breaches.is_sorted_by(|left, right| order(left, right).is_le()) {
-        breaches.sort_by(order);
+    if !rows.is_sorted_by(|left, right| order(left, right).is_le()) {
+        rows.sort_by(order);
     }
-    breaches
+    rows
+}
+
+/// A contract's service and severity ids, shared by every breach row that names them.
+struct Names {
+    services: Vec<Arc<str>>,
+    severities: Vec<Arc<str>>,
 }
 
 /// Applies the contract-wide limits (period cap, what is left of the year cap, minimum), counts
@@ -614,20 +645,20 @@ fn excluded_maintenance(
 
 fn breach_row(
     judging: &Judging<'_>,
+    names: &Names,
     service: usize,
-    Judged { ticket, verdict }: &Judged,
+    Judged { ticket, verdict }: Judged,
     escalated: &Escalated,
 ) -> BreachRow {
     let contract = judging.contract();
     let breached = verdict.status == Status::Breached;
     BreachRow {
-        service: contract.services[service].id.clone(),
-        incident: ticket.id.as_str().to_owned(),
-        severity: contract.severities[usize::from(ticket.severity)].id.clone(),
+        service: Arc::clone(&names.services[service]),
+        severity: Arc::clone(&names.severities[usize::from(ticket.severity)]),
         target: verdict.kind,
         status: verdict.status,
-        opened: format_instant(ticket.opened),
-        deadline: format_instant(verdict.deadline),
+        opened: ticket.opened,
+        deadline: verdict.deadline,
         allowed_seconds: verdict.allowed,
         actual_seconds: verdict.actual,
         over_by_seconds: if breached {
@@ -637,13 +668,17 @@ fn breach_row(
         },
         done: verdict.done,
         credits: if breached {
-            credits::per_breach_credits(contract, service, ticket, verdict, escalated)
+            credits::per_breach_credits(contract, service, &ticket, &verdict, escalated)
         } else {
             Vec::new()
         },
         detected_after_seconds: ticket.started.map(|started| ticket.opened - started),
-        source: judging.origin(ticket.file, ticket.line),
-        title: ticket.title.as_ref().to_owned(),
+        source: Origin {
+            file: Arc::clone(&judging.files[usize::from(ticket.file)]),
+            line: ticket.line,
+        },
+        incident: ticket.id,
+        title: ticket.title,
     }
 }
 
@@ -653,47 +688,45 @@ mod tests {
 
     fn row(service: &str, incident: &str, target: TargetKind) -> BreachRow {
         BreachRow {
-            service: service.to_owned(),
-            incident: incident.to_owned(),
-            severity: String::new(),
+            service: Arc::from(service),
+            incident: incident.into(),
+            severity: Arc::from(""),
             target,
             status: Status::Breached,
-            opened: String::new(),
-            deadline: String::new(),
+            opened: 0,
+            deadline: 0,
             allowed_seconds: 0,
             actual_seconds: 0,
             over_by_seconds: 0,
             done: true,
             credits: Vec::new(),
             detected_after_seconds: None,
-            source: String::new(),
-            title: String::new(),
+            source: Origin {
+                file: Arc::from(""),
+                line: 0,
+            },
+            title: Box::default(),
         }
     }
 
     #[test]
-    fn breach_lists_are_joined_in_service_id_order_and_sorted_when_not_in_order() {
-        let text = "id: J\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\n\
-                    effective: { from: 2026-01-01 }\n\
-                    services:\n  - { id: web, match: [web], fee: 1.00 }\n  - { id: api, match: [api], fee: 1.00 }\n\
-                    severities: [{ id: sev1, match: [P1], downtime: 0 }]\ncredits: { rules: [] }\n";
-        let contract = crate::contract::load_contract_text("j.yaml", text).expect("valid");
+    fn breach_rows_out_of_order_are_sorted_by_service_incident_and_target() {
         let names = |rows: &[BreachRow]| -> Vec<String> {
             rows.iter()
                 .map(|row| format!("{}/{}/{:?}", row.service, row.incident, row.target))
                 .collect()
         };
-        // web (index 0) sorts after api (index 1); web's own list is out of order, which only
-        // the fallback sort puts right.
-        let web = vec![
+        // In service order already, but web's own rows out of order: only the fallback sort
+        // puts them right (the service order across services is tested end to end in
+        // tests/calculation.rs).
+        let rows = vec![
+            row("api", "A1", TargetKind::Resolve),
             row("web", "W2", TargetKind::Respond),
             row("web", "W1", TargetKind::Resolve),
             row("web", "W1", TargetKind::Respond),
         ];
-        let api = vec![row("api", "A1", TargetKind::Resolve)];
-        let joined = in_breach_order(&contract, vec![(0, web), (1, api)]);
         assert_eq!(
-            names(&joined),
+            names(&in_breach_order(rows)),
             [
                 "api/A1/Resolve",
                 "web/W1/Respond",

@@ -2,13 +2,15 @@
 //! per service, per breach and per credit line. JSON is this model serialized as it is; the
 //! renderers in `report` format it for people and spreadsheets.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::Status;
 use crate::contract::TargetKind;
 use crate::incidents::RowAccounting;
 use crate::money::Decimal;
-use crate::time::Seconds;
+use crate::time::{Instant, Seconds, serialize_instant};
 
 /// Everything one run of `report` or `credits` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -155,19 +157,21 @@ pub struct TargetCounts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BreachRow {
     /// Service id.
-    pub service: String,
+    pub service: Arc<str>,
     /// Incident id.
-    pub incident: String,
+    pub incident: compact_str::CompactString,
     /// Severity id.
-    pub severity: String,
+    pub severity: Arc<str>,
     /// Respond, resolve, rca or notify.
     pub target: TargetKind,
     /// Breached or pending.
     pub status: Status,
-    /// Ticket opened, RFC 3339 UTC.
-    pub opened: String,
-    /// When the allowed time ran out, RFC 3339 UTC.
-    pub deadline: String,
+    /// Ticket opened (RFC 3339 UTC in JSON).
+    #[serde(serialize_with = "serialize_instant")]
+    pub opened: Instant,
+    /// When the allowed time ran out (RFC 3339 UTC in JSON).
+    #[serde(serialize_with = "serialize_instant")]
+    pub deadline: Instant,
     /// Allowed seconds.
     pub allowed_seconds: Seconds,
     /// Seconds taken (or elapsed so far).
@@ -180,10 +184,32 @@ pub struct BreachRow {
     pub credits: Vec<RuleCredit>,
     /// Time to detect (`opened − started`) when the export has `started`.
     pub detected_after_seconds: Option<Seconds>,
-    /// The export row it came from, `file:line`.
-    pub source: String,
+    /// The export row it came from (`file:line` in JSON).
+    pub source: Origin,
     /// Ticket title.
-    pub title: String,
+    pub title: Box<str>,
+}
+
+/// Where a row of an export is: its file and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The file, as the inputs name it.
+    pub file: Arc<str>,
+    /// The CSV line (the header is line 1).
+    pub line: u32,
+}
+
+impl std::fmt::Display for Origin {
+    /// `file:line`.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}:{}", self.file, self.line)
+    }
+}
+
+impl Serialize for Origin {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// One rule's credit for one breach, before caps and rounding.

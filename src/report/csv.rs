@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use crate::calc::model::Report;
-use crate::time::format_duration;
+use crate::time::{format_duration, format_instant};
 
 /// Prefixes a text cell starting with `=`, `+`, `-`, `@`, tab or CR with `'`, so spreadsheets show
 /// it as text instead of running it.
@@ -99,15 +99,15 @@ pub fn write_breaches_csv(out: &mut dyn Write, report: &Report) -> io::Result<()
                 &escape_text(&breach.severity),
                 breach.target.name(),
                 &format!("{:?}", breach.status).to_lowercase(),
-                &breach.opened,
-                &breach.deadline,
+                &format_instant(breach.opened),
+                &format_instant(breach.deadline),
                 &breach.allowed_seconds.to_string(),
                 &breach.actual_seconds.to_string(),
                 &breach.over_by_seconds.to_string(),
                 &format_duration(breach.over_by_seconds),
                 &escape_text(&rules.join(";")),
                 &credit.to_string(),
-                &escape_text(&breach.source),
+                &escape_text(&breach.source.to_string()),
                 &escape_text(&breach.title),
             ])?;
         }

@@ -85,15 +85,15 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
             ]);
             for breach in &contract.breaches {
                 breaches.add_row([
-                    breach.service.clone(),
-                    breach.incident.clone(),
-                    breach.severity.clone(),
+                    breach.service.to_string(),
+                    breach.incident.to_string(),
+                    breach.severity.to_string(),
                     breach.target.name().to_owned(),
                     format!("{:?}", breach.status).to_lowercase(),
                     format_duration(breach.allowed_seconds),
                     format_duration(breach.actual_seconds),
                     format_duration(breach.over_by_seconds),
-                    breach.source.clone(),
+                    breach.source.to_string(),
                 ]);
             }
             right_align(&mut breaches, &[5, 6, 7]);

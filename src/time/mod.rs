@@ -19,6 +19,15 @@ pub type Instant = i64;
 /// A length of time in whole seconds.
 pub type Seconds = i64;
 
+/// Serializes an instant as [`format_instant`] writes it: for `#[serde(serialize_with)]` on the
+/// typed instants of the report model.
+pub fn serialize_instant<S: serde::Serializer>(
+    instant: &Instant,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_instant(*instant))
+}
+
 /// Renders an instant as RFC 3339 in UTC, e.g. `2026-10-01T08:00:00Z`.
 pub fn format_instant(instant: Instant) -> String {
     if let Some(text) = timestamp::format_four_digit_year(instant) {
