@@ -80,21 +80,24 @@ pub fn relevance(
         && incident
             .resolved
             .is_none_or(|resolved| resolved > scope.period.start);
-    let due_in_period = !incident.maintenance
-        && TargetKind::ALL.iter().any(|kind| {
-            contract
-                .target(severity_index, *kind)
-                .and_then(|target| {
-                    breach::deadline(
-                        incident,
-                        *kind,
-                        target,
-                        &contract.calendars[target.calendar].calendar,
-                    )
-                })
-                .is_some_and(|deadline| scope.period.contains(deadline))
-        });
-    if !(scope.period.contains(incident.opened) || outage_in_period || due_in_period) {
+    // Deadlines are looked for only when neither of the cheaper tests tells.
+    let due_in_period = || {
+        !incident.maintenance
+            && TargetKind::ALL.iter().any(|kind| {
+                contract
+                    .target(severity_index, *kind)
+                    .and_then(|target| {
+                        breach::deadline(
+                            incident,
+                            *kind,
+                            target,
+                            &contract.calendars[target.calendar].calendar,
+                        )
+                    })
+                    .is_some_and(|deadline| scope.period.contains(deadline))
+            })
+    };
+    if !(scope.period.contains(incident.opened) || outage_in_period || due_in_period()) {
         Err(ExclusionReason::OutsidePeriods)
     } else if incident.excluded_cause {
         Err(ExclusionReason::ExcludedCause)
