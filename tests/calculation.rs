@@ -65,6 +65,32 @@ fn web(report: &Report) -> &ServiceSummary {
 const BANDS: &str = "  rules:\n    - id: availability\n      kind: availability\n      bands:\n        - { below: 99.9, credit: 10% }\n        - { below: 99.0, credit: 25% }\n";
 
 #[test]
+fn an_outage_that_began_in_the_period_counts_there_though_its_ticket_was_opened_after() {
+    let terms = contract("1000.00", BANDS);
+    // Down from 23:00 on 30 June; the ticket was opened at 00:10 on 1 July.
+    let row = "L,web,P1,2026-07-01T00:10:00Z,2026-06-30T23:00:00Z,2026-07-01T00:15:00Z,2026-07-01T01:00:00Z,late\n";
+    // Judged on 6 July the ticket is known: June holds 23:00-24:00 = 3,600 s of it;
+    // (2,592,000 - 3,600) / 2,592,000 x 100 = 99.86111 % < 99.9 -> 10 % of 1,000.00 = 100.00.
+    // Its response and resolution fall due in July, so June counts none.
+    let june = run(&terms, row, "2026-06", Some("2026-07-06T00:00:00Z"));
+    assert_eq!(web(&june).downtime_seconds, 3_600);
+    assert_eq!(web(&june).availability.to_string(), "99.8611");
+    assert_eq!(june.contracts[0].credit_total.to_string(), "100.00");
+    assert_eq!(web(&june).respond.breached + web(&june).respond.met, 0);
+    // July holds the other hour, 00:00-01:00: its response (5 min) and resolution are met.
+    let july = run(&terms, row, "2026-07", None);
+    assert_eq!(web(&july).downtime_seconds, 3_600);
+    assert_eq!(web(&july).respond.met, 1);
+    // Judged at June's end (the default) the ticket did not exist yet: June leaves it out.
+    let at_end = run(&terms, row, "2026-06", None);
+    assert_eq!(web(&at_end).downtime_seconds, 0);
+    assert_eq!(
+        at_end.rows.excluded[0].reason.to_string(),
+        "opened after the period"
+    );
+}
+
+#[test]
 fn sixty_minutes_down_in_a_thirty_day_month_is_the_first_band() {
     let terms = contract("1000.00", BANDS);
     let report = run(

@@ -60,19 +60,14 @@ impl Scope {
 }
 
 /// Whether an incident matters to the period: opened in it, an outage inside it, or a target
-/// due inside it.
+/// due inside it, as known at the scope's `as_of`. An outage that began in the period counts in
+/// it even when its ticket was opened after the period ended, if it was opened by `as_of`.
 /// `Err` carries the reason it is excluded.
 pub fn relevance(
     contract: &Contract,
     scope: Scope,
     incident: &Incident,
 ) -> Result<(), ExclusionReason> {
-    if incident.opened >= scope.period.end {
-        return Err(ExclusionReason::OpenedAfterPeriod);
-    }
-    if incident.opened > scope.as_of {
-        return Err(ExclusionReason::OpenedAfterAsOf);
-    }
     let severity_index = usize::from(incident.severity);
     let severity = &contract.severities[severity_index];
     let outage_in_period = (is_positive(severity.downtime_weight) || incident.maintenance)
@@ -80,6 +75,13 @@ pub fn relevance(
         && incident
             .resolved
             .is_none_or(|resolved| resolved > scope.period.start);
+    if incident.opened >= scope.period.end && !(outage_in_period && incident.opened <= scope.as_of)
+    {
+        return Err(ExclusionReason::OpenedAfterPeriod);
+    }
+    if incident.opened > scope.as_of {
+        return Err(ExclusionReason::OpenedAfterAsOf);
+    }
     // Deadlines are looked for only when neither of the cheaper tests tells.
     let due_in_period = || {
         !incident.maintenance
