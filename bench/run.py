@@ -1,16 +1,30 @@
 #!/usr/bin/env python3
-"""Throughput benchmark: `slacredit report` against a plain csv::ByteRecord read of the same file.
+"""Throughput benchmark: `slacredit report` and `credits` against a plain csv::ByteRecord read of the same file.
 
-usage: python3 bench/run.py [--rows N] [--runs K]
+usage: python3 bench/run.py [--shape uniform|realistic] [--rows N] [--runs K] [--no-peer] [--no-check]
 
 Needs GNU time at /usr/bin/time (Debian package `time`). Builds the release binary and the
-raw-read baseline, generates bench/data/incidents-N.csv (rows in id order) and
-incidents-N-shuffled.csv (the same rows in a random order) if they are missing, runs each
+raw-read baseline, generates the exports under bench/data/ if they are missing, runs each
 command K times (in turn, so machine load falls on all of them), and prints a Markdown table of
-wall time (best and median), peak resident memory and rows per second. `report` runs three
-times: on every CPU (the default), in one pass (`--threads 1`), and on the shuffled export, which
-takes the search for repeated ids that an export in id order skips. Targets: report within 1.5x
-of the raw read, peak memory under 64 MB. Figures are recorded in docs/performance.md.
+wall time (best and median), each as a multiple of the raw read, and peak resident memory.
+
+`--shape uniform` (the default): bench/data/incidents-N.csv (rows in id order) and
+incidents-N-shuffled.csv (the same rows in a random order), judged against bench/contract.yaml.
+`report` runs three times: on every CPU (the default), in one pass (`--threads 1`), and on the
+shuffled export, which takes the search for repeated ids that an export in id order skips.
+Targets: report within 1.5x of the raw read, peak memory under 64 MB. Figures are recorded in
+docs/performance.md.
+
+`--shape realistic`: bench/data/realistic-N.csv and realistic-N-shuffled.csv (one busy month,
+see bench/generate.py), judged against bench/realistic.yaml for 2026-06. Side by side: the raw
+read, `credits --format csv` and `report --format json`, each on every CPU and with
+`--threads 1`, on the ordered and the shuffled export; `credits` under
+bench/realistic-office.yaml (sev3/sev4 targets in office hours); and the pandas peer
+(bench/peer_pandas.py, skipped with `--no-peer`). Before timing, bench/check_peer.py checks
+that slacredit and the peer agree to the cent on both exports (skipped with `--no-check`).
+Targets: credits <= 1.5x the raw read, report <= 2x, credits peak memory <= 64 MiB at
+1,000,000 rows and <= 256 MiB at 10,000,000, pandas / credits >= 15x, office hours / 24x7
+<= 1.2x.
 """
 import argparse
 import datetime
@@ -65,16 +79,46 @@ def cpu_model():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shape", choices=["uniform", "realistic"], default="uniform")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-peer", action="store_true", help="realistic shape: leave out the pandas peer")
+    parser.add_argument("--no-check", action="store_true", help="realistic shape: skip the differential check")
     args = parser.parse_args()
     slacredit, raw_read = build()
-    data = os.path.join(ROOT, "bench", "data", f"incidents-{args.rows}.csv")
-    shuffled = os.path.join(ROOT, "bench", "data", f"incidents-{args.rows}-shuffled.csv")
+    if args.shape == "realistic":
+        realistic(args, slacredit, raw_read)
+    else:
+        uniform(args, slacredit, raw_read)
+
+
+def exports(args, prefix, shape_flags):
+    """The ordered and the shuffled export of `args.rows` rows, generated if missing."""
+    data = os.path.join(ROOT, "bench", "data", f"{prefix}-{args.rows}.csv")
+    shuffled = os.path.join(ROOT, "bench", "data", f"{prefix}-{args.rows}-shuffled.csv")
     for path, flags in [(data, []), (shuffled, ["--shuffle"])]:
         if not os.path.exists(path):
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "generate.py"), str(args.rows), path, *flags], check=True)
+            partial = path + ".partial"
+            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "generate.py"), str(args.rows), partial,
+                            *shape_flags, *flags], check=True)
+            os.replace(partial, path)
+    return data, shuffled
+
+
+def timed(commands, runs):
+    """Runs alternate between the commands, so a slow spell of a shared machine hits all of them."""
+    results = {name: [] for name in commands}
+    for command in commands.values():
+        measure(command)  # warm the page cache
+    for _ in range(runs):
+        for name, command in commands.items():
+            results[name].append(measure(command))
+    return results
+
+
+def uniform(args, slacredit, raw_read):
+    data, shuffled = exports(args, "incidents", [])
 
     def report(export):
         return [
@@ -88,13 +132,7 @@ def main():
         "slacredit report (json), --threads 1": [*report(data), "--threads", "1"],
         "slacredit report (json), rows shuffled": report(shuffled),
     }
-    # Runs alternate between the commands, so a slow spell of a shared machine hits all of them.
-    results = {name: [] for name in commands}
-    for command in commands.values():
-        measure(command)  # warm the page cache
-    for _ in range(args.runs):
-        for name, command in commands.items():
-            results[name].append(measure(command))
+    results = timed(commands, args.runs)
     size = os.path.getsize(data) / 1_000_000
     print(f"{args.rows:,} rows, {size:.0f} MB, {os.cpu_count()} cores ({cpu_model()}), "
           f"{args.runs} runs each, {datetime.date.today().isoformat()}\n")
@@ -112,6 +150,70 @@ def main():
         median = statistics.median(wall for wall, _ in runs) / statistics.median(wall for wall, _ in raw)
         print(f"{name} / raw read: {best:.2f}x (best), {median:.2f}x (median)")
     print("Targets: report within 1.5x of the raw read, peak memory under 64 MiB.")
+
+
+def realistic(args, slacredit, raw_read):
+    data, shuffled = exports(args, "realistic", ["--shape", "realistic"])
+    contract = os.path.join(ROOT, "bench", "realistic.yaml")
+    office = os.path.join(ROOT, "bench", "realistic-office.yaml")
+    if not args.no_check:
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "check_peer.py"), "--contract", contract,
+                        "--slacredit", slacredit, data, shuffled], check=True)
+
+    def run(command, export, fmt, terms=contract):
+        return [slacredit, command, "--contract", terms, "--incidents", export, "--period", "2026-06",
+                "--format", fmt, "-o", os.devnull]
+
+    one = ["--threads", "1"]
+    commands = {
+        "raw ByteRecord read": [raw_read, data],
+        "credits (csv)": run("credits", data, "csv"),
+        "credits (csv), --threads 1": [*run("credits", data, "csv"), *one],
+        "credits (csv), shuffled": run("credits", shuffled, "csv"),
+        "credits (csv), shuffled, --threads 1": [*run("credits", shuffled, "csv"), *one],
+        "report (json)": run("report", data, "json"),
+        "report (json), --threads 1": [*run("report", data, "json"), *one],
+        "report (json), shuffled": run("report", shuffled, "json"),
+        "report (json), shuffled, --threads 1": [*run("report", shuffled, "json"), *one],
+        "credits (csv), office hours": run("credits", data, "csv", office),
+    }
+    if not args.no_peer:
+        commands["pandas peer (credits per service)"] = [
+            sys.executable, os.path.join(ROOT, "bench", "peer_pandas.py"), "--contract", contract,
+            "--incidents", data, "--period", "2026-06", "-o", os.devnull,
+        ]
+    load_before = os.getloadavg()[0]
+    results = timed(commands, args.runs)
+    best = {name: min(wall for wall, _ in runs) for name, runs in results.items()}
+    median = {name: statistics.median(wall for wall, _ in runs) for name, runs in results.items()}
+    peak = {name: max(rss for _, rss in runs) for name, runs in results.items()}
+    raw = "raw ByteRecord read"
+    size = os.path.getsize(data) / 1_000_000
+    print(f"Realistic shape: {args.rows:,} rows, {size:,.0f} MB, period 2026-06 (Europe/Berlin), "
+          f"{os.cpu_count()} cores ({cpu_model()}), {args.runs} runs each, {datetime.date.today().isoformat()}, "
+          f"load average {load_before:.2f} before and {os.getloadavg()[0]:.2f} after\n")
+    print("| command | best s | median s | best / raw | median / raw | peak RSS MiB |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name in commands:
+        print(f"| {name} | {best[name]:.3f} | {median[name]:.3f} | {best[name] / best[raw]:.2f}x | "
+              f"{median[name] / median[raw]:.2f}x | {peak[name]:.1f} |")
+    memory = 64 if args.rows <= 1_000_000 else 256
+    checks = [
+        ("credits <= 1.5x the raw read (best)", best["credits (csv)"] / best[raw], "x", lambda v: v <= 1.5),
+        ("credits, shuffled <= 1.5x the raw read (best)", best["credits (csv), shuffled"] / best[raw], "x", lambda v: v <= 1.5),
+        ("report <= 2x the raw read (best)", best["report (json)"] / best[raw], "x", lambda v: v <= 2.0),
+        ("report, shuffled <= 2x the raw read (best)", best["report (json), shuffled"] / best[raw], "x", lambda v: v <= 2.0),
+        (f"credits peak memory <= {memory} MiB", peak["credits (csv)"], " MiB", lambda v: v <= memory),
+        ("office hours / 24x7 credits <= 1.2x (best)", best["credits (csv), office hours"] / best["credits (csv)"], "x", lambda v: v <= 1.2),
+    ]
+    if not args.no_peer:
+        name = "pandas peer (credits per service)"
+        checks.append(("pandas / credits >= 15x (best)", best[name] / best["credits (csv)"], "x", lambda v: v >= 15))
+    print()
+    print("| target | measured | met |")
+    print("|---|---:|---|")
+    for label, value, unit, holds in checks:
+        print(f"| {label} | {value:.2f}{unit} | {'yes' if holds(value) else 'no'} |")
 
 
 if __name__ == "__main__":
