@@ -218,10 +218,10 @@ impl incidents::Sink for Evaluating<'_> {
         }
     }
 
-    fn take(&mut self, incident: &incidents::Incident) {
-        self.binding.take(incident);
+    fn take(&mut self, incident: &incidents::Incident, title: &str) {
+        self.binding.take(incident, title);
         if (self.wanted)(&self.contracts[usize::from(incident.contract)], incident) {
-            self.kept.take(incident);
+            self.kept.take(incident, title);
         }
     }
 

@@ -84,8 +84,9 @@ impl<'a> Binding<'a> {
         }
     }
 
-    /// Folds `incident` into every planned period it matters to (or takes it back out).
-    fn fold(&mut self, incident: &Incident, way: Way) {
+    /// Folds `incident`, titled `title`, into every planned period it matters to (or takes it
+    /// back out).
+    fn fold(&mut self, incident: &Incident, title: &str, way: Way) {
         let version = usize::from(incident.contract);
         let Some(plan) = self.plan_of.get(version).copied().flatten() else {
             return;
@@ -108,6 +109,7 @@ impl<'a> Binding<'a> {
                     let service = usize::from(incident.service);
                     let routed = Routed {
                         incident,
+                        title,
                         terms: (incident, contract),
                     };
                     period.services[service].take(&place(service), routed, None, way);
@@ -126,6 +128,7 @@ impl<'a> Binding<'a> {
                 let service = usize::from(copy.service);
                 let routed = Routed {
                     incident: &copy,
+                    title,
                     terms: (incident, routed_to),
                 };
                 period.services[service].take(&place(service), routed, Some(version), way);
@@ -184,12 +187,12 @@ impl Sink for Binding<'_> {
         fresh
     }
 
-    fn take(&mut self, incident: &Incident) {
-        self.fold(incident, Way::Add);
+    fn take(&mut self, incident: &Incident, title: &str) {
+        self.fold(incident, title, Way::Add);
     }
 
     fn take_back(&mut self, incident: &Incident) {
-        self.fold(incident, Way::Remove);
+        self.fold(incident, "", Way::Remove);
     }
 
     fn shift_lines(&mut self, lines: u32) {

@@ -131,7 +131,7 @@ pub fn calculate(
 ) -> Report {
     let mut binding = Binding::new(contracts, (range, as_of), detail, crate::parallel::cpus());
     for incident in &incidents.incidents {
-        binding.take(incident);
+        binding.take(incident, &incident.title);
     }
     binding.report(&incidents.files, incidents.rows.clone())
 }
@@ -198,6 +198,7 @@ impl Judging<'_> {
     ) -> Routed<'i> {
         Routed {
             incident,
+            title: &incident.title,
             terms: match origin {
                 Some((routed, version)) => (routed, &self.contracts[*version]),
                 None => (incident, self.contract()),

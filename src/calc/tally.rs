@@ -34,10 +34,11 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    fn of(incident: &Incident) -> Self {
+    fn of(routed: &Routed<'_>) -> Self {
+        let incident = routed.incident;
         Self {
             id: incident.id.clone(),
-            title: incident.title.clone(),
+            title: routed.title.into(),
             file: incident.file,
             line: incident.line,
             severity: incident.severity,
@@ -63,8 +64,19 @@ pub struct Judged {
 pub struct Routed<'a> {
     /// The incident as the period's version names its service and severities.
     pub incident: &'a Incident,
+    /// Its title (the reader hands it over apart, so that a title is copied only when kept).
+    pub title: &'a str,
     /// The incident as routed, and the version it was routed to.
     pub terms: (&'a Incident, &'a Contract),
+}
+
+impl Routed<'_> {
+    /// The incident with its title, to keep whole.
+    fn whole(&self) -> Incident {
+        let mut incident = self.incident.clone();
+        incident.title = self.title.into();
+        incident
+    }
 }
 
 /// Where a tally is folded: the contract version judging the period, the service, the period
@@ -129,15 +141,13 @@ impl ServiceIncidents {
         let incident = routed.incident;
         if place.scope.period.contains(incident.opened) && incident.unexplained_downgrade() {
             let held = place.holds(incident);
-            way.apply(
-                &mut self.downgrades,
-                (held, incident.clone()),
-                |(_, kept)| same_row(kept, incident),
-            );
+            way.apply(&mut self.downgrades, (held, routed.whole()), |(_, kept)| {
+                same_row(kept, incident)
+            });
         }
         if place.holds(incident) {
             let origin = version.map(|index| (routed.terms.0.clone(), index));
-            way.apply(&mut self.held, (incident.clone(), origin), |(kept, _)| {
+            way.apply(&mut self.held, (routed.whole(), origin), |(kept, _)| {
                 same_row(kept, incident)
             });
         } else {
@@ -206,7 +216,7 @@ impl ServiceTally {
         }
         if incident.maintenance {
             // Maintenance rows have no response or resolution targets.
-            way.apply(&mut self.maintenance, incident.clone(), |kept| {
+            way.apply(&mut self.maintenance, routed.whole(), |kept| {
                 same_row(kept, incident)
             });
             return;
@@ -231,7 +241,7 @@ impl ServiceTally {
             });
             if verdict.status != Status::Met && place.keeps(incident.severity, &verdict) {
                 let judged = Judged {
-                    ticket: Ticket::of(incident),
+                    ticket: Ticket::of(&routed),
                     verdict,
                 };
                 way.apply(&mut self.judged, judged, |kept| {

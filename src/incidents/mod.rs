@@ -287,8 +287,9 @@ pub trait Sink: Send + Sync {
     where
         Self: Sized;
 
-    /// Takes a counted incident.
-    fn take(&mut self, incident: &Incident);
+    /// Takes a counted incident and its title (the incident's own `title` is left empty, so
+    /// that a sink copies a title only when it keeps one).
+    fn take(&mut self, incident: &Incident, title: &str);
 
     /// Takes back an incident taken before: a copy of a repeated id that does not count, found
     /// once every row is read. Its title is empty; its row (file, line) tells it apart.
@@ -313,8 +314,10 @@ impl Sink for Collect {
         Self::default()
     }
 
-    fn take(&mut self, incident: &Incident) {
-        self.0.push(incident.clone());
+    fn take(&mut self, incident: &Incident, title: &str) {
+        let mut kept = incident.clone();
+        kept.title = title.into();
+        self.0.push(kept);
     }
 
     fn take_back(&mut self, incident: &Incident) {

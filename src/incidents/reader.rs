@@ -320,11 +320,11 @@ impl<S: Sink> ReadState<'_, S> {
                     continue;
                 }
                 // A row rejected the first time is rejected again, and takes no part.
-                if let Ok((incident, id, kept)) = rows.outcome(*file, line, &row) {
+                if let Ok(outcome) = rows.outcome(*file, line, &row) {
                     copies.push(Copy {
-                        id: id.to_owned(),
-                        incident,
-                        kept,
+                        id: outcome.id.to_owned(),
+                        incident: outcome.incident,
+                        kept: outcome.kept,
                     });
                 }
             }

@@ -18,8 +18,17 @@ use crate::contract::Contract;
 use crate::error::{Error, Location};
 use crate::time::{Instant, Seconds, merge_intervals, parse_duration};
 
-/// What a valid row comes to: its incident, its id, and whether it counts or why it is excluded.
-pub(super) type Outcome<'r> = (Incident, &'r str, Result<(), ExclusionReason>);
+/// What a valid row comes to.
+pub(super) struct Outcome<'r> {
+    /// The incident, its title left empty.
+    pub(super) incident: Incident,
+    /// Its id.
+    pub(super) id: &'r str,
+    /// Its title (read only when it counts).
+    pub(super) title: &'r str,
+    /// Whether it counts, or why it is excluded.
+    pub(super) kept: Result<(), ExclusionReason>,
+}
 
 /// Decides, for a valid incident and its id, whether it belongs in the calculation (`Ok`) or is
 /// excluded (`Err(reason)`). Parts of a file read in parallel call it from several threads.
@@ -809,16 +818,16 @@ impl<'a, S: Sink> Rows<'a, S> {
         line: u32,
         row: &Row<'_>,
     ) -> Result<(), Box<Rejection>> {
-        let (incident, id, kept) = self.outcome(file, line, row)?;
+        let outcome = self.outcome(file, line, row)?;
         // A folded event log has one incident per id by construction: no duplicates to find.
         if row.history.is_none() {
-            part.ids.note(id);
-            part.fingerprints.push(fingerprint::of_text(id));
+            part.ids.note(outcome.id);
+            part.fingerprints.push(fingerprint::of_text(outcome.id));
         }
-        match kept {
+        match outcome.kept {
             Ok(()) => {
                 part.counted += 1;
-                part.sink.take(&incident);
+                part.sink.take(&outcome.incident, outcome.title);
             }
             Err(reason) => part.exclude(reason, 1),
         }
@@ -833,13 +842,19 @@ impl<'a, S: Sink> Rows<'a, S> {
         line: u32,
         row: &Row<'r>,
     ) -> Result<Outcome<'r>, Box<Rejection>> {
-        let (mut incident, id) = self.incident(file, line, row)?;
+        let (incident, id) = self.incident(file, line, row)?;
         let kept = (self.keep)(&incident, id);
-        if kept.is_ok() {
-            // The last cell that can reject the row; excluded rows do not need it.
-            incident.title = row.get(Field::Title)?.unwrap_or_default().into();
-        }
-        Ok((incident, id, kept))
+        // The last cell that can reject the row; excluded rows do not need it.
+        let title = match kept {
+            Ok(()) => row.get(Field::Title)?.unwrap_or_default(),
+            Err(_) => "",
+        };
+        Ok(Outcome {
+            incident,
+            id,
+            title,
+            kept,
+        })
     }
 
     /// The incident a row (or folded incident) stands for, with its id (its title left empty),
