@@ -145,10 +145,20 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
-    /// The most threads the calculation runs on: `--threads`, else one per CPU.
-    pub fn calculation_threads(&self) -> usize {
-        self.threads
-            .map_or_else(slacredit::parallel::cpus, usize::from)
+    /// How to run the calculation: keeping `detail` of the targets not met, on `--threads`
+    /// threads (else one per CPU), keeping whole the incidents `wanted` picks.
+    pub fn options<'a>(
+        &self,
+        detail: slacredit::calc::Detail,
+        wanted: &'a slacredit::Wanted<'a>,
+    ) -> slacredit::Options<'a> {
+        slacredit::Options {
+            detail,
+            threads: self
+                .threads
+                .map_or_else(slacredit::parallel::cpus, usize::from),
+            wanted,
+        }
     }
 
     /// The periods asked for: `--period`, or `--from` to `--to`.

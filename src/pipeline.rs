@@ -134,16 +134,7 @@ pub fn evaluate_detailed(
     check_every_exception_read(exceptions, &seen)?;
     let incidents::Reading { files, sink, rows } = reading;
     let report = sink.binding.report(&files, rows.clone());
-    let mut kept = sink.kept.0;
-    kept.sort_by(|left, right| {
-        (left.contract, left.service, &left.id, left.file, left.line).cmp(&(
-            right.contract,
-            right.service,
-            &right.id,
-            right.file,
-            right.line,
-        ))
-    });
+    let kept = sink.kept.into_sorted();
     Ok(Evaluation {
         contracts: in_force,
         incidents: incidents::Incidents {

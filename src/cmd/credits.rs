@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use slacredit::calc::model::CreditLine;
 use slacredit::report::{write_credit_lines_csv, write_credits_table, write_json};
 
-use slacredit::Options;
 use slacredit::calc::Detail;
 
 use super::inputs::{Loaded, calculate, report_rejections};
@@ -16,11 +15,7 @@ use crate::cli::{CalcArgs, Format};
 pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
     let Loaded::Evaluation(evaluation) = calculate(
         &args.inputs,
-        &Options {
-            detail: Detail::Credits,
-            threads: args.inputs.calculation_threads(),
-            wanted: &|_, _| false,
-        },
+        &args.inputs.options(Detail::Credits, &|_, _| false),
     )?
     else {
         return Ok(ExitCode::from(EXIT_FINDINGS));

@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use slacredit::explain::{Subject, explain};
 
-use slacredit::Options;
 use slacredit::calc::Detail;
 
 use super::inputs::{Loaded, calculate, report_rejections};
@@ -20,11 +19,9 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     };
     let Loaded::Evaluation(evaluation) = calculate(
         &args.inputs,
-        &Options {
-            detail: Detail::Full,
-            threads: args.inputs.calculation_threads(),
-            wanted: &|contract, incident| subject.wants(contract, incident),
-        },
+        &args.inputs.options(Detail::Full, &|contract, incident| {
+            subject.wants(contract, incident)
+        }),
     )?
     else {
         return Ok(ExitCode::from(EXIT_FINDINGS));

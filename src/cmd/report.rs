@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use slacredit::report::{write_breaches_csv, write_json, write_report_table};
 
-use slacredit::Options;
 use slacredit::calc::Detail;
 
 use super::inputs::{Loaded, calculate, report_rejections};
@@ -15,11 +14,7 @@ use crate::cli::{CalcArgs, Format};
 pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
     let Loaded::Evaluation(evaluation) = calculate(
         &args.inputs,
-        &Options {
-            detail: Detail::Full,
-            threads: args.inputs.calculation_threads(),
-            wanted: &|_, _| false,
-        },
+        &args.inputs.options(Detail::Full, &|_, _| false),
     )?
     else {
         return Ok(ExitCode::from(EXIT_FINDINGS));

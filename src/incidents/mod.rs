@@ -309,6 +309,23 @@ pub trait Sink: Send + Sync {
 #[derive(Debug, Clone, Default)]
 pub struct Collect(pub Vec<Incident>);
 
+impl Collect {
+    /// The incidents in order of contract, service, id and row.
+    pub fn into_sorted(self) -> Vec<Incident> {
+        let mut incidents = self.0;
+        incidents.sort_by(|left, right| {
+            (left.contract, left.service, &left.id, left.file, left.line).cmp(&(
+                right.contract,
+                right.service,
+                &right.id,
+                right.file,
+                right.line,
+            ))
+        });
+        incidents
+    }
+}
+
 impl Sink for Collect {
     fn fresh(&self) -> Self {
         Self::default()

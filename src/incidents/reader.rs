@@ -37,16 +37,7 @@ pub fn read_incidents(
     keep: &Keep<'_>,
 ) -> Result<Incidents, Error> {
     let reading = read_into(inputs, source, contracts, keep, Collect::default())?;
-    let mut incidents = reading.sink.0;
-    incidents.sort_by(|left, right| {
-        (left.contract, left.service, &left.id, left.file, left.line).cmp(&(
-            right.contract,
-            right.service,
-            &right.id,
-            right.file,
-            right.line,
-        ))
-    });
+    let incidents = reading.sink.into_sorted();
     Ok(Incidents {
         files: reading.files,
         incidents,
