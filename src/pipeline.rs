@@ -9,8 +9,8 @@ use crate::calc;
 use crate::contract::Contract;
 use crate::error::Error;
 use crate::incidents;
-use crate::incidents::{Exceptions, Input, Source};
-use crate::time::{Instant, Period, PeriodRange};
+use crate::incidents::{Exceptions, Input, Sink, Source};
+use crate::time::{Instant, PeriodRange};
 
 /// A report with what it was calculated from, for explaining it.
 #[derive(Debug, Clone)]
@@ -64,46 +64,8 @@ pub fn evaluate_detailed(
     exceptions: &Exceptions,
     options: &Options<'_>,
 ) -> Result<Evaluation, Error> {
-    let plans = calc::plan(contracts, range);
-    // Every version of a contract that judges a period, so contract years and routing see them
-    // all.
-    let used: HashSet<&str> = plans
-        .iter()
-        .flatten()
-        .map(|planned| contracts[planned.contract].id.as_str())
-        .collect();
-    let in_force: Vec<Contract> = contracts
-        .iter()
-        .filter(|contract| used.contains(contract.id.as_str()))
-        .cloned()
-        .collect();
-    // Rows are read once for every period computed: each version's scope spans its contract's
-    // first to last planned period.
-    let scopes: Vec<calc::Scope> = in_force
-        .iter()
-        .map(|contract| {
-            let periods = plans
-                .iter()
-                .find(|periods| {
-                    periods
-                        .iter()
-                        .any(|planned| contracts[planned.contract].id == contract.id)
-                })
-                .map_or(&[][..], Vec::as_slice);
-            let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
-                return calc::Scope::new(contract, range.from, as_of);
-            };
-            let period = Period {
-                spec: first.spec,
-                start: first.spec.in_zone(contract.timezone).start,
-                end: last.spec.in_zone(contract.timezone).end,
-            };
-            calc::Scope {
-                period,
-                as_of: as_of.unwrap_or(period.end),
-            }
-        })
-        .collect();
+    let in_force = calc::in_force(contracts, range);
+    let binding = calc::Binding::new(&in_force, (range, as_of), options.detail, options.threads);
     // Exceptions that name a row read; parts of one export are read on several threads.
     let seen: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
     let keep = |incident: &incidents::Incident, id: &str| {
@@ -113,8 +75,7 @@ pub fn evaluate_detailed(
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .insert(id.to_owned());
         }
-        let index = usize::from(incident.contract);
-        calc::relevance(&in_force[index], scopes[index], incident)?;
+        binding.relevance(incident)?;
         if waived {
             Err(incidents::ExclusionReason::SignedOff)
         } else {
@@ -122,7 +83,7 @@ pub fn evaluate_detailed(
         }
     };
     let sink = Evaluating {
-        binding: calc::Binding::new(&in_force, (range, as_of), options.detail, options.threads),
+        binding: binding.fresh(),
         contracts: &in_force,
         wanted: options.wanted,
         kept: incidents::Collect::default(),

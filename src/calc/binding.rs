@@ -6,8 +6,8 @@ use super::model::{ContractReport, Report};
 use std::sync::Arc;
 
 use crate::contract::Contract;
-use crate::incidents::{Incident, RowAccounting, Sink};
-use crate::time::{Instant, PeriodRange, format_instant};
+use crate::incidents::{ExclusionReason, Incident, RowAccounting, Sink};
+use crate::time::{Instant, Period, PeriodRange, format_instant};
 
 use super::tally::{Place, Routed, ServiceIncidents, Way};
 use super::{Detail, History, Judging, Planned, Scope, contract_report, plan, relevance, rename};
@@ -25,6 +25,25 @@ pub struct Binding<'a> {
     plans: Vec<Vec<PeriodTallies>>,
     /// Per contract version, the index of its id's plan in `plans`.
     plan_of: Vec<Option<usize>>,
+    /// Per contract version, the scope spanning its id's planned periods: what a row routed to
+    /// it must matter to, to be read at all.
+    spans: Vec<Scope>,
+}
+
+/// The contracts a run over `range` reads rows for: every version of each contract that judges
+/// one of the periods planned (so contract years and routing see them all); the others take no
+/// rows.
+pub fn in_force(contracts: &[Contract], range: PeriodRange) -> Vec<Contract> {
+    let planned: Vec<&str> = plan(contracts, range)
+        .iter()
+        .flatten()
+        .map(|planned| contracts[planned.contract].id.as_str())
+        .collect();
+    contracts
+        .iter()
+        .filter(|contract| planned.contains(&contract.id.as_str()))
+        .cloned()
+        .collect()
 }
 
 /// One planned period: its scope and each service's incidents, folded.
@@ -73,6 +92,27 @@ impl<'a> Binding<'a> {
                     .collect()
             })
             .collect();
+        // Rows are read once for every period computed: each version's span runs from its
+        // contract's first to its last planned period.
+        let spans = contracts
+            .iter()
+            .zip(&plan_of)
+            .map(|(contract, plan)| {
+                let periods = plan.map_or(&[][..], |plan| plans[plan].as_slice());
+                let (Some(first), Some(last)) = (periods.first(), periods.last()) else {
+                    return Scope::new(contract, range.from, as_of);
+                };
+                let period = Period {
+                    spec: first.planned.spec,
+                    start: first.planned.spec.in_zone(contract.timezone).start,
+                    end: last.planned.spec.in_zone(contract.timezone).end,
+                };
+                Scope {
+                    period,
+                    as_of: as_of.unwrap_or(period.end),
+                }
+            })
+            .collect();
         Self {
             contracts,
             range,
@@ -81,7 +121,15 @@ impl<'a> Binding<'a> {
             threads,
             plans,
             plan_of,
+            spans,
         }
+    }
+
+    /// Whether `incident` matters to any period planned for its contract (`Err` says why not):
+    /// the test each row passes before it is counted.
+    pub fn relevance(&self, incident: &Incident) -> Result<(), ExclusionReason> {
+        let version = usize::from(incident.contract);
+        relevance(&self.contracts[version], self.spans[version], incident)
     }
 
     /// Folds `incident`, titled `title`, into every planned period it matters to (or takes it

@@ -25,7 +25,7 @@ use model::{
 };
 
 pub use availability::{Downtime, Outage, availability_percent, clip_to_open, downtime};
-pub use binding::Binding;
+pub use binding::{Binding, in_force};
 pub use breach::{Judgement, Status, judge};
 pub use credits::{ServiceFacts, YearCap, apply_contract_limits, service_credit_lines};
 pub use history::{BreachEvent, BreachKey, History, Planned, plan};
