@@ -4,15 +4,14 @@
 //! (planned maintenance, disputed and downgraded incidents). The calculation reads these tallies,
 //! never a list of every incident, so an export can be folded as it is read.
 
+use super::availability::Outage;
+use super::breach::{Judgement, Status, judge};
 use super::model::TargetCounts;
+use super::{Detail, Scope};
 use crate::contract::{Contract, DisputedPolicy, TargetKind};
 use crate::incidents::Incident;
 use crate::money::{Decimal, is_positive};
 use crate::time::{Instant, Seconds};
-
-use super::availability::Outage;
-use super::breach::{Judgement, Status, judge};
-use super::{Detail, Scope};
 
 /// The fields of an incident that a breach row, a credit line or a finding shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
