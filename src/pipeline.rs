@@ -17,7 +17,7 @@ use crate::time::{Instant, PeriodRange};
 pub struct Evaluation {
     /// The contract versions used, indexed by `Incident::contract`.
     pub contracts: Vec<Contract>,
-    /// The incidents counted, and the row accounting.
+    /// The incidents kept whole (those `Options::wanted` picks), and the row accounting.
     pub incidents: incidents::Incidents,
     /// The report.
     pub report: crate::calc::model::Report,
@@ -177,9 +177,9 @@ impl incidents::Sink for Evaluating<'_> {
         }
     }
 
-    fn take_back(&mut self, incident: &incidents::Incident) {
-        self.binding.take_back(incident);
-        self.kept.take_back(incident);
+    fn take_back(&mut self, taken: &[incidents::Incident]) {
+        self.binding.take_back(taken);
+        self.kept.take_back(taken);
     }
 
     fn shift_lines(&mut self, lines: u32) {

@@ -647,3 +647,55 @@ fn ids_that_share_a_fingerprint_are_told_apart_by_their_text_in_any_order() {
     assert_eq!((falling.rows.counted, falling.rows.rejected.len()), (2, 0));
     assert_eq!(falling.incidents.len(), 2);
 }
+
+#[cfg(unix)]
+#[test]
+fn an_export_read_from_a_pipe_can_repeat_an_id() {
+    // A pipe can be read once: its bytes are kept as they are read, so the two rows of A1 can be
+    // read again and compared. A1 twice, identical; B1 once: 3 read = 2 counted + 1 excluded.
+    let directory = std::env::temp_dir().join(format!("slacredit-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("a temporary directory");
+    let path = directory.join("export.csv");
+    let made = std::process::Command::new("mkfifo").arg(&path).status();
+    if !made.is_ok_and(|status| status.success()) {
+        eprintln!("skipped: mkfifo is not available here");
+        return;
+    }
+    let csv = "id,service,severity,opened,acknowledged,resolved,title\n\
+               A1,SIEM,P2,2026-10-05T10:00:00Z,2026-10-05T10:10:00Z,2026-10-05T12:00:00Z,One\n\
+               B1,SIEM,P3,2026-10-06T10:00:00Z,2026-10-06T10:10:00Z,2026-10-06T12:00:00Z,Two\n\
+               A1,SIEM,P2,2026-10-05T10:00:00Z,2026-10-05T10:10:00Z,2026-10-05T12:00:00Z,One\n";
+    let writer = {
+        let path = path.clone();
+        std::thread::spawn(move || std::fs::write(path, csv))
+    };
+    let input = Input::open(&path).expect("the pipe opens");
+    let incidents = slacredit::incidents::read_incidents(
+        vec![input],
+        &Source::generic(),
+        &[acme()],
+        &|_, _| Ok(()),
+    )
+    .expect("the pipe reads");
+    writer
+        .join()
+        .expect("the writer ends")
+        .expect("the writer writes");
+    std::fs::remove_dir_all(&directory).expect("removed");
+    let rows = &incidents.rows;
+    assert_eq!(
+        (
+            rows.read,
+            rows.counted,
+            rows.excluded_rows(),
+            rows.rejected_rows()
+        ),
+        (3, 2, 1, 0)
+    );
+    assert!(
+        rows.excluded[0]
+            .reason
+            .to_string()
+            .ends_with("export.csv:2")
+    );
+}

@@ -239,8 +239,18 @@ impl Sink for Binding<'_> {
         self.fold(incident, title, Way::Add);
     }
 
-    fn take_back(&mut self, incident: &Incident) {
-        self.fold(incident, "", Way::Remove);
+    fn take_back(&mut self, incidents: &[Incident]) {
+        for incident in incidents {
+            self.fold(incident, "", Way::Remove);
+        }
+        for service in self
+            .plans
+            .iter_mut()
+            .flatten()
+            .flat_map(|period| &mut period.services)
+        {
+            service.settle();
+        }
     }
 
     fn shift_lines(&mut self, lines: u32) {

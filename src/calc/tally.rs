@@ -4,6 +4,8 @@
 //! (planned maintenance, disputed and downgraded incidents). The calculation reads these tallies,
 //! never a list of every incident, so an export can be folded as it is read.
 
+use std::collections::HashSet;
+
 use super::availability::Outage;
 use super::breach::{Judgement, Status, judge};
 use super::model::TargetCounts;
@@ -109,6 +111,16 @@ pub struct ServiceTally {
     pub maintenance: Vec<Incident>,
     /// Sum and count of `opened − started` over incidents opened in the period with `started`.
     pub detection: (Seconds, u64),
+    /// What incidents taken back added to the lists, removed all at once by
+    /// [`ServiceIncidents::settle`]: one pass over each list, however many are taken back.
+    taken_back: TakenBack,
+}
+
+/// The rows (file, line) and outages of incidents taken back, not yet removed from the lists.
+#[derive(Debug, Clone, Default)]
+struct TakenBack {
+    rows: HashSet<(u16, u32)>,
+    outages: Vec<Outage>,
 }
 
 /// One service's incidents in one period: the counted ones folded, the ones held out of the
@@ -127,7 +139,7 @@ pub struct ServiceIncidents {
 }
 
 impl ServiceIncidents {
-    /// Adds one incident (or, with [`Way::Remove`], takes back one added before): held when
+    /// Adds one incident (or, with `Way::Remove`, takes back one added before): held when
     /// disputed under a pending-disputes policy, else folded into the counted tally. `version`
     /// is the index of the version the incident was routed to, when that is not the period's.
     pub fn take(
@@ -140,18 +152,46 @@ impl ServiceIncidents {
         let incident = routed.incident;
         if place.scope.period.contains(incident.opened) && incident.unexplained_downgrade() {
             let held = place.holds(incident);
-            way.apply(&mut self.downgrades, (held, routed.whole()), |(_, kept)| {
-                same_row(kept, incident)
-            });
+            match way {
+                Way::Add => self.downgrades.push((held, routed.whole())),
+                Way::Remove => self.counted.take_back_row(incident),
+            }
         }
         if place.holds(incident) {
             let origin = version.map(|index| (routed.terms.0.clone(), index));
-            way.apply(&mut self.held, (routed.whole(), origin), |(kept, _)| {
-                same_row(kept, incident)
-            });
+            match way {
+                Way::Add => self.held.push((routed.whole(), origin)),
+                Way::Remove => self.counted.take_back_row(incident),
+            }
         } else {
             self.counted.fold(place, routed, way);
         }
+    }
+
+    /// Removes from the lists what the incidents taken back added: each list is gone over once.
+    pub fn settle(&mut self) {
+        let TakenBack { rows, mut outages } = std::mem::take(&mut self.counted.taken_back);
+        if rows.is_empty() && outages.is_empty() {
+            return;
+        }
+        let kept = |incident: &Incident| !rows.contains(&(incident.file, incident.line));
+        self.held.retain(|(incident, _)| kept(incident));
+        self.downgrades.retain(|(_, incident)| kept(incident));
+        let counted = &mut self.counted;
+        counted.maintenance.retain(kept);
+        counted
+            .judged
+            .retain(|judged| !rows.contains(&(judged.ticket.file, judged.ticket.line)));
+        // One copy of each outage taken back leaves, whichever copy it is: equal outages count
+        // alike.
+        let key = |outage: &Outage| (outage.start, outage.end, outage.weight);
+        outages.sort_by_key(key);
+        counted.outages.sort_by_key(key);
+        let mut gone = outages.into_iter().peekable();
+        counted.outages.retain(|outage| {
+            while gone.next_if(|taken| key(taken) < key(outage)).is_some() {}
+            gone.next_if(|taken| key(taken) == key(outage)).is_none()
+        });
     }
 
     /// Adds what another part of the exports folded.
@@ -201,7 +241,10 @@ impl ServiceTally {
         let incident = routed.incident;
         way.count(&mut self.incidents);
         if let Some(outage) = outage(contract, incident, scope) {
-            way.apply(&mut self.outages, outage, |kept| *kept == outage);
+            match way {
+                Way::Add => self.outages.push(outage),
+                Way::Remove => self.taken_back.outages.push(outage),
+            }
         }
         if scope.period.contains(incident.opened)
             && let Some(started) = incident.started
@@ -215,9 +258,10 @@ impl ServiceTally {
         }
         if incident.maintenance {
             // Maintenance rows have no response or resolution targets.
-            way.apply(&mut self.maintenance, routed.whole(), |kept| {
-                same_row(kept, incident)
-            });
+            match way {
+                Way::Add => self.maintenance.push(routed.whole()),
+                Way::Remove => self.take_back_row(incident),
+            }
             return;
         }
         let (judged_incident, terms) = routed.terms;
@@ -239,14 +283,13 @@ impl ServiceTally {
                 Status::Pending => &mut counts.pending,
             });
             if verdict.status != Status::Met && place.keeps(incident.severity, &verdict) {
-                let judged = Judged {
-                    ticket: Ticket::of(&routed),
-                    verdict,
-                };
-                way.apply(&mut self.judged, judged, |kept| {
-                    (kept.ticket.file, kept.ticket.line, kept.verdict.kind)
-                        == (incident.file, incident.line, kind)
-                });
+                match way {
+                    Way::Add => self.judged.push(Judged {
+                        ticket: Ticket::of(&routed),
+                        verdict,
+                    }),
+                    Way::Remove => self.take_back_row(incident),
+                }
             }
         }
     }
@@ -261,6 +304,11 @@ impl ServiceTally {
                 (&left.ticket.id, key(left)).cmp(&(&right.ticket.id, key(right)))
             });
         }
+    }
+
+    /// Marks the row of an incident taken back, for [`ServiceIncidents::settle`].
+    fn take_back_row(&mut self, incident: &Incident) {
+        self.taken_back.rows.insert((incident.file, incident.line));
     }
 
     /// Adds what another part of the exports folded.
@@ -307,23 +355,6 @@ impl Way {
             Self::Remove => *count -= 1,
         }
     }
-
-    /// Adds `item` to `list`, or removes the first item that `is_it` picks.
-    fn apply<T>(self, list: &mut Vec<T>, item: T, is_it: impl Fn(&T) -> bool) {
-        match self {
-            Self::Add => list.push(item),
-            Self::Remove => {
-                if let Some(position) = list.iter().position(is_it) {
-                    list.swap_remove(position);
-                }
-            }
-        }
-    }
-}
-
-/// Whether two incidents come from the same row.
-fn same_row(left: &Incident, right: &Incident) -> bool {
-    (left.file, left.line) == (right.file, right.line)
 }
 
 impl Place<'_> {

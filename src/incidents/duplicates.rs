@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::{ExclusionReason, Incident};
 
 /// A row read again because its id's hash occurs more than once.
-pub(super) struct Copy {
+pub(super) struct Candidate {
     pub(super) id: String,
     /// The incident, without its title.
     pub(super) incident: Incident,
@@ -49,7 +49,10 @@ pub(super) fn repeated_ids(parts: &[(u16, &[u64])]) -> BTreeMap<u16, HashSet<u64
 /// when any copy differs, every copy is rejected, since slacredit cannot know which is right.
 /// Ids are compared by their text and rows by their content, so the verdict does not depend on
 /// hashes or on the order of the rows.
-pub(super) fn resolve_duplicates(mut copies: Vec<Copy>, files: &[String]) -> Vec<(Copy, Verdict)> {
+pub(super) fn resolve_duplicates(
+    mut copies: Vec<Candidate>,
+    files: &[String],
+) -> Vec<(Candidate, Verdict)> {
     copies.sort_by(|left, right| {
         (&left.id, left.incident.file, left.incident.line).cmp(&(
             &right.id,
@@ -57,7 +60,7 @@ pub(super) fn resolve_duplicates(mut copies: Vec<Copy>, files: &[String]) -> Vec
             right.incident.line,
         ))
     });
-    let place = |copy: &Copy| {
+    let place = |copy: &Candidate| {
         format!(
             "{}:{}",
             files[usize::from(copy.incident.file)],
@@ -216,7 +219,6 @@ pub(super) fn keep_repeated_ids(parts: &mut [&mut Vec<u64>]) {
 }
 
 #[cfg(test)]
-#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -238,8 +240,8 @@ mod tests {
     }
 
     /// A copy read again: `id` at `file:line`, resolved at `resolved`, counted.
-    fn copy(id: &str, file: u16, line: u32, resolved: i64) -> Copy {
-        Copy {
+    fn copy(id: &str, file: u16, line: u32, resolved: i64) -> Candidate {
+        Candidate {
             id: id.to_owned(),
             incident: Incident {
                 id: id.into(),
@@ -252,7 +254,7 @@ mod tests {
         }
     }
 
-    fn verdicts(copies: Vec<Copy>) -> Vec<String> {
+    fn verdicts(copies: Vec<Candidate>) -> Vec<String> {
         let files = ["a.csv".to_owned(), "b.csv".to_owned()];
         resolve_duplicates(copies, &files)
             .into_iter()

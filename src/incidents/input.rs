@@ -31,6 +31,7 @@ pub(super) enum Bytes {
         file: File,
         path: PathBuf,
         size: u64,
+        modified: Option<std::time::SystemTime>,
     },
 }
 
@@ -39,7 +40,8 @@ pub(super) enum Bytes {
 const MIN_PART_BYTES: u64 = 4 << 20;
 
 impl Input {
-    /// An export read front to back once, from any reader (standard input, memory, a pipe).
+    /// An export read front to back once, from any reader (standard input, memory, a pipe). Its
+    /// bytes are kept as they are read, so that the rows of repeated ids can be read again.
     pub fn stream(name: impl Into<String>, reader: impl Read + 'static) -> Self {
         Self {
             name: name.into(),
@@ -57,15 +59,23 @@ impl Input {
     /// When the file cannot be opened.
     pub fn open(path: &Path) -> io::Result<Self> {
         let file = File::open(path)?;
-        let size = file.metadata()?.len();
+        let metadata = file.metadata()?;
         let threads = crate::parallel::cpus();
-        Ok(Self {
-            name: path.display().to_string(),
-            bytes: Bytes::File {
+        // A pipe, a FIFO or a terminal can be read once only: it is read as a stream, whose
+        // bytes are kept for reading again.
+        let bytes = if metadata.is_file() {
+            Bytes::File {
                 file,
                 path: path.to_owned(),
-                size,
-            },
+                size: metadata.len(),
+                modified: metadata.modified().ok(),
+            }
+        } else {
+            Bytes::Stream(Box::new(file))
+        };
+        Ok(Self {
+            name: path.display().to_string(),
+            bytes,
             threads: threads.min(split::MAX_PARTS),
             min_part: MIN_PART_BYTES,
             progress: None,
@@ -138,8 +148,15 @@ pub(super) fn with_progress<'r>(
 /// An input's bytes, to read again: a file by its path, a stream by the copy taken as it was
 /// read.
 pub(super) enum Again {
-    Path(PathBuf),
-    Copy(Arc<Mutex<Vec<u8>>>),
+    /// A file, with its size and modification time when first read: reading it again is an
+    /// error if either changed, since the rows taken back must be the rows taken.
+    Path {
+        path: PathBuf,
+        size: u64,
+        modified: Option<std::time::SystemTime>,
+    },
+    /// A stream, from the copy kept of its bytes as it was read.
+    Kept(Arc<Mutex<Vec<u8>>>),
 }
 
 /// A reader that keeps a copy of the bytes it hands out.

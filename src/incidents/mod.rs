@@ -291,9 +291,10 @@ pub trait Sink: Send + Sync {
     /// that a sink copies a title only when it keeps one).
     fn take(&mut self, incident: &Incident, title: &str);
 
-    /// Takes back an incident taken before: a copy of a repeated id that does not count, found
-    /// once every row is read. Its title is empty; its row (file, line) tells it apart.
-    fn take_back(&mut self, incident: &Incident);
+    /// Takes back incidents taken before: the copies of repeated ids that do not count, found
+    /// once every row is read, all at once. Their titles are empty; each one's row (file, line)
+    /// tells it apart.
+    fn take_back(&mut self, incidents: &[Incident]);
 
     /// Moves the line of every incident taken down by `lines`: a part read from the middle of a
     /// file counts its lines from where it started.
@@ -337,9 +338,13 @@ impl Sink for Collect {
         self.0.push(kept);
     }
 
-    fn take_back(&mut self, incident: &Incident) {
+    fn take_back(&mut self, incidents: &[Incident]) {
+        let rows: std::collections::HashSet<(u16, u32)> = incidents
+            .iter()
+            .map(|incident| (incident.file, incident.line))
+            .collect();
         self.0
-            .retain(|kept| (kept.file, kept.line) != (incident.file, incident.line));
+            .retain(|kept| !rows.contains(&(kept.file, kept.line)));
     }
 
     fn shift_lines(&mut self, lines: u32) {

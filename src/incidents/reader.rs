@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::collapse::Folding;
 use super::duplicates::{
-    Copy, Verdict, ids_rise_throughout, keep_repeated_ids, repeated_ids, resolve_duplicates,
+    Candidate, Verdict, ids_rise_throughout, keep_repeated_ids, repeated_ids, resolve_duplicates,
 };
 use super::encoding::decoded;
 use super::fingerprint;
@@ -107,11 +107,12 @@ pub fn read_into<S: Sink>(
         joined.join(part.sink);
     }
     let duplicates = resolve_duplicates(candidates, &files);
+    let mut taken_back = Vec::new();
     for (copy, verdict) in &duplicates {
         match &copy.kept {
             Ok(()) => {
                 rows.counted -= 1;
-                joined.take_back(&copy.incident);
+                taken_back.push(copy.incident.clone());
             }
             Err(reason) => {
                 *exclusions.entry(reason.clone()).or_default() -= 1;
@@ -130,6 +131,7 @@ pub fn read_into<S: Sink>(
             }),
         }
     }
+    joined.take_back(&taken_back);
     rows.rejected.sort();
     rows.excluded = exclusions
         .into_iter()
@@ -182,7 +184,7 @@ impl<S: Sink> ReadState<'_, S> {
         let reader = match bytes {
             Bytes::Stream(reader) => {
                 let copy = Arc::default();
-                self.again.push(Again::Copy(Arc::clone(&copy)));
+                self.again.push(Again::Kept(Arc::clone(&copy)));
                 let copied = Copied {
                     inner: reader,
                     copy,
@@ -193,8 +195,13 @@ impl<S: Sink> ReadState<'_, S> {
                 file: handle,
                 path,
                 size,
+                modified,
             } => {
-                self.again.push(Again::Path(path.clone()));
+                self.again.push(Again::Path {
+                    path: path.clone(),
+                    size,
+                    modified,
+                });
                 if self.folding.is_none() {
                     let job = split::Job {
                         path: &path,
@@ -268,7 +275,7 @@ impl<S: Sink> ReadState<'_, S> {
         &self,
         repeated: &BTreeMap<u16, HashSet<u64>>,
         files: &[String],
-    ) -> Result<Vec<Copy>, Error> {
+    ) -> Result<Vec<Candidate>, Error> {
         let source = self.source;
         let mut rows = self.rows.fresh();
         let mut copies = Vec::new();
@@ -276,11 +283,24 @@ impl<S: Sink> ReadState<'_, S> {
             let name = &files[usize::from(*file)];
             let unreadable = |message: String| Unreadable { line: 1, message }.into_error(name, 0);
             let bytes: Box<dyn Read> = match &self.again[usize::from(*file)] {
-                Again::Path(path) => Box::new(BufReader::with_capacity(
-                    1 << 16,
-                    File::open(path).map_err(|error| unreadable(error.to_string()))?,
-                )),
-                Again::Copy(copy) => Box::new(io::Cursor::new(
+                Again::Path {
+                    path,
+                    size,
+                    modified,
+                } => {
+                    let file = File::open(path).map_err(|error| unreadable(error.to_string()))?;
+                    let metadata = file
+                        .metadata()
+                        .map_err(|error| unreadable(error.to_string()))?;
+                    if metadata.len() != *size || metadata.modified().ok() != *modified {
+                        return Err(unreadable(
+                            "the export changed while it was read; read it again once it is complete"
+                                .to_owned(),
+                        ));
+                    }
+                    Box::new(BufReader::with_capacity(1 << 16, file))
+                }
+                Again::Kept(copy) => Box::new(io::Cursor::new(
                     copy.lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .clone(),
@@ -312,7 +332,7 @@ impl<S: Sink> ReadState<'_, S> {
                 }
                 // A row rejected the first time is rejected again, and takes no part.
                 if let Ok(outcome) = rows.outcome(*file, line, &row) {
-                    copies.push(Copy {
+                    copies.push(Candidate {
                         id: outcome.id.to_owned(),
                         incident: outcome.incident,
                         kept: outcome.kept,
@@ -324,8 +344,7 @@ impl<S: Sink> ReadState<'_, S> {
     }
 
     /// Folds each event log incident into one row and reads it like a row of a one-row export,
-    /// at its latest row's place. Its earlier events are excluded as folded. Returns every part
-    /// read.
+    /// at its latest row's place, as one more part. Its earlier events are excluded as folded.
     fn fold(&mut self) {
         let Some(folding) = self.folding.take() else {
             return;

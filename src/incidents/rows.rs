@@ -39,7 +39,7 @@ pub type Keep<'a> = dyn Fn(&Incident, &str) -> Result<(), ExclusionReason> + Syn
 const ROUTE_CACHE_LIMIT: usize = 10_000;
 
 /// What reading a stretch of rows gave: the rows of one file, or of one part of a file read in
-/// parallel. Parts are put together in file order by [`finish`].
+/// parallel. Parts are put together in file order by `reader::read_into`.
 pub(super) struct Part<S> {
     /// The index of its file among the inputs (the rows of a folded event log may come from
     /// several, and leave no fingerprints).
@@ -51,7 +51,7 @@ pub(super) struct Part<S> {
     /// A 64-bit hash of the id of every valid row (not of a folded event log's), to find the
     /// ids that may occur more than once without keeping every id in memory. A hash only finds
     /// candidates: the rows of every repeated hash are read again and compared in full (see
-    /// [`read_into`]), so two different ids that share a hash are told apart by their text.
+    /// `reader::read_into`), so two different ids that share a hash are told apart by their text.
     pub(super) fingerprints: Vec<u64>,
     /// Whether the ids of the rows with fingerprints rise from row to row.
     pub(super) ids: IdOrder,

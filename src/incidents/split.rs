@@ -181,7 +181,7 @@ impl Job<'_> {
         Ok(parts)
     }
 
-    /// What thread `part` does: finds where its part begins, reads it, and sorts it.
+    /// What thread `part` does: finds where its part begins and reads it.
     fn piece<S: Sink>(
         &self,
         Share {
