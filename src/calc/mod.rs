@@ -29,7 +29,7 @@ pub use binding::{Binding, in_force};
 pub use breach::{Judgement, Status, judge};
 pub use credits::{ServiceFacts, YearCap, apply_contract_limits, service_credit_lines};
 pub use history::{BreachEvent, BreachKey, History, Planned, plan};
-pub use tally::{Judged, Place, Routed, ServiceIncidents, ServiceTally, Ticket, outage};
+pub use tally::{Judged, Place, Routed, ServiceIncidents, ServiceTally, Ticket, Way, outage};
 
 /// Escalated breaches: by (priced rule index, (incident id, target)), the multiplier and why.
 pub type Escalated = BTreeMap<(usize, BreachKey), (Decimal, String)>;
@@ -183,12 +183,11 @@ impl Judging<'_> {
 
     /// `file:line` of a row.
     fn origin(&self, file: u16, line: u32) -> String {
-        use std::fmt::Write;
-        let file = &self.files[usize::from(file)];
-        let mut origin = String::with_capacity(file.len() + 11);
-        origin.push_str(file);
-        let _ = write!(origin, ":{line}");
-        origin
+        Origin {
+            file: Arc::clone(&self.files[usize::from(file)]),
+            line,
+        }
+        .to_string()
     }
 
     /// A held incident with the terms it is judged under.

@@ -180,7 +180,7 @@ pub(super) fn ids_rise_throughout<'a>(parts: impl IntoIterator<Item = &'a IdOrde
 /// a second keeps the fingerprints of slots seen twice. All copies of one id share a slot, so
 /// none is lost; two different ids share one with a chance of one in sixteen, which costs only
 /// the sorting of a few more fingerprints.
-pub(super) fn keep_repeated_ids(parts: &mut [&mut Vec<u64>]) {
+pub(super) fn keep_repeated_ids(parts: &mut [&mut Vec<u64>], threads: usize) {
     use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
     let total: usize = parts.iter().map(|prints| prints.len()).sum();
     let slots = (total * 16).next_power_of_two().max(1 << 16);
@@ -191,9 +191,9 @@ pub(super) fn keep_repeated_ids(parts: &mut [&mut Vec<u64>]) {
     };
     let seen: Vec<AtomicU64> = (0..slots / 64).map(|_| AtomicU64::new(0)).collect();
     let twice: Vec<AtomicU64> = (0..slots / 64).map(|_| AtomicU64::new(0)).collect();
-    // The parts shared among up to one thread per CPU: each marks its parts, then (once every
+    // The parts shared among up to `threads` threads: each marks its parts, then (once every
     // part is marked) keeps their repeated ids.
-    let per_thread = parts.len().div_ceil(crate::parallel::cpus()).max(1);
+    let per_thread = parts.len().div_ceil(threads.max(1)).max(1);
     let marked = std::sync::Barrier::new(parts.len().div_ceil(per_thread));
     std::thread::scope(|scope| {
         for share in parts.chunks_mut(per_thread) {
@@ -229,7 +229,7 @@ mod tests {
         // Ids 5, 7, 9 << 40 and 11 all fall in slot 0, so all are kept, though only 7 repeats
         // (across the two files); u64::MAX and 1 << 63 are alone in their slots.
         let (mut first, mut second) = (part(&[9 << 40, 7, u64::MAX, 5]), part(&[7, 1 << 63, 11]));
-        keep_repeated_ids(&mut [&mut first, &mut second]);
+        keep_repeated_ids(&mut [&mut first, &mut second], 2);
         assert_eq!(first, [9 << 40, 7, 5]);
         assert_eq!(second, [7, 11]);
         // Only 7 occurs twice: the rows of both files with that hash are read again.

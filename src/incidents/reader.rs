@@ -69,6 +69,8 @@ pub fn read_into<S: Sink>(
         again: Vec::new(),
     };
     let mut files = Vec::with_capacity(inputs.len());
+    // The search for repeated ids runs on no more threads than any input may be read with.
+    let threads = inputs.iter().map(|input| input.threads).max().unwrap_or(1);
     for (index, input) in inputs.into_iter().enumerate() {
         let file = u16::try_from(index)
             .map_err(|_| Error::Usage("more than 65,535 incident files".to_owned()))?;
@@ -83,7 +85,7 @@ pub fn read_into<S: Sink>(
             .iter_mut()
             .map(|part| &mut part.fingerprints)
             .collect();
-        keep_repeated_ids(&mut fingerprints);
+        keep_repeated_ids(&mut fingerprints, threads);
         let parts: Vec<(u16, &[u64])> = state
             .parts
             .iter()
