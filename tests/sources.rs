@@ -105,7 +105,11 @@ fn acme() -> Contract {
 }
 
 fn read(source: &Source, name: &str, bytes: Vec<u8>) -> Incidents {
-    let input = Input::stream(name, std::io::Cursor::new(bytes));
+    read_input(source, Input::stream(name, std::io::Cursor::new(bytes)))
+}
+
+/// Reads one export with the ACME contract, keeping every valid row.
+fn read_input(source: &Source, input: Input) -> Incidents {
     slacredit::incidents::read_incidents(vec![input], source, &[acme()], &|_, _| Ok(()))
         .expect("the export reads")
 }
@@ -394,13 +398,7 @@ fn gzip_files_are_read_as_they_are() {
         path.display().to_string(),
         std::fs::File::open(&path).expect("open"),
     );
-    let incidents = slacredit::incidents::read_incidents(
-        vec![input],
-        &Source::generic(),
-        &[acme()],
-        &|_, _| Ok(()),
-    )
-    .expect("the gzip export reads");
+    let incidents = read_input(&Source::generic(), input);
     assert_eq!(incidents.rows.read, 1);
     assert_eq!(summary(&incidents)[0].0, "A");
 }
@@ -670,13 +668,7 @@ fn an_export_read_from_a_pipe_can_repeat_an_id() {
         std::thread::spawn(move || std::fs::write(path, csv))
     };
     let input = Input::open(&path).expect("the pipe opens");
-    let incidents = slacredit::incidents::read_incidents(
-        vec![input],
-        &Source::generic(),
-        &[acme()],
-        &|_, _| Ok(()),
-    )
-    .expect("the pipe reads");
+    let incidents = read_input(&Source::generic(), input);
     writer
         .join()
         .expect("the writer ends")

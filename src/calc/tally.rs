@@ -158,9 +158,11 @@ impl ServiceIncidents {
             }
         }
         if place.holds(incident) {
-            let origin = version.map(|index| (routed.terms.0.clone(), index));
             match way {
-                Way::Add => self.held.push((routed.whole(), origin)),
+                Way::Add => {
+                    let origin = version.map(|index| (routed.terms.0.clone(), index));
+                    self.held.push((routed.whole(), origin));
+                }
                 Way::Remove => self.counted.take_back_row(incident),
             }
         } else {

@@ -108,29 +108,28 @@ pub fn read_into<S: Sink>(
         rows.rejected.extend(part.rejected);
         joined.join(part.sink);
     }
-    let duplicates = resolve_duplicates(candidates, &files);
     let mut taken_back = Vec::new();
-    for (copy, verdict) in &duplicates {
-        match &copy.kept {
-            Ok(()) => {
-                rows.counted -= 1;
-                taken_back.push(copy.incident.clone());
-            }
-            Err(reason) => {
-                *exclusions.entry(reason.clone()).or_default() -= 1;
-            }
-        }
+    for (copy, verdict) in resolve_duplicates(candidates, &files) {
         match verdict {
             Verdict::Duplicate(reason) => {
-                *exclusions.entry(reason.clone()).or_default() += 1;
+                *exclusions.entry(reason).or_default() += 1;
             }
             Verdict::Conflict(reason) => rows.rejected.push(Rejection {
                 file: files[usize::from(copy.incident.file)].clone(),
                 line: copy.incident.line,
                 column: "id".to_owned(),
-                value: copy.id.clone(),
-                reason: reason.clone(),
+                value: copy.id,
+                reason,
             }),
+        }
+        match copy.kept {
+            Ok(()) => {
+                rows.counted -= 1;
+                taken_back.push(copy.incident);
+            }
+            Err(reason) => {
+                *exclusions.entry(reason).or_default() -= 1;
+            }
         }
     }
     joined.take_back(&taken_back);
