@@ -4,6 +4,7 @@
 mod csv;
 mod json;
 mod table;
+mod words;
 
 pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
 pub use self::json::write_json;
