@@ -185,4 +185,6 @@ pub enum Format {
     Csv,
     /// JSON: the credit lines (an array) for `credits`, the full report model for `report`.
     Json,
+    /// Markdown with GitHub tables, for documents and tickets.
+    Markdown,
 }

@@ -215,6 +215,7 @@ impl<'a> Binding<'a> {
         Report {
             period: self.range.to_string(),
             as_of: self.as_of.map(format_instant),
+            totals: super::range_totals(self.range, &reports),
             contracts: reports,
             rows,
         }

@@ -8,6 +8,7 @@ mod credits;
 mod history;
 pub mod model;
 mod tally;
+mod totals;
 mod trace;
 
 use std::collections::BTreeMap;
@@ -31,6 +32,7 @@ pub use breach::{Judgement, Status, judge};
 pub use credits::{ServiceFacts, YearCap, apply_contract_limits, service_credit_lines};
 pub use history::{BreachEvent, BreachKey, History, Planned, plan};
 pub use tally::{Judged, Place, Routed, ServiceIncidents, ServiceTally, Ticket, Way, outage};
+pub use totals::range_totals;
 pub use trace::{Clipped, Counted, IncidentPeriod, PeriodTrace, TargetStep, incident_steps};
 
 /// Escalated breaches: by (priced rule index, (incident id, target)), the multiplier and why.
