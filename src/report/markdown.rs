@@ -14,12 +14,20 @@ use super::table::incident_list;
 /// Text made safe for a Markdown table cell, heading or list item: `&`, `<` and `>` become HTML
 /// entities (a `<script>` title cannot become HTML), a line break becomes `<br>` (a table row is
 /// one line), and the characters Markdown reads as markup (`\`, `` ` ``, `*`, `_`, `~`, `[`, `]`,
-/// `|`) are backslash-escaped, `|` so that it does not end the cell.
+/// `|`) are backslash-escaped, `|` so that it does not end the cell. An `_` between two letters
+/// or digits is left as it is: there it can neither open nor close emphasis, and ids such as
+/// `per_service` or `America/New_York` stay readable in the raw text.
 pub fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
+    let mut previous = None;
     while let Some(character) = chars.next() {
         match character {
+            '_' if previous.is_some_and(char::is_alphanumeric)
+                && chars.peek().copied().is_some_and(char::is_alphanumeric) =>
+            {
+                escaped.push('_');
+            }
             '&' => escaped.push_str("&amp;"),
             '<' => escaped.push_str("&lt;"),
             '>' => escaped.push_str("&gt;"),
@@ -37,6 +45,7 @@ pub fn escape(text: &str) -> String {
             }
             other => escaped.push(other),
         }
+        previous = Some(character);
     }
     escaped
 }
@@ -339,5 +348,7 @@ mod tests {
             "\\`code\\` \\*bold\\* \\_em\\_ \\~x\\~ \\[link\\](http://x) a\\\\b"
         );
         assert_eq!(escape("SOC-1002 99.5% (line 77)"), "SOC-1002 99.5% (line 77)");
+        // Inside a word `_` is inert; at a word's edge it could open or close emphasis.
+        assert_eq!(escape("per_service _x a_"), "per_service \\_x a\\_");
     }
 }
