@@ -347,7 +347,10 @@ mod tests {
             escape("`code` *bold* _em_ ~x~ [link](http://x) a\\b"),
             "\\`code\\` \\*bold\\* \\_em\\_ \\~x\\~ \\[link\\](http://x) a\\\\b"
         );
-        assert_eq!(escape("SOC-1002 99.5% (line 77)"), "SOC-1002 99.5% (line 77)");
+        assert_eq!(
+            escape("SOC-1002 99.5% (line 77)"),
+            "SOC-1002 99.5% (line 77)"
+        );
         // Inside a word `_` is inert; at a word's edge it could open or close emphasis.
         assert_eq!(escape("per_service _x a_"), "per_service \\_x a\\_");
     }
