@@ -109,105 +109,127 @@ pub fn write_report_markdown(out: &mut dyn Write, report: &Report) -> io::Result
     writeln!(out, "# Breach report {}\n", escape(&report.period))?;
     for contract in &report.contracts {
         heading(out, contract)?;
-        let mut services = MarkdownTable::new(&[
-            ("service", false),
-            ("fee", true),
-            ("availability %", true),
-            ("target %", true),
-            ("downtime", true),
-            ("maintenance excluded", true),
-            ("respond met/breached/pending", false),
-            ("resolve met/breached/pending", false),
-            ("credit", true),
-        ]);
-        let counts = |counts: &TargetCounts| {
-            format!("{}/{}/{}", counts.met, counts.breached, counts.pending)
-        };
-        for service in &contract.services {
-            services.row([
-                service.service.clone(),
-                service.fee.to_string(),
-                service.availability.to_string(),
-                service
-                    .availability_target
-                    .map(|target| target.to_string())
-                    .unwrap_or_default(),
-                format_duration(service.downtime_seconds),
-                format_duration(service.maintenance_excluded_seconds),
-                counts(&service.respond),
-                counts(&service.resolve),
-                service.credit.to_string(),
-            ]);
-        }
-        writeln!(out, "{}", services.text)?;
-        if !contract.breaches.is_empty() {
-            let mut breaches = MarkdownTable::new(&[
-                ("service", false),
-                ("incident", false),
-                ("severity", false),
-                ("target", false),
-                ("status", false),
-                ("allowed", true),
-                ("actual", true),
-                ("over by", true),
-                ("source", false),
-                ("title", false),
-            ]);
-            for breach in &contract.breaches {
-                breaches.row([
-                    breach.service.to_string(),
-                    breach.incident.to_string(),
-                    breach.severity.to_string(),
-                    breach.target.name().to_owned(),
-                    format!("{:?}", breach.status).to_lowercase(),
-                    format_duration(breach.allowed_seconds),
-                    format_duration(breach.actual_seconds),
-                    format_duration(breach.over_by_seconds),
-                    breach.source.to_string(),
-                    breach.title.to_string(),
-                ]);
-            }
-            writeln!(out, "### Breaches\n\n{}", breaches.text)?;
-        }
+        write_services(out, contract)?;
+        write_breaches(out, contract)?;
         write_lines(out, contract)?;
-        if !contract.disputed.is_empty() {
-            writeln!(out, "### Disputed (held out of credits until settled)\n")?;
-            for disputed in &contract.disputed {
-                writeln!(
-                    out,
-                    "- Incident {} ({}): would add {} {} ({}): {}",
-                    escape(&disputed.incident),
-                    escape(&disputed.service),
-                    disputed.exposure,
-                    escape(&contract.currency),
-                    escape(&disputed.source),
-                    escape(&disputed.title)
-                )?;
-            }
-            writeln!(out)?;
-        }
-        if !contract.findings.is_empty() {
-            writeln!(out, "### Findings\n")?;
-            for finding in &contract.findings {
-                let mut item = format!(
-                    "- **{}** ({})",
-                    escape(finding.kind),
-                    escape(&finding.service)
-                );
-                if let [single] = finding.incidents.as_slice() {
-                    let _ = write!(item, ", incident {}", escape(single));
-                }
-                let _ = write!(item, ": {}", escape(&finding.message));
-                if !finding.sources.is_empty() {
-                    let _ = write!(item, " ({})", escape(&finding.sources.join(", ")));
-                }
-                writeln!(out, "{item}")?;
-            }
-            writeln!(out)?;
-        }
+        write_disputed(out, contract)?;
+        write_findings(out, contract)?;
     }
     write_totals(out, report)?;
     write_rows(out, &report.rows)
+}
+
+/// One row per service: fee, availability, downtime, targets and credit.
+fn write_services(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()> {
+    let mut services = MarkdownTable::new(&[
+        ("service", false),
+        ("fee", true),
+        ("availability %", true),
+        ("target %", true),
+        ("downtime", true),
+        ("maintenance excluded", true),
+        ("respond met/breached/pending", false),
+        ("resolve met/breached/pending", false),
+        ("credit", true),
+    ]);
+    let counts =
+        |counts: &TargetCounts| format!("{}/{}/{}", counts.met, counts.breached, counts.pending);
+    for service in &contract.services {
+        services.row([
+            service.service.clone(),
+            service.fee.to_string(),
+            service.availability.to_string(),
+            service
+                .availability_target
+                .map(|target| target.to_string())
+                .unwrap_or_default(),
+            format_duration(service.downtime_seconds),
+            format_duration(service.maintenance_excluded_seconds),
+            counts(&service.respond),
+            counts(&service.resolve),
+            service.credit.to_string(),
+        ]);
+    }
+    writeln!(out, "{}", services.text)
+}
+
+/// Every breached or pending target, with the ticket's title; nothing when there is none.
+fn write_breaches(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()> {
+    if contract.breaches.is_empty() {
+        return Ok(());
+    }
+    let mut breaches = MarkdownTable::new(&[
+        ("service", false),
+        ("incident", false),
+        ("severity", false),
+        ("target", false),
+        ("status", false),
+        ("allowed", true),
+        ("actual", true),
+        ("over by", true),
+        ("source", false),
+        ("title", false),
+    ]);
+    for breach in &contract.breaches {
+        breaches.row([
+            breach.service.to_string(),
+            breach.incident.to_string(),
+            breach.severity.to_string(),
+            breach.target.name().to_owned(),
+            format!("{:?}", breach.status).to_lowercase(),
+            format_duration(breach.allowed_seconds),
+            format_duration(breach.actual_seconds),
+            format_duration(breach.over_by_seconds),
+            breach.source.to_string(),
+            breach.title.to_string(),
+        ]);
+    }
+    writeln!(out, "### Breaches\n\n{}", breaches.text)
+}
+
+/// The disputed incidents held out of the credits, each with what it would add.
+fn write_disputed(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()> {
+    if contract.disputed.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "### Disputed (held out of credits until settled)\n")?;
+    for disputed in &contract.disputed {
+        writeln!(
+            out,
+            "- Incident {} ({}): would add {} {} ({}): {}",
+            escape(&disputed.incident),
+            escape(&disputed.service),
+            disputed.exposure,
+            escape(&contract.currency),
+            escape(&disputed.source),
+            escape(&disputed.title)
+        )?;
+    }
+    writeln!(out)
+}
+
+/// The findings that are not money, each led by its kind.
+fn write_findings(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()> {
+    if contract.findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "### Findings\n")?;
+    for finding in &contract.findings {
+        let mut item = format!(
+            "- **{}** ({})",
+            escape(finding.kind),
+            escape(&finding.service)
+        );
+        if let [single] = finding.incidents.as_slice() {
+            let _ = write!(item, ", incident {}", escape(single));
+        }
+        let _ = write!(item, ": {}", escape(&finding.message));
+        if !finding.sources.is_empty() {
+            let _ = write!(item, " ({})", escape(&finding.sources.join(", ")));
+        }
+        writeln!(out, "{item}")?;
+    }
+    writeln!(out)
 }
 
 /// The invoice credit lines per contract and period, then a range's totals.
