@@ -29,7 +29,7 @@ Targets: credits <= 1.5x the raw read, report <= 2x, credits peak memory <= 64 M
 
 `--shape event-log`: DATA/event-log-N.csv, a ServiceNow event log of N incidents (`--rows` counts
 incidents here; about 5.7 rows each, see bench/generate_event_log.py), read with
-bench/event-log-mapping.yaml (`collapse: latest`) and judged against bench/event-log.yaml for
+bench/mappings/event-log.yaml (`collapse: latest`) and judged against bench/event-log.yaml for
 2016-06. `credits --format csv` and `report --format json` (both on every CPU; an event log is
 read in one pass), with wall time, user CPU time and peak resident memory from GNU time.
 `--binary` measures another build (e.g. an older one kept aside) instead of building this one.
@@ -251,7 +251,7 @@ def event_log(args, slacredit):
 
     def run(command, fmt):
         return [slacredit, command, "--contract", os.path.join(ROOT, "bench", "event-log.yaml"),
-                "--source", os.path.join(ROOT, "bench", "event-log-mapping.yaml"), "--incidents", data,
+                "--source", os.path.join(ROOT, "bench", "mappings", "event-log.yaml"), "--incidents", data,
                 "--period", "2016-06", "--format", fmt, "-o", os.devnull]
 
     commands = {"credits (csv)": run("credits", "csv"), "report (json)": run("report", "json")}

@@ -160,8 +160,9 @@ const ID_CELL: u64 = 1;
 /// the folded row is read and checked exactly as a one-row export's row, rejections and all),
 /// and every event packed as variable-length deltas from the latest event before it: a row
 /// of a ticket logged a line after the previous one and minutes later takes about four bytes.
-/// Ids are found through an open-addressed table of 8-byte slots. The UCI shape keeps about
-/// 130 bytes per incident where a copy of every latest row and an event list took 0.9 KB.
+/// Ids are found through an open-addressed table of 8-byte slots. An incident of the UCI shape
+/// costs about 170 bytes in all (its block, its place in the list and its slots) where a copy of
+/// its latest row and a list of its events took 1.2 KB (see `docs/performance.md`).
 #[derive(Default)]
 pub struct Folding {
     /// The id table (linear probing, at most half full): 0 for an empty slot.
@@ -195,12 +196,13 @@ impl Folding {
             Ok(index) => self.update(index, event, record, columns, id.as_bytes()),
             Err(slot) => {
                 self.slots[slot] = (hash & !INDEX_MASK) | (self.blocks.len() as u64 + 1);
-                let mut block = Vec::new();
+                self.cell_bytes.clear();
+                put_cells(&mut self.cell_bytes, record, columns, id.as_bytes());
+                // Room for the lengths and the first event (at most 10 bytes a number).
+                let mut block = Vec::with_capacity(HEAD + id.len() + self.cell_bytes.len() + 50);
                 write_head(&mut block, event);
                 put_varint(&mut block, id.len() as u64);
                 block.extend_from_slice(id.as_bytes());
-                self.cell_bytes.clear();
-                put_cells(&mut self.cell_bytes, record, columns, id.as_bytes());
                 put_varint(&mut block, self.cell_bytes.len() as u64);
                 block.extend_from_slice(&self.cell_bytes);
                 put_event(&mut block, event, None);
@@ -243,9 +245,7 @@ impl Folding {
         };
         bytes.reserve_exact(self.event_bytes.len());
         bytes.extend_from_slice(&self.event_bytes);
-        let mut head_bytes = Vec::with_capacity(HEAD);
-        write_head(&mut head_bytes, event);
-        bytes[..HEAD].copy_from_slice(&head_bytes);
+        set_head(&mut bytes, event);
         *block = bytes.into_boxed_slice();
     }
 
@@ -324,11 +324,18 @@ fn append(block: &mut Box<[u8]>, bytes: &[u8]) {
     *block = grown.into_boxed_slice();
 }
 
+/// Starts an empty block with the head of its latest event.
 fn write_head(out: &mut Vec<u8>, event: Event) {
-    out.extend_from_slice(&event.updated.to_le_bytes());
-    out.extend_from_slice(&event.line.to_le_bytes());
-    out.extend_from_slice(&event.file.to_le_bytes());
-    out.push(state_code(event.state) as u8);
+    out.resize(HEAD, 0);
+    set_head(out, event);
+}
+
+/// Writes the head of a block: its latest event.
+fn set_head(block: &mut [u8], event: Event) {
+    block[..8].copy_from_slice(&event.updated.to_le_bytes());
+    block[8..12].copy_from_slice(&event.line.to_le_bytes());
+    block[12..14].copy_from_slice(&event.file.to_le_bytes());
+    block[14] = state_code(event.state) as u8;
 }
 
 /// The latest event of a block.
