@@ -161,8 +161,8 @@ const ID_CELL: u64 = 1;
 /// and every event packed as variable-length deltas from the latest event before it: a row
 /// of a ticket logged a line after the previous one and minutes later takes about four bytes.
 /// Ids are found through an open-addressed table of 8-byte slots. An incident of the UCI shape
-/// costs about 170 bytes in all (its block, its place in the list and its slots) where a copy of
-/// its latest row and a list of its events took 1.2 KB (see `docs/performance.md`).
+/// costs about 160 bytes in all (its block, its place in the list and its slots) where a copy of
+/// its latest row and a list of its events took 1.25 KB (see `docs/performance.md`).
 #[derive(Default)]
 pub struct Folding {
     /// The id table (linear probing, at most half full): 0 for an empty slot.
