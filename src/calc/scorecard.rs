@@ -164,6 +164,10 @@ pub struct Scorecard {
     pub rows: RowAccounting,
 }
 
+#[expect(
+    clippy::ref_option,
+    reason = "serde's `serialize_with` hands the field by reference"
+)]
 fn serialize_as_of<S: serde::Serializer>(
     as_of: &Option<Instant>,
     serializer: S,
