@@ -12,11 +12,11 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::availability::{Downtime, Outage, availability_percent, clip_to_open, downtime};
-use super::breach::{Status, deadline, judge};
+use super::breach::{Status, judge};
 use super::model::{Report, TargetCounts};
 use super::tally::{Way, holds, outage};
 use super::{Scope, excluded_maintenance, plan, rename};
-use crate::contract::{Contract, Denominator, Target, TargetKind};
+use crate::contract::{Contract, Denominator, TargetKind};
 use crate::incidents::{Incident, RowAccounting};
 use crate::money::{Decimal, HUNDRED, Rounding, RoundingMode};
 use crate::time::{Instant, PeriodKind, PeriodRange, PeriodSpec, Seconds, subtract};
@@ -634,37 +634,46 @@ impl<'a> ScorecardTally<'a> {
         }
         for (position, kind) in KINDS.into_iter().enumerate() {
             let target = contract.target(usize::from(incident.severity), kind);
-            // The time taken, when the judging below already measured it.
-            let mut measured = None;
-            if let Some(target) = target {
+            // The time taken, if done by the end: on the target's clock, or around the clock
+            // for a severity without such a target.
+            let taken = if let Some(target) = target {
                 let calendar = &contract.calendars[target.calendar].calendar;
-                // A target belongs to the view period of its deadline, and is judged as
-                // `report` judges the billing period of its deadline.
-                let due = deadline(incident, kind, target, calendar)
-                    .and_then(|due| Some((card.view_at(due)?, card.billing_at(due)?)));
-                if let Some((view, billing)) = due
-                    && let Some(verdict) = judge(
-                        incident,
-                        kind,
-                        target,
-                        calendar,
-                        card.billing[billing].scope.as_of,
-                    )
-                {
-                    let counts = &mut card.views[view].cells[service][severity].counts[position];
-                    way.count(match verdict.status {
-                        Status::Met => &mut counts.met,
-                        Status::Breached => &mut counts.breached,
-                        Status::Pending => &mut counts.pending,
-                    });
-                    // Done by its billing period's judging instant, so by the end as well.
-                    measured = verdict.done.then_some(verdict.actual);
+                let Some(at_end) = judge(incident, kind, target, calendar, card.end) else {
+                    continue;
+                };
+                // A target belongs to the view period of its deadline and is judged as `report`
+                // judges the billing period of its deadline. The deadline does not depend on
+                // when it is judged, nor does the verdict on work done by then: only the rest
+                // is judged again at that billing period's instant.
+                let due = card
+                    .view_at(at_end.deadline)
+                    .zip(card.billing_at(at_end.deadline));
+                if let Some((view, billing)) = due {
+                    let as_of = card.billing[billing].scope.as_of;
+                    let verdict = if as_of == card.end
+                        || done_at(incident, kind).is_some_and(|done| done <= as_of)
+                    {
+                        Some(at_end)
+                    } else {
+                        judge(incident, kind, target, calendar, as_of)
+                    };
+                    if let Some(verdict) = verdict {
+                        let counts =
+                            &mut card.views[view].cells[service][severity].counts[position];
+                        way.count(match verdict.status {
+                            Status::Met => &mut counts.met,
+                            Status::Breached => &mut counts.breached,
+                            Status::Pending => &mut counts.pending,
+                        });
+                    }
                 }
-            }
-            let Some(view) = opened_in else { continue };
-            let Some(taken) =
-                measured.or_else(|| time_taken(contract, incident, kind, target, card.end))
-            else {
+                at_end.done.then_some(at_end.actual)
+            } else {
+                done_at(incident, kind)
+                    .filter(|done| *done <= card.end)
+                    .map(|done| (done - incident.opened).max(0))
+            };
+            let (Some(view), Some(taken)) = (opened_in, taken) else {
                 continue;
             };
             let durations = &mut card.views[view].cells[service][severity].durations[position];
@@ -766,28 +775,11 @@ fn fold_outage(
     }
 }
 
-/// The time `incident` took to be acknowledged or resolved, if that was done by `end`: on the
-/// clock of its own target (calendar and pauses), or around the clock without one.
-fn time_taken(
-    contract: &Contract,
-    incident: &Incident,
-    kind: TargetKind,
-    target: Option<Target>,
-    end: Instant,
-) -> Option<Seconds> {
-    let done = match kind {
+/// When the work a response or resolution target measures was done, if it was.
+fn done_at(incident: &Incident, kind: TargetKind) -> Option<Instant> {
+    match kind {
         TargetKind::Respond => incident.acknowledged,
         _ => incident.resolved,
-    }
-    .filter(|done| *done <= end)?;
-    match target {
-        Some(target) => {
-            let calendar = &contract.calendars[target.calendar].calendar;
-            judge(incident, kind, target, calendar, end)
-                .filter(|verdict| verdict.done)
-                .map(|verdict| verdict.actual)
-        }
-        None => Some((done - incident.opened).max(0)),
     }
 }
 
