@@ -191,8 +191,13 @@ pub struct InputArgs {
     /// Signed-off exceptions: a CSV with columns `incident`, `approved_by`, `approved_on`, `reason`.
     #[arg(long, value_name = "CSV")]
     pub exceptions: Option<PathBuf>,
-    /// Exit 1 when any incident row is rejected.
+    /// Exit 0 even when incident rows are rejected (by default any rejected row fails the run
+    /// with exit 1, after the output is written).
     #[arg(long)]
+    pub allow_rejected: bool,
+    /// Kept so scripts written for earlier versions run: rejected rows now fail the run unless
+    /// `--allow-rejected` is given.
+    #[arg(long, hide = true, conflicts_with = "allow_rejected")]
     pub strict: bool,
     /// Read a large export and calculate with at most N threads (default: one per CPU; 1 reads
     /// front to back). The result is the same for any N.
@@ -234,6 +239,6 @@ pub enum Format {
     Table,
     /// CSV: credit lines for `credits`, breach rows for `report`.
     Csv,
-    /// The full report model.
+    /// JSON: the credit lines (an array) for `credits`, the full report model for `report`.
     Json,
 }

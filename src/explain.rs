@@ -1,17 +1,18 @@
 //! `explain`: every step behind one incident's or one service's figures, each with the contract
 //! clause (`file:line`) and the export row (`file:line`) it used, in words a finance analyst can
-//! paste into a dispute email. Built from a finished [`Evaluation`], so it never disagrees with
-//! the report.
+//! paste into a dispute email. It renders the calculation's own trace (`calc::trace`: the version
+//! that judged each period, each target's verdict, each outage as counted) and the finished
+//! report, so it never disagrees with the report: nothing here judges, measures or prices.
 
 use std::fmt::Write as _;
 
-use crate::calc::model::{ContractReport, CreditLine};
-use crate::calc::{Scope, Status, availability_percent, judge};
-use crate::contract::{Contract, TargetKind};
+use crate::calc::model::{ContractReport, CreditLine, ServiceSummary};
+use crate::calc::{IncidentPeriod, Status};
+use crate::contract::Contract;
 use crate::error::Error;
 use crate::incidents::{Incident, Paused};
 use crate::pipeline::Evaluation;
-use crate::time::{PeriodSpec, TimestampFormat, format_duration, format_instant};
+use crate::time::{format_duration, format_instant};
 
 /// What to explain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,25 +38,25 @@ pub fn explain(evaluation: &Evaluation, subject: &Subject) -> Result<String, Err
     let mut text = String::new();
     match subject {
         Subject::Incident(id) => {
-            let incident = evaluation
+            let index = evaluation
                 .incidents
                 .incidents
                 .iter()
-                .find(|incident| *incident.id == **id)
+                .position(|incident| *incident.id == **id)
                 .ok_or_else(|| {
                     Error::Usage(format!(
                         "incident `{id}` is not among the incidents counted for {} (see the row accounting of `slacredit report`)",
                         evaluation.report.period
                     ))
                 })?;
-            explain_incident(evaluation, incident, &mut text);
+            explain_incident(evaluation, index, &mut text);
         }
         Subject::Service(id) => {
             let mut found = false;
-            for report in &evaluation.report.contracts {
-                let contract = version(evaluation, report);
+            for (period, report) in evaluation.report.contracts.iter().enumerate() {
+                let contract = &evaluation.contracts[report.trace.version];
                 if let Some(index) = contract.service_index(id) {
-                    explain_service(evaluation, contract, index, report, &mut text);
+                    explain_service(evaluation, (period, report), index, &mut text);
                     found = true;
                 }
             }
@@ -77,25 +78,6 @@ pub fn explain(evaluation: &Evaluation, subject: &Subject) -> Result<String, Err
     Ok(text)
 }
 
-/// The contract version a contract-period was judged by.
-fn version<'a>(evaluation: &'a Evaluation, report: &ContractReport) -> &'a Contract {
-    let spec: Option<PeriodSpec> = report.period.parse().ok();
-    evaluation
-        .contracts
-        .iter()
-        .find(|contract| {
-            contract.id == report.contract && spec.is_some_and(|spec| contract.in_force(spec))
-        })
-        .unwrap_or(&evaluation.contracts[0])
-}
-
-/// The scope a contract-period was judged in.
-fn scope(contract: &Contract, report: &ContractReport) -> Option<Scope> {
-    let spec: PeriodSpec = report.period.parse().ok()?;
-    let as_of = TimestampFormat::Rfc3339.parse(&report.judged_at).ok();
-    Some(Scope::new(contract, spec, as_of))
-}
-
 fn clause(contract: &Contract, line: u32) -> String {
     format!("{}:{line}", contract.file)
 }
@@ -112,7 +94,8 @@ fn rule_clause(contract: &Contract, id: &str) -> String {
         })
 }
 
-fn explain_incident(evaluation: &Evaluation, incident: &Incident, text: &mut String) {
+fn explain_incident(evaluation: &Evaluation, index: usize, text: &mut String) {
+    let incident = &evaluation.incidents.incidents[index];
     let contract = &evaluation.contracts[usize::from(incident.contract)];
     let service = &contract.services[usize::from(incident.service)];
     let severity = &contract.severities[usize::from(incident.severity)];
@@ -175,23 +158,25 @@ fn explain_incident(evaluation: &Evaluation, incident: &Incident, text: &mut Str
             let _ = writeln!(text, "  {words}");
         }
     }
-    for report in evaluation
-        .report
-        .contracts
+    for step in evaluation
+        .steps
         .iter()
-        .filter(|report| report.contract == contract.id)
+        .filter(|step| step.incident == index)
     {
-        let Some(scope) = scope(contract, report) else {
-            continue;
-        };
+        let report = &evaluation.report.contracts[step.period];
         let _ = writeln!(
             text,
             "\nPeriod {} [{}, {}), judged at {}",
             report.period, report.period_start, report.period_end, report.judged_at
         );
         let mut steps = Steps { text, count: 0 };
-        clock_steps(contract, incident, scope, &mut steps);
-        money_steps(version(evaluation, report), incident, report, &mut steps);
+        clock_steps(evaluation, step, &mut steps);
+        money_steps(
+            &evaluation.contracts[report.trace.version],
+            incident,
+            report,
+            &mut steps,
+        );
     }
 }
 
@@ -208,19 +193,12 @@ impl Steps<'_> {
     }
 }
 
-/// The targets judged and the outage counted for `incident` in one period.
-fn clock_steps(contract: &Contract, incident: &Incident, scope: Scope, steps: &mut Steps<'_>) {
-    let service = &contract.services[usize::from(incident.service)];
-    let severity = &contract.severities[usize::from(incident.severity)];
-    for kind in TargetKind::ALL {
-        let Some(target) = contract.target(usize::from(incident.severity), kind) else {
-            continue;
-        };
-        let calendar = &contract.calendars[target.calendar];
-        let Some(verdict) = judge(incident, kind, target, &calendar.calendar, scope.as_of) else {
-            continue;
-        };
-        let due = if scope.period.contains(verdict.deadline) {
+/// The targets judged and the outage counted for an incident in one period.
+fn clock_steps(evaluation: &Evaluation, step: &IncidentPeriod, steps: &mut Steps<'_>) {
+    let terms = &evaluation.contracts[step.terms];
+    for target in &step.targets {
+        let verdict = &target.verdict;
+        let due = if target.due_in_period {
             "in this period"
         } else {
             "judged in the period that holds its deadline"
@@ -228,41 +206,31 @@ fn clock_steps(contract: &Contract, incident: &Incident, scope: Scope, steps: &m
         let outcome = match verdict.status {
             Status::Met => "met".to_owned(),
             Status::Pending => "pending: not done yet, time remains".to_owned(),
-            Status::Breached => {
-                format!(
-                    "breached by {}",
-                    format_duration(verdict.actual - verdict.allowed)
-                )
-            }
+            Status::Breached => format!("breached by {}", format_duration(target.over_by)),
         };
         steps.add(&format!(
             "{}: within {} on calendar {} ({}); due {} ({due}); took {}{} -> {outcome}",
-            kind.name(),
+            verdict.kind.name(),
             format_duration(target.within),
-            calendar.name,
-            clause(contract, target.line),
+            terms.calendars[target.calendar].name,
+            clause(terms, target.line),
             format_instant(verdict.deadline),
             format_duration(verdict.actual),
             if verdict.done { "" } else { " so far" }
         ));
     }
-    let weight = if incident.maintenance {
-        crate::money::Decimal::ONE
-    } else {
-        severity.downtime_weight
-    };
-    if weight > crate::money::Decimal::ZERO {
-        let end = incident
-            .resolved
-            .map_or(scope.as_of, |resolved| resolved.min(scope.as_of))
-            .min(scope.period.end);
-        let start = incident.outage_start().max(scope.period.start);
-        if start < end {
-            steps.add(&format!("downtime: [{}, {}) = {} at weight {weight} counts in {}'s downtime, inside its availability calendar; overlaps with other outages count once", format_instant(start),
-                    format_instant(end),
-                    format_duration(end - start),
-                    service.id));
-        }
+    let judging = &evaluation.contracts[evaluation.report.contracts[step.period].trace.version];
+    if let Some(counted) = &step.counted
+        && let Some(outage) = &counted.outage
+    {
+        steps.add(&format!(
+            "downtime: [{}, {}) = {} at weight {} counts in {}'s downtime, inside its availability calendar; overlaps with other outages count once",
+            format_instant(outage.start),
+            format_instant(outage.end),
+            format_duration(outage.seconds),
+            outage.weight,
+            judging.services[counted.service].id
+        ));
     }
 }
 
@@ -343,20 +311,17 @@ fn line_words(contract: &Contract, line: &CreditLine) -> String {
 
 fn explain_service(
     evaluation: &Evaluation,
-    contract: &Contract,
+    (period, report): (usize, &ContractReport),
     index: usize,
-    report: &ContractReport,
     text: &mut String,
 ) {
+    let contract = &evaluation.contracts[report.trace.version];
     let service = &contract.services[index];
     let Some(summary) = report
         .services
         .iter()
         .find(|summary| summary.service == service.id)
     else {
-        return;
-    };
-    let Some(scope) = scope(contract, report) else {
         return;
     };
     let _ = writeln!(
@@ -393,8 +358,7 @@ fn explain_service(
             String::new()
         }
     );
-    downtime_step(evaluation, contract, index, scope, summary, text);
-    let exact = availability_percent(summary.measured_seconds, summary.weighted_downtime_seconds);
+    downtime_step(evaluation, (period, report), index, summary, text);
     let target = match (service.availability_target, summary.availability_met) {
         (Some(target), Some(met)) => format!(
             " against the target {target} ({}): {}",
@@ -409,7 +373,7 @@ fn explain_service(
         summary.measured_seconds,
         summary.weighted_downtime_seconds,
         summary.measured_seconds,
-        exact.round_dp(6)
+        report.trace.availability[index].round_dp(6)
     );
     money_lines(contract, &service.id, report, summary, text);
 }
@@ -419,7 +383,7 @@ fn money_lines(
     contract: &Contract,
     service: &str,
     report: &ContractReport,
-    summary: &crate::calc::model::ServiceSummary,
+    summary: &ServiceSummary,
     text: &mut String,
 ) {
     let breaches: Vec<_> = report
@@ -474,37 +438,22 @@ fn money_lines(
 /// Step 3 of a service: its outage rows and their union.
 fn downtime_step(
     evaluation: &Evaluation,
-    contract: &Contract,
+    (period, report): (usize, &ContractReport),
     index: usize,
-    scope: Scope,
-    summary: &crate::calc::model::ServiceSummary,
+    summary: &ServiceSummary,
     text: &mut String,
 ) {
-    // Each row as this version names it: its service and severity looked up by id, since the
-    // row may have been routed to another version of the contract.
-    let outages: Vec<(&Incident, Option<&crate::contract::Severity>)> = evaluation
-        .incidents
-        .incidents
+    let contract = &evaluation.contracts[report.trace.version];
+    // Each row as the period's version names it: the row may have been routed to another
+    // version of the contract.
+    let outages: Vec<(&Incident, &crate::calc::Counted)> = evaluation
+        .steps
         .iter()
-        .filter_map(|incident| {
-            let routed = &evaluation.contracts[usize::from(incident.contract)];
-            if routed.id != contract.id
-                || routed.services[usize::from(incident.service)].id != contract.services[index].id
-            {
-                return None;
-            }
-            let severity = contract
-                .severity_index(&routed.severities[usize::from(incident.severity)].id)
-                .map(|found| &contract.severities[found]);
-            let counts = incident.maintenance
-                || severity
-                    .is_some_and(|severity| severity.downtime_weight > crate::money::Decimal::ZERO);
-            (counts
-                && incident.outage_start() < scope.measured_end()
-                && incident
-                    .resolved
-                    .is_none_or(|resolved| resolved > scope.period.start))
-            .then_some((incident, severity))
+        .filter(|step| step.period == period)
+        .filter_map(|step| {
+            let counted = step.counted.as_ref()?;
+            (counted.service == index && counted.outage_row)
+                .then(|| (&evaluation.incidents.incidents[step.incident], counted))
         })
         .collect();
     let _ = writeln!(
@@ -516,20 +465,18 @@ fn downtime_step(
         summary.downtime_seconds,
         summary.weighted_downtime_seconds
     );
-    for (incident, severity) in &outages {
+    for (incident, counted) in &outages {
         let end = incident.resolved.map_or_else(
-            || format!("open at {}", format_instant(scope.as_of)),
+            || format!("open at {}", format_instant(report.trace.scope.as_of)),
             format_instant,
         );
-        let what = match (incident.maintenance, severity) {
-            (true, _) | (false, None) => "planned maintenance".to_owned(),
-            (false, Some(severity)) => {
-                format!("{} at weight {}", severity.id, severity.downtime_weight)
-            }
+        let what = if incident.maintenance {
+            "planned maintenance".to_owned()
+        } else {
+            let severity = &contract.severities[counted.severity];
+            format!("{} at weight {}", severity.id, severity.downtime_weight)
         };
-        let held = if incident.disputed
-            && contract.exclusions.disputed == crate::contract::DisputedPolicy::Pending
-        {
+        let held = if counted.held {
             " (disputed: held out)"
         } else {
             ""

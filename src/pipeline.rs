@@ -21,6 +21,8 @@ pub struct Evaluation {
     pub incidents: incidents::Incidents,
     /// The report.
     pub report: crate::calc::model::Report,
+    /// The steps of each incident kept whole in each reported period (nothing when none is).
+    pub steps: Vec<calc::IncidentPeriod>,
 }
 
 /// Reads the exports for the periods of `range` and calculates the report: see
@@ -96,7 +98,9 @@ pub fn evaluate_detailed(
     let incidents::Reading { files, sink, rows } = reading;
     let report = sink.binding.report(&files, rows.clone());
     let kept = sink.kept.into_sorted();
+    let steps = calc::incident_steps(&in_force, &report, &kept);
     Ok(Evaluation {
+        steps,
         contracts: in_force,
         incidents: incidents::Incidents {
             files,

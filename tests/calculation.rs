@@ -182,7 +182,8 @@ fn a_full_band_credit_is_cut_to_the_service_cap() {
     assert_eq!(line.amount.to_string(), "300.00");
     let cap = line
         .cap_applied
-        .as_deref()
+        .as_ref()
+        .map(ToString::to_string)
         .expect("the cap is named on the line");
     assert!(
         cap.contains("per_service") && cap.contains("700.00"),
@@ -1030,14 +1031,17 @@ fn a_line_below_the_minimum_is_listed_but_not_issued_and_carries_its_claim_by_da
     );
     assert!(
         line.cap_applied
-            .as_deref()
-            .is_some_and(|note| note.contains("below the minimum 1.00")),
+            .as_ref()
+            .is_some_and(|note| note.to_string().contains("below the minimum 1.00")),
         "{:?}",
         line.cap_applied
     );
     assert_eq!(report.contracts[0].credit_total.to_string(), "0.00");
     // September ends on 1 October; 30 days later is 31 October.
-    assert_eq!(line.claim_by.as_deref(), Some("2026-10-31"));
+    assert_eq!(
+        line.claim_by.map(|date| date.to_string()).as_deref(),
+        Some("2026-10-31")
+    );
 }
 
 #[test]
@@ -1106,4 +1110,129 @@ fn breaches_are_listed_by_service_id_then_incident_then_target() {
             "web/W2/Resolve",
         ]
     );
+}
+
+#[test]
+fn a_breach_row_lists_what_the_credit_line_sums_for_it() {
+    let terms = contract(
+        "1000.00",
+        "  rules:\n    - { id: late, kind: per_unit_late, target: resolve, severities: [sev1], unit: 1h, credit: 2%, max_per_incident: 5% }\n\
+         \x20   - { id: r, kind: per_breach, target: respond, credit: 150.00 }\n",
+    );
+    // A: resolved 61 min late → 2 started hours × 2 % × 1,000.00 = 40.00 under `late`; no
+    // respond breach (acknowledged after 5 min). B: 4 h late → 80.00, held to 5 % = 50.00 under
+    // `late`; acknowledged after 20 min of 15 → 150.00 under `r`.
+    let rows = "A,web,P1,2026-09-10T10:00:00Z,,2026-09-10T10:05:00Z,2026-09-10T15:01:00Z,\n\
+                B,web,P1,2026-09-11T10:00:00Z,,2026-09-11T10:20:00Z,2026-09-11T18:00:00Z,\n";
+    let report = run(&terms, rows, "2026-09", None);
+    let priced: Vec<String> = report.contracts[0]
+        .breaches
+        .iter()
+        .flat_map(|breach| {
+            breach
+                .credits
+                .iter()
+                .map(move |credit| format!("{} {} {}", breach.incident, credit.rule, credit.amount))
+        })
+        .collect();
+    assert_eq!(priced, ["A late 40", "B r 150", "B late 50"]);
+    // The lines sum the same amounts: late 40.00 + 50.00 = 90.00 over 2 + 4 = 6 units; r 150.00.
+    let lines: Vec<(u64, String)> = report.contracts[0]
+        .credit_lines
+        .iter()
+        .map(|line| (line.quantity, line.amount_before_caps.to_string()))
+        .collect();
+    assert_eq!(lines, [(6, "90.00".to_owned()), (1, "150.00".to_owned())]);
+}
+
+/// Evaluates `rows` for September 2026, keeping whole the incidents `wanted` picks.
+fn evaluate_wanted(
+    contract: &Contract,
+    rows: &str,
+    wanted: &slacredit::Wanted<'_>,
+) -> slacredit::Evaluation {
+    let input = Input::stream(
+        "incidents.csv",
+        std::io::Cursor::new(format!("{HEADER}{rows}").into_bytes()),
+    );
+    slacredit::evaluate_detailed(
+        std::slice::from_ref(contract),
+        vec![input],
+        &Source::generic(),
+        ("2026-09".parse().expect("test period"), None),
+        &Exceptions::default(),
+        &slacredit::Options {
+            detail: slacredit::calc::Detail::Full,
+            threads: 1,
+            wanted,
+        },
+    )
+    .expect("evaluation succeeds")
+}
+
+#[test]
+fn the_trace_records_the_steps_of_the_wanted_incidents_only() {
+    use slacredit::calc::Status;
+    let terms = contract("1000.00", "  rules: []\n");
+    // A (sev1, weight 1): opened 10:00, acknowledged 10:20, resolved 12:00. B (sev2, weight 0.5):
+    // down 1 h on the 11th.
+    let rows = "A,web,P1,2026-09-10T10:00:00Z,,2026-09-10T10:20:00Z,2026-09-10T12:00:00Z,\n\
+                B,web,P2,2026-09-11T10:00:00Z,,2026-09-11T10:10:00Z,2026-09-11T11:00:00Z,\n";
+    let nothing = evaluate_wanted(&terms, rows, &|_, _| false);
+    assert!(nothing.steps.is_empty());
+    let evaluation = evaluate_wanted(&terms, rows, &|_, incident| &*incident.id == "A");
+    let period = &evaluation.report.contracts[0].trace;
+    assert_eq!(period.version, 0);
+    // Measured: September, 30 × 86,400 = 2,592,000 s. Downtime: A 7,200 s × 1 + B 3,600 s × 0.5
+    // = 9,000 s. Availability (2,592,000 − 9,000) / 2,592,000 × 100 = 99.652777…%.
+    assert_eq!(period.availability[0].round_dp(6).to_string(), "99.652778");
+    let [step] = evaluation.steps.as_slice() else {
+        panic!(
+            "one step per wanted incident and period: {:?}",
+            evaluation.steps
+        )
+    };
+    assert_eq!((step.incident, step.period, step.terms), (0, 0, 0));
+    let verdicts: Vec<(String, Status, i64, i64)> = step
+        .targets
+        .iter()
+        .map(|target| {
+            (
+                format_instant(target.verdict.deadline),
+                target.verdict.status,
+                target.verdict.actual,
+                target.over_by,
+            )
+        })
+        .collect();
+    // Respond: due 10:15, took 20 min = 1,200 s, over by 300 s. Resolve: due 14:00, took 2 h.
+    assert_eq!(
+        verdicts,
+        [
+            (
+                "2026-09-10T10:15:00Z".to_owned(),
+                Status::Breached,
+                1_200,
+                300
+            ),
+            ("2026-09-10T14:00:00Z".to_owned(), Status::Met, 7_200, 0)
+        ]
+    );
+    let counted = step.counted.expect("web and sev1 exist in the version");
+    let outage = counted.outage.expect("sev1 counts as downtime");
+    assert_eq!(
+        (
+            format_instant(outage.start),
+            format_instant(outage.end),
+            outage.seconds,
+            outage.weight.to_string()
+        ),
+        (
+            "2026-09-10T10:00:00Z".to_owned(),
+            "2026-09-10T12:00:00Z".to_owned(),
+            7_200,
+            "1".to_owned()
+        )
+    );
+    assert!(counted.outage_row && !counted.held);
 }

@@ -5,7 +5,9 @@
 
 use chrono::NaiveDate;
 
-use super::model::{CreditLine, RuleCredit};
+use super::model::{
+    Cap, CapApplied, CapNote, CreditLine, Derivation, EscalatedBreach, Limit, Rate, RuleCredit,
+};
 use super::{
     Downtime, Escalated, Judged, Judgement, Outage, Status, Ticket, clip_to_open, downtime,
 };
@@ -32,7 +34,7 @@ pub struct ServiceFacts<'a> {
     /// The period.
     pub period: PeriodSpec,
     /// The claim-by date of the period's credits, if the contract sets one.
-    pub claim_by: Option<String>,
+    pub claim_by: Option<NaiveDate>,
     /// Breaches whose credits escalation rules multiply.
     pub escalated: &'a Escalated,
 }
@@ -40,8 +42,8 @@ pub struct ServiceFacts<'a> {
 /// A line before rounding and caps.
 struct RawLine {
     rule: String,
-    description: String,
-    rate: String,
+    description: Derivation,
+    rate: Rate,
     quantity: u64,
     amount: Decimal,
     incidents: Vec<String>,
@@ -58,23 +60,9 @@ pub fn service_credit_lines(facts: &ServiceFacts<'_>) -> Vec<CreditLine> {
         .filter(|(_, rule)| rule.covers_service(facts.service))
         .filter_map(|(index, rule)| match &rule.kind {
             RuleKind::Availability { .. } => availability_line(facts, rule),
-            RuleKind::PerBreach { target, credit } => {
-                per_breach_line(facts, index, rule, *target, *credit)
+            RuleKind::PerBreach { target, .. } | RuleKind::PerUnitLate { target, .. } => {
+                breach_line(facts, index, rule, *target)
             }
-            RuleKind::PerUnitLate {
-                target,
-                unit,
-                credit,
-                max_per_incident,
-            } => per_unit_late_line(
-                facts,
-                index,
-                rule,
-                *target,
-                *unit,
-                *credit,
-                *max_per_incident,
-            ),
             RuleKind::PerUnitDown {
                 unit,
                 credit,
@@ -108,13 +96,11 @@ fn availability_line(facts: &ServiceFacts<'_>, rule: &Rule) -> Option<RawLine> {
         super::availability_percent(facts.measured, facts.downtime.weighted).round_dp(4);
     Some(RawLine {
         rule: rule.id.clone(),
-        description: format!(
-            "availability {availability}% is {} (contract line {}): {} of the fee",
-            band.describe(),
-            band.line,
-            band.credit
-        ),
-        rate: band.credit.to_string(),
+        description: Derivation::Availability {
+            availability,
+            band: *band,
+        },
+        rate: Rate::Amount(band.credit),
         quantity: 1,
         amount: band.credit.of_fee(fee(facts)),
         incidents: Vec::new(),
@@ -156,62 +142,131 @@ fn escalation_multiplier(
         .map_or(Decimal::ONE, |(multiplier, _)| *multiplier)
 }
 
-/// `; escalated: INC-3 (why), INC-4 (why)` for the breaches of a line that escalation multiplied.
-fn escalation_note(escalated: &Escalated, rule: usize, breaches: &[&Judged]) -> String {
-    let notes: Vec<String> = breaches
+/// The breaches of a line that escalation multiplied, each with why.
+fn escalated_breaches(
+    escalated: &Escalated,
+    rule: usize,
+    breaches: &[&Judged],
+) -> Vec<EscalatedBreach> {
+    if escalated.is_empty() {
+        return Vec::new();
+    }
+    breaches
         .iter()
         .filter_map(|Judged { ticket, verdict }| {
             escalated
                 .get(&(rule, (ticket.id.to_string(), verdict.kind)))
-                .map(|(_, why)| format!("{} ({why})", ticket.id))
+                .map(|(_, why)| EscalatedBreach {
+                    incident: ticket.id.to_string(),
+                    escalation: why.clone(),
+                })
         })
-        .collect();
-    if notes.is_empty() {
-        String::new()
-    } else {
-        format!("; escalated: {}", notes.join(", "))
+        .collect()
+}
+
+/// One breach priced by one rule: the units the rate applies to (1 for `per_breach`, the started
+/// units of lateness for `per_unit_late`) and the amount before caps and rounding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Priced {
+    units: u64,
+    amount: Decimal,
+}
+
+/// How rule `rule` (index `index` in the contract) prices the breach `verdict` of `ticket`, with
+/// the period fee `fee`: the rate (per breach, or per started unit of lateness up to
+/// `max_per_incident`) times the escalation multiplier. `None` when the rule prices no breach of
+/// that target. The one place a breach is priced: credit lines sum these, breach rows list them.
+fn price_breach(
+    rule: &Rule,
+    index: usize,
+    fee: Decimal,
+    (ticket, verdict): (&Ticket, &Judgement),
+    escalated: &Escalated,
+) -> Option<Priced> {
+    let multiplier = || escalation_multiplier(escalated, index, ticket, verdict.kind);
+    match rule.kind {
+        RuleKind::PerBreach { target, credit } if target == verdict.kind => Some(Priced {
+            units: 1,
+            amount: credit.of_fee(fee) * multiplier(),
+        }),
+        RuleKind::PerUnitLate {
+            target,
+            unit,
+            credit,
+            max_per_incident,
+        } if target == verdict.kind => {
+            let units = started_units(verdict.actual - verdict.allowed, unit);
+            let amount = credit.of_fee(fee) * Decimal::from(units) * multiplier();
+            Some(Priced {
+                units,
+                amount: max_per_incident.map_or(amount, |max| amount.min(max.of_fee(fee))),
+            })
+        }
+        _ => None,
     }
 }
 
-fn per_breach_line(
+/// The line of a `per_breach` or `per_unit_late` rule: each breach of `target` it covers priced
+/// by [`price_breach`], the units and amounts summed.
+fn breach_line(
     facts: &ServiceFacts<'_>,
     index: usize,
     rule: &Rule,
     target: TargetKind,
-    credit: Amount,
 ) -> Option<RawLine> {
     let breaches = priced_breaches(facts, rule, target);
     if breaches.is_empty() {
         return None;
     }
-    let quantity = breaches.len() as u64;
-    let each = credit.of_fee(fee(facts));
+    let priced: Vec<Priced> = breaches
+        .iter()
+        .filter_map(|judged| {
+            price_breach(
+                rule,
+                index,
+                fee(facts),
+                (&judged.ticket, &judged.verdict),
+                facts.escalated,
+            )
+        })
+        .collect();
+    let units: u64 = priced.iter().map(|priced| priced.units).sum();
+    let escalated = escalated_breaches(facts.escalated, index, &breaches);
+    let (description, credit) = match rule.kind {
+        RuleKind::PerUnitLate {
+            unit,
+            credit,
+            max_per_incident,
+            ..
+        } => (
+            Derivation::PerUnitLate {
+                units,
+                unit,
+                breaches: breaches.len(),
+                target,
+                credit,
+                max_per_incident,
+                escalated,
+            },
+            credit,
+        ),
+        RuleKind::PerBreach { credit, .. } => (
+            Derivation::PerBreach {
+                breaches: units,
+                target,
+                credit,
+                escalated,
+            },
+            credit,
+        ),
+        _ => return None,
+    };
     Some(RawLine {
         rule: rule.id.clone(),
-        description: format!(
-            "{quantity} {} breach{} x {credit}{}{}",
-            target.name(),
-            if quantity == 1 { "" } else { "es" },
-            if matches!(credit, Amount::PercentOfFee(_)) {
-                " of the fee"
-            } else {
-                ""
-            },
-            escalation_note(facts.escalated, index, &breaches)
-        ),
-        rate: credit.to_string(),
-        quantity,
-        amount: breaches
-            .iter()
-            .map(|judged| {
-                each * escalation_multiplier(
-                    facts.escalated,
-                    index,
-                    &judged.ticket,
-                    judged.verdict.kind,
-                )
-            })
-            .sum(),
+        description,
+        rate: Rate::Amount(credit),
+        quantity: units,
+        amount: priced.iter().map(|priced| priced.amount).sum(),
         incidents: breaches
             .iter()
             .map(|judged| judged.ticket.id.to_string())
@@ -222,74 +277,6 @@ fn per_breach_line(
 /// Started units in `seconds`: 61 minutes in 1-hour units is 2.
 fn started_units(seconds: Seconds, unit: Seconds) -> u64 {
     (seconds.max(0) as u64).div_ceil(unit as u64)
-}
-
-/// One incident's credit under a `per_unit_late` rule: started units × credit × escalation
-/// multiplier, then `max_per_incident`.
-fn late_credit(
-    verdict: &Judgement,
-    unit: Seconds,
-    credit: Amount,
-    max_per_incident: Option<Amount>,
-    fee: Decimal,
-    multiplier: Decimal,
-) -> (u64, Decimal) {
-    let units = started_units(verdict.actual - verdict.allowed, unit);
-    let amount = credit.of_fee(fee) * Decimal::from(units) * multiplier;
-    (
-        units,
-        max_per_incident.map_or(amount, |max| amount.min(max.of_fee(fee))),
-    )
-}
-
-fn per_unit_late_line(
-    facts: &ServiceFacts<'_>,
-    index: usize,
-    rule: &Rule,
-    target: TargetKind,
-    unit: Seconds,
-    credit: Amount,
-    max_per_incident: Option<Amount>,
-) -> Option<RawLine> {
-    let breaches = priced_breaches(facts, rule, target);
-    if breaches.is_empty() {
-        return None;
-    }
-    let priced: Vec<(u64, Decimal)> = breaches
-        .iter()
-        .map(|Judged { ticket, verdict }| {
-            let multiplier = escalation_multiplier(facts.escalated, index, ticket, verdict.kind);
-            late_credit(
-                verdict,
-                unit,
-                credit,
-                max_per_incident,
-                fee(facts),
-                multiplier,
-            )
-        })
-        .collect();
-    let units: u64 = priced.iter().map(|(units, _)| units).sum();
-    let limited =
-        max_per_incident.map_or(String::new(), |max| format!(", at most {max} per incident"));
-    Some(RawLine {
-        rule: rule.id.clone(),
-        description: format!(
-            "{units} started {} of lateness on {} {} breach{} x {credit}{limited}{}",
-            crate::time::format_duration(unit),
-            breaches.len(),
-            target.name(),
-            if breaches.len() == 1 { "" } else { "es" },
-            escalation_note(facts.escalated, index, &breaches)
-        ),
-        rate: credit.to_string(),
-        quantity: units,
-        amount: priced.iter().map(|(_, amount)| amount).sum(),
-        incidents: breaches
-            .iter()
-            .map(|judged| judged.ticket.id.to_string())
-            .collect(),
-    })
 }
 
 fn per_unit_down_line(
@@ -320,13 +307,14 @@ fn per_unit_down_line(
     }
     Some(RawLine {
         rule: rule.id.clone(),
-        description: format!(
-            "{} of outages of at least {} = {units} started {} x {credit}",
-            crate::time::format_duration(down),
-            crate::time::format_duration(min_outage),
-            crate::time::format_duration(unit)
-        ),
-        rate: credit.to_string(),
+        description: Derivation::PerUnitDown {
+            downtime: down,
+            min_outage,
+            units,
+            unit,
+            credit,
+        },
+        rate: Rate::Amount(credit),
         quantity: units,
         amount: credit.of_fee(fee(facts)) * Decimal::from(units),
         incidents: Vec::new(),
@@ -344,19 +332,17 @@ fn downtime_multiple_line(
     let amount = fee(facts) * facts.downtime.weighted / Decimal::from(facts.measured) * multiplier;
     Some(RawLine {
         rule: rule.id.clone(),
-        description: format!(
-            "{multiplier} x the fee for {} of downtime out of {} measured",
-            crate::time::format_duration(
-                facts
-                    .downtime
-                    .weighted
-                    .trunc()
-                    .try_into()
-                    .unwrap_or(Seconds::MAX)
-            ),
-            crate::time::format_duration(facts.measured)
-        ),
-        rate: format!("{multiplier}x"),
+        description: Derivation::DowntimeMultiple {
+            multiplier,
+            downtime: facts
+                .downtime
+                .weighted
+                .trunc()
+                .try_into()
+                .unwrap_or(Seconds::MAX),
+            measured: facts.measured,
+        },
+        rate: Rate::Multiple(multiplier),
         quantity: 1,
         amount,
         incidents: Vec::new(),
@@ -369,11 +355,13 @@ fn downtime_multiple_line(
 fn apply_service_cap(facts: &ServiceFacts<'_>, raw_lines: Vec<RawLine>) -> Vec<CreditLine> {
     let contract = facts.contract;
     let rounding = contract.credits.rounding;
-    let cap = contract
-        .credits
-        .per_service_cap
-        .map(|cap| (cap, rounding.floor(cap.of_fee(fee(facts)))));
-    let mut room = cap.map(|(_, amount)| amount);
+    let cap = contract.credits.per_service_cap.map(|rate| Cap {
+        limit: Limit::PerService,
+        rate,
+        amount: rounding.floor(rate.of_fee(fee(facts))),
+        currency: contract.currency.clone(),
+    });
+    let mut room = cap.as_ref().map(|cap| cap.amount);
     raw_lines
         .into_iter()
         .map(|line| {
@@ -382,12 +370,11 @@ fn apply_service_cap(facts: &ServiceFacts<'_>, raw_lines: Vec<RawLine>) -> Vec<C
             if let Some(left) = room.as_mut() {
                 *left -= amount;
             }
-            let cap_applied = match cap {
-                Some((cap, cap_amount)) if amount < before => Some(format!(
-                    "per_service cap {cap} = {cap_amount} {}: reduced by {}",
-                    contract.currency,
-                    before - amount
-                )),
+            let cap_applied = match &cap {
+                Some(cap) if amount < before => Some(CapApplied(vec![CapNote::Cap {
+                    cap: cap.clone(),
+                    reduced_by: before - amount,
+                }])),
                 _ => None,
             };
             CreditLine {
@@ -406,7 +393,7 @@ fn apply_service_cap(facts: &ServiceFacts<'_>, raw_lines: Vec<RawLine>) -> Vec<C
                 currency: contract.currency.clone(),
                 incidents: line.incidents,
                 cap_applied,
-                claim_by: facts.claim_by.clone(),
+                claim_by: facts.claim_by,
             }
         })
         .collect()
@@ -442,31 +429,38 @@ pub fn apply_contract_limits(contract: &Contract, lines: &mut [CreditLine], year
     // A line already below the minimum will not be issued, so it takes no room under a cap.
     let minimum = contract.credits.minimum.unwrap_or(Decimal::ZERO);
     order.retain(|index| lines[*index].amount >= minimum);
-    if let Some(cap) = contract.credits.per_period_cap {
-        let cap_amount = rounding.floor(cap.of_fee(fees));
-        let note = format!("per_period cap {cap} = {cap_amount} {}", contract.currency);
-        fill_cap(lines, &order, cap_amount, &note);
+    if let Some(rate) = contract.credits.per_period_cap {
+        let cap = Cap {
+            limit: Limit::PerPeriod,
+            rate,
+            amount: rounding.floor(rate.of_fee(fees)),
+            currency: contract.currency.clone(),
+        };
+        fill_cap(lines, &order, cap.amount, &cap);
     }
-    if let Some(cap) = contract.credits.per_year_cap {
+    if let Some(rate) = contract.credits.per_year_cap {
         let monthly: Decimal = contract.services.iter().map(|service| service.fee).sum();
-        let cap_amount = rounding.floor(cap.of_fee(monthly * Decimal::from(12)));
-        let room = (cap_amount - year.used).max(Decimal::ZERO);
-        let note = format!(
-            "per_year cap {cap} = {cap_amount} {} for the contract year from {}, {} already credited",
-            contract.currency, year.start, year.used
-        );
-        fill_cap(lines, &order, room, &note);
+        let cap = Cap {
+            limit: Limit::PerYear {
+                start: year.start,
+                used: year.used,
+            },
+            rate,
+            amount: rounding.floor(rate.of_fee(monthly * Decimal::from(12))),
+            currency: contract.currency.clone(),
+        };
+        let room = (cap.amount - year.used).max(Decimal::ZERO);
+        fill_cap(lines, &order, room, &cap);
     }
     if let Some(minimum) = contract.credits.minimum {
         for line in lines
             .iter_mut()
             .filter(|line| line.amount > Decimal::ZERO && line.amount < minimum)
         {
-            let note = format!(
-                "below the minimum {}: {} not issued",
-                rounding.apply(minimum),
-                line.amount
-            );
+            let note = CapNote::Minimum {
+                minimum: rounding.apply(minimum),
+                withheld: line.amount,
+            };
             add_note(line, note);
             line.amount = rounding.apply(Decimal::ZERO);
         }
@@ -475,27 +469,31 @@ pub fn apply_contract_limits(contract: &Contract, lines: &mut [CreditLine], year
 
 /// Fills `room` with the lines in `order`; a line that does not fit is reduced and says so,
 /// naming the `cap`.
-fn fill_cap(lines: &mut [CreditLine], order: &[usize], mut room: Decimal, cap: &str) {
+fn fill_cap(lines: &mut [CreditLine], order: &[usize], mut room: Decimal, cap: &Cap) {
     for index in order {
         let line = &mut lines[*index];
         let allowed = line.amount.min(room);
         room -= allowed;
         if allowed < line.amount {
-            let note = format!("{cap}: reduced by {}", line.amount - allowed);
+            let note = CapNote::Cap {
+                cap: cap.clone(),
+                reduced_by: line.amount - allowed,
+            };
             add_note(line, note);
             line.amount = allowed;
         }
     }
 }
 
-fn add_note(line: &mut CreditLine, note: String) {
-    line.cap_applied = Some(match line.cap_applied.take() {
-        Some(earlier) => format!("{earlier}; {note}"),
-        None => note,
-    });
+fn add_note(line: &mut CreditLine, note: CapNote) {
+    line.cap_applied
+        .get_or_insert_with(|| CapApplied(Vec::new()))
+        .0
+        .push(note);
 }
 
-/// The rules that price a breach of `kind` by `incident`, with the amount each gives before caps.
+/// The rules that price the breach `verdict` of `ticket`, with the amount each gives before caps
+/// and rounding: the same [`price_breach`] the credit lines sum.
 pub fn per_breach_credits(
     contract: &Contract,
     service: usize,
@@ -513,24 +511,10 @@ pub fn per_breach_credits(
             rule.covers_service(service) && rule.covers_severity(usize::from(ticket.severity))
         })
         .filter_map(|(index, rule)| {
-            let multiplier = escalation_multiplier(escalated, index, ticket, verdict.kind);
-            let amount = match &rule.kind {
-                RuleKind::PerBreach { target, credit } if *target == verdict.kind => {
-                    credit.of_fee(fee) * multiplier
-                }
-                RuleKind::PerUnitLate {
-                    target,
-                    unit,
-                    credit,
-                    max_per_incident,
-                } if *target == verdict.kind => {
-                    late_credit(verdict, *unit, *credit, *max_per_incident, fee, multiplier).1
-                }
-                _ => return None,
-            };
+            let priced = price_breach(rule, index, fee, (ticket, verdict), escalated)?;
             Some(RuleCredit {
                 rule: rule.id.clone(),
-                amount: amount.normalize(),
+                amount: priced.amount.normalize(),
             })
         })
         .collect()

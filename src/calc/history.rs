@@ -203,7 +203,7 @@ pub fn escalations(
     contract: &Contract,
     earlier: &[BreachEvent],
     current: &[BreachEvent],
-) -> BTreeMap<(usize, BreachKey), (Decimal, String)> {
+) -> super::Escalated {
     let mut escalated = BTreeMap::new();
     let rules = &contract.credits.rules;
     for escalation in rules {
@@ -258,17 +258,16 @@ pub fn escalations(
             if !is_current || count < *breaches as usize {
                 continue;
             }
-            let why = format!(
-                "breach {count} within {} under `{}` (contract line {}): x{multiplier}",
-                format_duration(*within),
-                escalation.id,
-                escalation.line
-            );
+            let why = super::model::Escalation {
+                count,
+                within: *within,
+                rule: escalation.id.clone(),
+                line: escalation.line,
+                multiplier: *multiplier,
+            };
             for rule in applies_to {
                 let key = (*rule, (event.incident.clone(), event.kind));
-                let known = escalated
-                    .get(&key)
-                    .map(|(known, _): &(Decimal, String)| *known);
+                let known = escalated.get(&key).map(|(known, _)| *known);
                 if known.is_none_or(|known| *multiplier > known) {
                     escalated.insert(key, (*multiplier, why.clone()));
                 }

@@ -9,6 +9,7 @@ mod history;
 pub mod model;
 pub mod scorecard;
 mod tally;
+mod trace;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -31,9 +32,10 @@ pub use breach::{Judgement, Status, judge};
 pub use credits::{ServiceFacts, YearCap, apply_contract_limits, service_credit_lines};
 pub use history::{BreachEvent, BreachKey, History, Planned, plan};
 pub use tally::{Judged, Place, Routed, ServiceIncidents, ServiceTally, Ticket, Way, outage};
+pub use trace::{Clipped, Counted, IncidentPeriod, PeriodTrace, TargetStep, incident_steps};
 
 /// Escalated breaches: by (priced rule index, (incident id, target)), the multiplier and why.
-pub type Escalated = BTreeMap<(usize, BreachKey), (Decimal, String)>;
+pub type Escalated = BTreeMap<(usize, BreachKey), (Decimal, model::Escalation)>;
 
 /// The period a contract is judged for, and the instant open incidents are judged at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,7 +230,11 @@ fn contract_report(
         crate::parallel::parallel_map(judging.threads, &by_service, |index, incidents| {
             service_report(contract, index, &incidents.counted, scope, &escalated)
         });
-    for ((index, incidents), (mut summary, lines)) in by_service.iter().enumerate().zip(reports) {
+    let mut availability = Vec::with_capacity(by_service.len());
+    for ((index, incidents), (mut summary, lines, exact)) in
+        by_service.iter().enumerate().zip(reports)
+    {
+        availability.push(exact);
         if !incidents.held.is_empty() {
             let place = judging.place(index);
             let exposure = |extra: &[Routed<'_>]| {
@@ -303,6 +309,11 @@ fn contract_report(
         credit_lines,
         findings,
         disputed,
+        trace: PeriodTrace {
+            version: planned.contract,
+            scope,
+            availability,
+        },
     }
 }
 
@@ -493,14 +504,14 @@ fn downgrade_findings(judging: &Judging<'_>, incidents: &[(bool, Incident)]) -> 
         .collect()
 }
 
-/// One service: its summary and its credit lines.
+/// One service: its summary, its credit lines and its availability exactly (percent, unrounded).
 fn service_report(
     contract: &Contract,
     index: usize,
     tally: &ServiceTally,
     scope: Scope,
     escalated: &Escalated,
-) -> (ServiceSummary, Vec<CreditLine>) {
+) -> (ServiceSummary, Vec<CreditLine>, Decimal) {
     let service = &contract.services[index];
     // Availability is measured in the service's calendar: only its open time counts, as
     // measured time and as downtime. Qualifying planned maintenance is taken out of that time.
@@ -552,6 +563,7 @@ fn service_report(
     };
     let lines = service_credit_lines(&facts);
     let (detection_total, detected) = tally.detection;
+    let availability = availability_percent(measured, down.weighted);
     let summary = ServiceSummary {
         service: service.id.clone(),
         name: service.name.clone(),
@@ -560,7 +572,7 @@ fn service_report(
         measured_seconds: measured,
         downtime_seconds: down.seconds,
         weighted_downtime_seconds: down.weighted.normalize(),
-        availability: availability_percent(measured, down.weighted).round_dp(4),
+        availability: availability.round_dp(4),
         availability_target: service.availability_target,
         availability_met: service
             .availability_target
@@ -576,12 +588,12 @@ fn service_report(
         disputed_exposure: Decimal::ZERO,
         credit: lines.iter().map(|line| line.amount).sum(),
     };
-    (summary, lines)
+    (summary, lines, availability)
 }
 
 /// The date by which the period's credits must be claimed: the period end plus `claim.within`,
 /// counted in whole local days when it is a number of days.
-fn claim_by(contract: &Contract, scope: Scope) -> Option<String> {
+fn claim_by(contract: &Contract, scope: Scope) -> Option<chrono::NaiveDate> {
     let within = contract.credits.claim_within?;
     let end_date = scope.period.spec.next_first_day();
     let date = if within % 86_400 == 0 {
@@ -589,7 +601,7 @@ fn claim_by(contract: &Contract, scope: Scope) -> Option<String> {
     } else {
         crate::time::local_date(contract.timezone, scope.period.end + within)
     };
-    Some(date.to_string())
+    Some(date)
 }
 
 /// Whether availability reaches `target` percent, decided exactly:

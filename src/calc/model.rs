@@ -7,9 +7,12 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::Status;
-use crate::contract::TargetKind;
+use super::trace::PeriodTrace;
+use chrono::NaiveDate;
+
+use crate::contract::{Band, TargetKind};
 use crate::incidents::RowAccounting;
-use crate::money::Decimal;
+use crate::money::{Amount, Decimal};
 use crate::time::{Instant, Seconds, serialize_instant};
 
 /// Everything one run of `report` or `credits` found.
@@ -62,6 +65,9 @@ pub struct ContractReport {
     pub findings: Vec<Finding>,
     /// Disputed incidents held out of the credits, with what each would add.
     pub disputed: Vec<DisputedIncident>,
+    /// How the period was judged, for `explain` (not part of the JSON model).
+    #[serde(skip)]
+    pub trace: PeriodTrace,
 }
 
 /// A disputed incident, held out of credits and downtime until the dispute is settled.
@@ -236,12 +242,12 @@ pub struct CreditLine {
     pub service: String,
     /// Rule id.
     pub rule: String,
-    /// Plain-words derivation.
-    pub description: String,
+    /// How the amount was derived (plain words in every output).
+    pub description: Derivation,
     /// The fee percentages apply to.
     pub basis: Decimal,
-    /// The rate as the contract words it: `10%` or `500.00`.
-    pub rate: String,
+    /// The rate as the contract words it: `10%`, `500.00` or `2x`.
+    pub rate: Rate,
     /// How many units the rate applies to (breaches; 1 for a band).
     pub quantity: u64,
     /// Rounded amount before caps.
@@ -252,11 +258,194 @@ pub struct CreditLine {
     pub currency: String,
     /// Incident ids behind the line.
     pub incidents: Vec<String>,
-    /// Which cap reduced the line and by how much, if any.
-    pub cap_applied: Option<String>,
-    /// Date by which the credit must be claimed, if the contract sets one.
-    pub claim_by: Option<String>,
+    /// Which caps (or the minimum) reduced the line and by how much, if any.
+    pub cap_applied: Option<CapApplied>,
+    /// Date by which the credit must be claimed, if the contract sets one (`YYYY-MM-DD`).
+    #[serde(serialize_with = "serialize_date")]
+    pub claim_by: Option<NaiveDate>,
 }
+
+/// An optional date as `YYYY-MM-DD`, or null.
+#[expect(
+    clippy::ref_option,
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's `serialize_with` hands over a reference to the field"
+)]
+fn serialize_date<S: serde::Serializer>(
+    date: &Option<NaiveDate>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match date {
+        Some(date) => serializer.collect_str(date),
+        None => serializer.serialize_none(),
+    }
+}
+
+// The typed notes below are serialized as the words the renderers give them (their `Display`
+// impls live in `report::words`, beside the other renderers), so JSON keeps the text fields it
+// always had.
+
+/// How a credit line's amount was derived, per rule kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Derivation {
+    /// An availability band applied.
+    Availability {
+        /// Availability in percent, rounded to 4 places as reported.
+        availability: Decimal,
+        /// The band it fell in.
+        band: Band,
+    },
+    /// A rate per breach.
+    PerBreach {
+        /// Breaches priced.
+        breaches: u64,
+        /// Which target.
+        target: TargetKind,
+        /// The rate per breach.
+        credit: Amount,
+        /// The breaches escalation multiplied.
+        escalated: Vec<EscalatedBreach>,
+    },
+    /// A rate per started unit of lateness.
+    PerUnitLate {
+        /// Started units, summed over the breaches.
+        units: u64,
+        /// The unit.
+        unit: Seconds,
+        /// Breaches priced.
+        breaches: usize,
+        /// Which target.
+        target: TargetKind,
+        /// The rate per unit.
+        credit: Amount,
+        /// The most one incident earns.
+        max_per_incident: Option<Amount>,
+        /// The breaches escalation multiplied.
+        escalated: Vec<EscalatedBreach>,
+    },
+    /// A rate per started unit of qualifying downtime.
+    PerUnitDown {
+        /// Downtime of the qualifying outages, overlaps once.
+        downtime: Seconds,
+        /// The shortest outage that qualifies.
+        min_outage: Seconds,
+        /// Started units.
+        units: u64,
+        /// The unit.
+        unit: Seconds,
+        /// The rate per unit.
+        credit: Amount,
+    },
+    /// A multiple of the fee's share of downtime.
+    DowntimeMultiple {
+        /// The multiplier.
+        multiplier: Decimal,
+        /// Weighted downtime, whole seconds (truncated).
+        downtime: Seconds,
+        /// Seconds measured.
+        measured: Seconds,
+    },
+}
+
+/// One breach whose credit an escalation rule multiplied, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalatedBreach {
+    /// Incident id.
+    pub incident: String,
+    /// Why it was escalated.
+    pub escalation: Escalation,
+}
+
+/// Why an escalation rule multiplied a breach's credit: it was the `count`-th breach of the
+/// named rules within the window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalation {
+    /// Its place among the breaches in the window (at least the rule's `breaches`).
+    pub count: usize,
+    /// The window.
+    pub within: Seconds,
+    /// The escalation rule's id.
+    pub rule: String,
+    /// Its contract line.
+    pub line: u32,
+    /// The multiplier.
+    pub multiplier: Decimal,
+}
+
+/// A line's rate as the contract words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rate {
+    /// A fixed amount or a percentage of the fee.
+    Amount(Amount),
+    /// A multiple of the fee's share of downtime.
+    Multiple(Decimal),
+}
+
+/// The caps and minimum that reduced a credit line, in the order they were applied (never
+/// empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapApplied(pub Vec<CapNote>);
+
+/// One reduction of a credit line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CapNote {
+    /// A cap that did not leave room for the whole line.
+    Cap {
+        /// The cap.
+        cap: Cap,
+        /// How much it took off.
+        reduced_by: Decimal,
+    },
+    /// A line below the contract's minimum, listed but not issued.
+    Minimum {
+        /// The minimum, rounded.
+        minimum: Decimal,
+        /// The amount not issued.
+        withheld: Decimal,
+    },
+}
+
+/// A cap on credits: which one, its rate and what it comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cap {
+    /// Which cap.
+    pub limit: Limit,
+    /// The cap as the contract words it.
+    pub rate: Amount,
+    /// What it comes to, floored to the rounding grid.
+    pub amount: Decimal,
+    /// ISO 4217 code.
+    pub currency: String,
+}
+
+/// The caps a contract may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Per service and period.
+    PerService,
+    /// Per period, across services.
+    PerPeriod,
+    /// Per contract year.
+    PerYear {
+        /// First day of the contract year.
+        start: NaiveDate,
+        /// Credit issued in the year's earlier periods.
+        used: Decimal,
+    },
+}
+
+/// Serialized as the words its `Display` gives (in `report::words`).
+macro_rules! serialize_as_words {
+    ($($name:ty),*) => {$(
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+    )*};
+}
+
+serialize_as_words!(Derivation, Rate, CapApplied);
 
 impl Report {
     /// Every credit line of every contract, in report order.

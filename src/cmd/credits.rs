@@ -39,7 +39,7 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
         rows.excluded_rows(),
         rows.rejected_rows()
     );
-    let failed = report_rejections(report, args.inputs.strict);
+    let failed = report_rejections(report, &args.inputs);
     leave(evaluation);
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

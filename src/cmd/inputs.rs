@@ -160,16 +160,31 @@ fn parse_as_of(text: &str) -> anyhow::Result<Instant> {
     })
 }
 
-/// Prints each rejected row to stderr and says whether `--strict` turns them into a failure.
-pub fn report_rejections(report: &Report, strict: bool) -> bool {
-    rejections(&report.rows, strict)
+/// Prints each rejected row to stderr and says whether they fail the run: any rejected row
+/// does, after the output is written, unless `--allow-rejected` accepts them. A total over rows
+/// that were left out is not one to post without a look, so it never ends in a quiet exit 0.
+pub fn report_rejections(report: &Report, args: &InputArgs) -> bool {
+    rejections(&report.rows, args)
 }
 
-/// Prints each rejected row of `rows` to stderr and says whether `--strict` turns them into a
-/// failure.
-pub fn rejections(rows: &RowAccounting, strict: bool) -> bool {
+/// [`report_rejections`] for any run's row accounting.
+pub fn rejections(rows: &RowAccounting, args: &InputArgs) -> bool {
     for rejection in &rows.rejected {
         eprintln!("warning: rejected row {rejection}");
     }
-    strict && !rows.rejected.is_empty()
+    let rejected = rows.rejected_rows();
+    if rejected == 0 || args.allow_rejected {
+        return false;
+    }
+    let files: std::collections::BTreeSet<&str> = rows
+        .rejected
+        .iter()
+        .map(|rejection| rejection.file.as_str())
+        .collect();
+    eprintln!(
+        "error: {rejected} of {} rows rejected (in {}); the figures above leave them out. Fix the rows, or pass --allow-rejected to accept the figures without them",
+        rows.read,
+        files.into_iter().collect::<Vec<_>>().join(", ")
+    );
+    true
 }

@@ -20,7 +20,8 @@ use crate::cli::{Cli, Command};
 
 /// Success: valid contracts, report written.
 pub const EXIT_OK: u8 = 0;
-/// Findings that should fail a pipeline: an invalid contract, rejected rows under `--strict`.
+/// Findings that should fail a pipeline: an invalid contract, rejected rows (unless
+/// `--allow-rejected`).
 pub const EXIT_FINDINGS: u8 = 1;
 /// Usage error, unreadable input, internal error.
 pub const EXIT_USAGE: u8 = 2;

@@ -27,7 +27,7 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
         Format::Json => write_json(&mut out, report)?,
     }
     out.flush()?;
-    let failed = report_rejections(report, args.inputs.strict);
+    let failed = report_rejections(report, &args.inputs);
     leave(evaluation);
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

@@ -56,7 +56,7 @@ pub fn run(args: &ScorecardArgs) -> anyhow::Result<ExitCode> {
         rows.excluded_rows(),
         rows.rejected_rows()
     );
-    let failed = rejections(rows, args.inputs.strict);
+    let failed = rejections(rows, &args.inputs);
     leave(scorecard);
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

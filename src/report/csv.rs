@@ -45,16 +45,25 @@ pub fn write_credit_lines_csv(out: &mut dyn Write, report: &Report) -> io::Resul
             &line.period,
             &escape_text(&line.service),
             &escape_text(&line.rule),
-            &escape_text(&line.description),
+            &escape_text(&line.description.to_string()),
             &line.basis.to_string(),
-            &line.rate,
+            &line.rate.to_string(),
             &line.quantity.to_string(),
             &line.amount_before_caps.to_string(),
             &line.amount.to_string(),
             &line.currency,
             &escape_text(&line.incidents.join(";")),
-            &escape_text(line.cap_applied.as_deref().unwrap_or_default()),
-            line.claim_by.as_deref().unwrap_or_default(),
+            &escape_text(
+                &line
+                    .cap_applied
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            ),
+            &line
+                .claim_by
+                .map(|date| date.to_string())
+                .unwrap_or_default(),
         ])?;
     }
     writer.flush()

@@ -5,6 +5,7 @@ mod csv;
 mod json;
 mod scorecard;
 mod table;
+mod words;
 
 pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
 pub use self::json::write_json;

@@ -164,9 +164,12 @@ fn write_lines(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()>
         lines.add_row([
             line.service.clone(),
             line.rule.clone(),
-            line.description.clone(),
+            line.description.to_string(),
             line.amount.to_string(),
-            line.cap_applied.clone().unwrap_or_default(),
+            line.cap_applied
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             incident_list(&line.incidents),
         ]);
     }
