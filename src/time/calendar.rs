@@ -106,8 +106,9 @@ impl Calendar {
 
     /// [`Self::time_between_unpaused`] of `[from, to)` and [`Self::deadline`] of `within` from
     /// `from`, together: what judging a target asks. A business calendar without pauses answers
-    /// both from one view of its table where the two questions would take a view each (about a
-    /// third of the cost of judging a target in office hours; `docs/performance.md`).
+    /// both from one view of its table where the two questions would take a view each; with
+    /// `OpeningTable::view_in_block` this halved what office hours add to a run's instructions
+    /// (`docs/performance.md`, item 9).
     pub fn elapsed_and_deadline(
         &self,
         (from, to): (Instant, Instant),
