@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Throughput benchmark: `slacredit report` and `credits` against a plain csv::ByteRecord read of the same file.
 
-usage: python3 bench/run.py [--shape uniform|realistic] [--rows N] [--runs K] [--no-peer] [--no-check]
+usage: python3 bench/run.py [--shape uniform|realistic|event-log] [--rows N] [--runs K] [--no-peer] [--no-check]
+                           [--data DIR] [--binary PATH]
 
 Needs GNU time at /usr/bin/time (Debian package `time`). Builds the release binary and the
 raw-read baseline, generates the exports under bench/data/ if they are missing, runs each
@@ -25,6 +26,14 @@ that slacredit and the peer agree to the cent on both exports (skipped with `--n
 Targets: credits <= 1.5x the raw read, report <= 2x, credits peak memory <= 64 MiB at
 1,000,000 rows and <= 256 MiB at 10,000,000, pandas / credits >= 15x, office hours / 24x7
 <= 1.2x.
+
+`--shape event-log`: DATA/event-log-N.csv, a ServiceNow event log of N incidents (`--rows` counts
+incidents here; about 5.7 rows each, see bench/generate_event_log.py), read with
+bench/mappings/event-log.yaml (`collapse: latest`) and judged against bench/event-log.yaml for
+2016-06. `credits --format csv` and `report --format json` (both on every CPU; an event log is
+read in one pass), with wall time, user CPU time and peak resident memory from GNU time.
+`--binary` measures another build (e.g. an older one kept aside) instead of building this one.
+Target: peak memory <= 256 MiB at 1,000,000 incidents.
 """
 import argparse
 import datetime
@@ -52,18 +61,22 @@ def build():
     sys.exit("run.py: cargo did not report the raw_read bench executable")
 
 
-def measure(command):
-    """Runs `command` once; returns (wall seconds, peak RSS in MiB).
+def measure(command, user=False):
+    """Runs `command` once; returns (wall seconds, peak RSS in MiB), and with `user` also the
+    user CPU seconds.
 
     Peak memory comes from GNU time's %M for the child alone (os.wait4 would also count the
     forked Python interpreter the child was started from).
     """
     started = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(["/usr/bin/time", "-f", "%M %U", *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"run.py: {' '.join(command)} failed:\n{done.stderr}")
-    return wall, int(done.stderr.strip().splitlines()[-1]) / 1024
+    peak, cpu = done.stderr.strip().splitlines()[-1].split()
+    if user:
+        return wall, int(peak) / 1024, float(cpu)
+    return wall, int(peak) / 1024
 
 
 def cpu_model():
@@ -79,12 +92,23 @@ def cpu_model():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shape", choices=["uniform", "realistic"], default="uniform")
+    parser.add_argument("--shape", choices=["uniform", "realistic", "event-log"], default="uniform")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-peer", action="store_true", help="realistic shape: leave out the pandas peer")
     parser.add_argument("--no-check", action="store_true", help="realistic shape: skip the differential check")
+    parser.add_argument("--data", default=os.path.join(ROOT, "bench", "data"),
+                        help="event-log shape: where generated logs are kept (default bench/data)")
+    parser.add_argument("--binary", help="event-log shape: the slacredit binary to measure (default: build this one)")
     args = parser.parse_args()
+    if args.shape == "event-log":
+        if args.binary:
+            slacredit = os.path.abspath(args.binary)
+        else:
+            subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+            slacredit = os.path.join(ROOT, "target", "release", "slacredit")
+        event_log(args, slacredit)
+        return
     slacredit, raw_read = build()
     if args.shape == "realistic":
         realistic(args, slacredit, raw_read)
@@ -214,6 +238,41 @@ def realistic(args, slacredit, raw_read):
     print("|---|---:|---|")
     for label, value, unit, holds in checks:
         print(f"| {label} | {value:.2f}{unit} | {'yes' if holds(value) else 'no'} |")
+
+
+def event_log(args, slacredit):
+    data = os.path.join(args.data, f"event-log-{args.rows}.csv")
+    if not os.path.exists(data):
+        os.makedirs(args.data, exist_ok=True)
+        partial = data + ".partial"
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "generate_event_log.py"), str(args.rows), partial],
+                       check=True)
+        os.replace(partial, data)
+
+    def run(command, fmt):
+        return [slacredit, command, "--contract", os.path.join(ROOT, "bench", "event-log.yaml"),
+                "--source", os.path.join(ROOT, "bench", "mappings", "event-log.yaml"), "--incidents", data,
+                "--period", "2016-06", "--format", fmt, "-o", os.devnull]
+
+    commands = {"credits (csv)": run("credits", "csv"), "report (json)": run("report", "json")}
+    results = {name: [] for name in commands}
+    for _ in range(args.runs):
+        for name, command in commands.items():
+            results[name].append(measure(command, user=True))
+    size = os.path.getsize(data) / 1_000_000
+    print(f"Event log: {args.rows:,} incidents, {size:,.0f} MB, period 2016-06, {os.cpu_count()} cores "
+          f"({cpu_model()}), {args.runs} runs each, {datetime.date.today().isoformat()}, "
+          f"load average {os.getloadavg()[0]:.2f} after\n")
+    print("| command | best s | median s | user CPU s (best) | peak RSS MiB |")
+    print("|---|---:|---:|---:|---:|")
+    for name, runs in results.items():
+        walls = [wall for wall, _, _ in runs]
+        print(f"| {name} | {min(walls):.3f} | {statistics.median(walls):.3f} | "
+              f"{min(cpu for _, _, cpu in runs):.2f} | {max(rss for _, rss, _ in runs):.1f} |")
+    if args.rows == 1_000_000:
+        peak = max(rss for runs in results.values() for _, rss, _ in runs)
+        print(f"\nTarget: peak memory <= 256 MiB at 1,000,000 incidents: {peak:.1f} MiB, "
+              f"{'met' if peak <= 256 else 'not met'}.")
 
 
 if __name__ == "__main__":

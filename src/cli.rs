@@ -25,6 +25,9 @@ pub enum Command {
     Report(CalcArgs),
     /// Invoice credit lines, ready to post.
     Credits(CalcArgs),
+    /// Vendor scorecard over a range: per contract, service, month, quarter or year and
+    /// severity, the targets met, times to acknowledge and resolve, availability and credits.
+    Scorecard(ScorecardArgs),
     /// Every step behind one incident's or one service's figures, with the contract clause and
     /// export row each step used.
     Explain(ExplainArgs),
@@ -82,6 +85,59 @@ pub struct CalcArgs {
     /// Write the output to this file instead of stdout.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `scorecard`: the inputs, the view and where the output goes.
+#[derive(Debug, Args)]
+pub struct ScorecardArgs {
+    /// Contracts, exports and periods.
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// View periods: month, quarter or year (default: each contract's own period).
+    #[arg(long, value_enum, value_name = "PERIOD")]
+    pub by: Option<By>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScorecardFormat::Table)]
+    pub format: ScorecardFormat,
+    /// Write the output to this file instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The view periods of `scorecard --by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum By {
+    /// Calendar months.
+    Month,
+    /// Calendar quarters.
+    Quarter,
+    /// Calendar years.
+    Year,
+}
+
+impl By {
+    /// The calculation's view.
+    pub fn view(self) -> slacredit::calc::scorecard::ViewKind {
+        use slacredit::calc::scorecard::ViewKind;
+        match self {
+            Self::Month => ViewKind::Month,
+            Self::Quarter => ViewKind::Quarter,
+            Self::Year => ViewKind::Year,
+        }
+    }
+}
+
+/// Output formats of `scorecard`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScorecardFormat {
+    /// Terminal tables, with each service's trend.
+    Table,
+    /// One row per contract, service, period and severity, in fixed columns.
+    Csv,
+    /// The scorecard model.
+    Json,
+    /// GitHub tables, with each service's trend.
+    Markdown,
 }
 
 /// `explain`: the inputs and what to explain.

@@ -230,3 +230,83 @@ pub fn check_dry_run(contract: &Contract) -> Vec<crate::error::Diagnostic> {
         }
     }
 }
+
+/// Reads the exports once for the billing periods of `range` and makes the scorecard: every
+/// incident is folded both into the calculation (for the credits, after caps) and into the
+/// scorecard's own tally, viewed `by` month, quarter or year (each contract's own period when
+/// `None`). Rows are kept, excluded and checked against `exceptions` as [`evaluate_detailed`]
+/// does.
+pub fn evaluate_scorecard(
+    contracts: &[Contract],
+    inputs: Vec<Input>,
+    source: &Source,
+    (range, as_of): (PeriodRange, Option<Instant>),
+    exceptions: &Exceptions,
+    (by, threads): (Option<calc::scorecard::ViewKind>, usize),
+) -> Result<calc::scorecard::Scorecard, Error> {
+    let in_force = calc::in_force(contracts, range);
+    let binding = calc::Binding::new(&in_force, (range, as_of), calc::Detail::Credits, threads);
+    let seen: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
+    let keep = |incident: &incidents::Incident, id: &str| {
+        let waived = exceptions.by_incident.contains_key(id);
+        if waived {
+            seen.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(id.to_owned());
+        }
+        binding.relevance(incident)?;
+        if waived {
+            Err(incidents::ExclusionReason::SignedOff)
+        } else {
+            Ok(())
+        }
+    };
+    let sink = Scoring {
+        binding: binding.fresh(),
+        tally: calc::scorecard::ScorecardTally::new(&in_force, (range, as_of), by),
+    };
+    let reading = incidents::read_into(inputs, source, &in_force, &keep, sink)?;
+    let seen = seen
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    check_every_exception_read(exceptions, &seen)?;
+    let incidents::Reading { files, sink, rows } = reading;
+    let report = sink.binding.report(&files, rows);
+    Ok(sink.tally.finish(&report))
+}
+
+/// The sink of a scorecard: every incident folded into the calculation (for the credits) and
+/// into the scorecard's tally.
+struct Scoring<'a> {
+    binding: calc::Binding<'a>,
+    tally: calc::scorecard::ScorecardTally<'a>,
+}
+
+impl incidents::Sink for Scoring<'_> {
+    fn fresh(&self) -> Self {
+        Self {
+            binding: self.binding.fresh(),
+            tally: self.tally.fresh(),
+        }
+    }
+
+    fn take(&mut self, incident: &incidents::Incident, title: &str) {
+        self.binding.take(incident, title);
+        self.tally.take(incident);
+    }
+
+    fn take_back(&mut self, taken: &[incidents::Incident]) {
+        self.binding.take_back(taken);
+        self.tally.take_back(taken);
+    }
+
+    fn shift_lines(&mut self, lines: u32) {
+        self.binding.shift_lines(lines);
+        self.tally.shift_lines(lines);
+    }
+
+    fn join(&mut self, other: Self) {
+        self.binding.join(other.binding);
+        self.tally.join(other.tally);
+    }
+}

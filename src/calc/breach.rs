@@ -104,7 +104,17 @@ pub fn judge(
         Some(done) => (done, true),
         None => (as_of.max(start), false),
     };
-    let actual = (calendar.time_between_unpaused(start, end, intervals) - total).max(0);
+    // The deadline as `deadline` finds it, answered with the elapsed time where the calendar
+    // can give both at once.
+    let (elapsed, deadline) = if calendar.is_always() && intervals.is_empty() {
+        (
+            calendar.time_between(start, end),
+            start + target.within + total,
+        )
+    } else {
+        calendar.elapsed_and_deadline((start, end), target.within + total, intervals)
+    };
+    let actual = (elapsed - total).max(0);
     let allowed = target.within;
     let status = if actual > allowed {
         Status::Breached
@@ -115,7 +125,7 @@ pub fn judge(
     };
     Some(Judgement {
         kind,
-        deadline: deadline(incident, kind, target, calendar)?,
+        deadline,
         allowed,
         actual,
         status,

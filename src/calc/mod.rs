@@ -7,6 +7,7 @@ mod breach;
 mod credits;
 mod history;
 pub mod model;
+pub mod scorecard;
 mod tally;
 mod totals;
 mod trace;

@@ -351,7 +351,7 @@ pub enum Way {
 }
 
 impl Way {
-    fn count(self, count: &mut u64) {
+    pub(super) fn count(self, count: &mut u64) {
         match self {
             Self::Add => *count += 1,
             Self::Remove => *count -= 1,
@@ -362,7 +362,7 @@ impl Way {
 impl Place<'_> {
     /// Whether the incident is held out of the credits: disputed, while disputes are pending.
     fn holds(&self, incident: &Incident) -> bool {
-        self.contract.exclusions.disputed == DisputedPolicy::Pending && incident.disputed
+        holds(self.contract, incident)
     }
 
     /// Whether a target not met is kept: every one for the breach report; otherwise only the
@@ -382,6 +382,11 @@ impl Place<'_> {
             }
         }
     }
+}
+
+/// Whether `contract` holds `incident` out of its figures: disputed, while disputes are pending.
+pub fn holds(contract: &Contract, incident: &Incident) -> bool {
+    contract.exclusions.disputed == DisputedPolicy::Pending && incident.disputed
 }
 
 /// The outage an incident stands for, if its severity counts as downtime: from `started` (or

@@ -10,9 +10,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use slacredit::Options;
 use slacredit::calc::model::Report;
+use slacredit::contract::Contract;
 use slacredit::contract::load_contract_file;
-use slacredit::incidents::{Exceptions, Input, Progress, Source};
-use slacredit::time::{Instant, TimestampFormat};
+use slacredit::incidents::{Exceptions, Input, Progress, RowAccounting, Source};
+use slacredit::time::{Instant, PeriodRange, TimestampFormat};
 use slacredit::{Diagnostic, Error, Evaluation};
 
 use super::contract_files;
@@ -28,6 +29,27 @@ pub enum Loaded {
 
 /// Loads contracts and incidents and runs the calculation as `options` say.
 pub fn calculate(args: &InputArgs, options: &Options<'_>) -> anyhow::Result<Loaded> {
+    let evaluation = load_and_run(args, |contracts, inputs, source, range, exceptions| {
+        slacredit::evaluate_detailed(contracts, inputs, source, range, exceptions, options)
+    })?;
+    Ok(evaluation.map_or(Loaded::InvalidContracts, |evaluation| {
+        Loaded::Evaluation(Box::new(evaluation))
+    }))
+}
+
+/// Loads contracts and incidents and hands them to `run`: the contracts, the exports, how to
+/// read them, the periods asked for with `--as-of`, and the signed-off exceptions. `None` when a
+/// contract is invalid (its diagnostics printed).
+pub fn load_and_run<T>(
+    args: &InputArgs,
+    run: impl FnOnce(
+        &[Contract],
+        Vec<Input>,
+        &Source,
+        (PeriodRange, Option<Instant>),
+        &Exceptions,
+    ) -> Result<T, Error>,
+) -> anyhow::Result<Option<T>> {
     let mut contracts = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
     for path in contract_files(&args.contracts)? {
@@ -47,7 +69,7 @@ pub fn calculate(args: &InputArgs, options: &Options<'_>) -> anyhow::Result<Load
         for problem in &problems {
             eprintln!("{problem}");
         }
-        return Ok(Loaded::InvalidContracts);
+        return Ok(None);
     }
     let range = args.range().map_err(anyhow::Error::msg)?;
     let in_range = |contract: &slacredit::contract::Contract| {
@@ -104,18 +126,11 @@ pub fn calculate(args: &InputArgs, options: &Options<'_>) -> anyhow::Result<Load
         .map(Exceptions::read)
         .transpose()?
         .unwrap_or_default();
-    let evaluation = slacredit::evaluate_detailed(
-        &contracts,
-        inputs,
-        &source,
-        (range, as_of),
-        &exceptions,
-        options,
-    );
+    let evaluation = run(&contracts, inputs, &source, (range, as_of), &exceptions);
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    Ok(Loaded::Evaluation(Box::new(evaluation?)))
+    Ok(Some(evaluation?))
 }
 
 /// Exports larger than this, together, show a progress bar (bytes of the files as stored, so a
@@ -149,7 +164,11 @@ fn parse_as_of(text: &str) -> anyhow::Result<Instant> {
 /// does, after the output is written, unless `--allow-rejected` accepts them. A total over rows
 /// that were left out is not one to post without a look, so it never ends in a quiet exit 0.
 pub fn report_rejections(report: &Report, args: &InputArgs) -> bool {
-    let rows = &report.rows;
+    rejections(&report.rows, args)
+}
+
+/// [`report_rejections`] for any run's row accounting.
+pub fn rejections(rows: &RowAccounting, args: &InputArgs) -> bool {
     for rejection in &rows.rejected {
         eprintln!("warning: rejected row {rejection}");
     }

@@ -5,6 +5,7 @@ mod credits;
 mod explain;
 mod inputs;
 mod report;
+mod scorecard;
 mod validate;
 
 use std::fs::File;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => report::run(&args),
         Command::Credits(args) => credits::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Scorecard(args) => scorecard::run(&args),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "slacredit", &mut io::stdout().lock());

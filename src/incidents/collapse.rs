@@ -1,8 +1,9 @@
 //! Event-log exports (`collapse: latest`): many rows per incident, one per update of the ticket,
 //! folded into one incident per id.
 //!
-//! Rows of one incident need not be adjacent or sorted. Each id keeps a small accumulator: the
-//! time, place and state of each of its events, and the cells of its latest row. At the end of
+//! Rows of one incident need not be adjacent or sorted. Each id keeps only what the calculation
+//! reads back, packed in one small block (see [`Folding`]): the time, place and state of each of
+//! its events, and the cells of its latest row in the columns the mapping reads. At the end of
 //! the input each incident's events are put in `updated` order (ties in file order) and:
 //!
 //! - the latest row gives every field, as a one-row export would;
@@ -19,9 +20,7 @@
 //! own `opened` time counts from `opened`. A ticket still in a pause state at its latest event,
 //! and not resolved, stays paused.
 
-use std::collections::HashMap;
-
-use super::fingerprint::FingerprintHasher;
+use super::fingerprint;
 use super::records::Record;
 use crate::time::{Instant, merge_intervals};
 
@@ -129,50 +128,381 @@ pub fn derive(events: &[Event], opened: Instant, resolved_column: Option<Instant
     }
 }
 
-/// One incident being folded: its events so far and the cells of its latest row.
+/// One folded incident as the reader takes it back: its events in fold order, the latest of
+/// them, and the cells of its latest row (the columns the mapping reads; every other cell is
+/// empty).
 pub struct Accumulator {
-    /// Every event read for the id, in file order until [`Folding::into_incidents`] sorts them.
+    /// Every event read for the id, in fold order.
     pub events: Vec<Event>,
-    /// The latest event so far.
+    /// The latest event.
     pub latest: Event,
     /// The cells of the latest row.
     pub record: Record,
 }
 
-/// The accumulators of every id seen, in order of first appearance.
+/// The length of a block's head: the latest event's `updated` (8 bytes), line (4), file (2) and
+/// state (1).
+const HEAD: usize = 15;
+
+/// Slots of the id table hold the top bits of the id's hash above the incident's index + 1.
+const INDEX_BITS: u32 = 40;
+const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
+
+/// A cell's tag: the row has no such cell, or the cell is the id itself; any other tag `t` is a
+/// cell of `t - 2` bytes, which follow it.
+const NO_CELL: u64 = 0;
+const ID_CELL: u64 = 1;
+
+/// The incidents being folded, in order of first appearance, each kept in one byte block.
+///
+/// A block holds only what the calculation reads back: the latest event (its time, place and
+/// state), the id, the cells of the latest row in the columns the mapping reads (as text, so
+/// the folded row is read and checked exactly as a one-row export's row, rejections and all),
+/// and every event packed as variable-length deltas from the latest event before it: a row
+/// of a ticket logged a line after the previous one and minutes later takes about four bytes.
+/// Ids are found through an open-addressed table of 8-byte slots. An incident of the UCI shape
+/// costs about 160 bytes in all (its block, its place in the list and its slots) where a copy of
+/// its latest row and a list of its events took 1.25 KB (see `docs/performance.md`).
 #[derive(Default)]
 pub struct Folding {
-    ids: HashMap<Box<str>, usize, FingerprintHasher>,
-    incidents: Vec<Accumulator>,
+    /// The id table (linear probing, at most half full): 0 for an empty slot.
+    slots: Vec<u64>,
+    /// One block per incident.
+    blocks: Vec<Box<[u8]>>,
+    /// Per input file, the columns kept of its rows (the same for every row of a file).
+    columns: Vec<Option<Box<[usize]>>>,
+    /// Scratch space for an event and for cells being encoded.
+    event_bytes: Vec<u8>,
+    cell_bytes: Vec<u8>,
 }
 
 impl Folding {
-    /// Adds one event row of incident `id`; `record` is kept when the event is the latest yet.
-    pub fn add(&mut self, id: &str, event: Event, record: &Record) {
-        if let Some(index) = self.ids.get(id) {
-            let incident = &mut self.incidents[*index];
-            incident.events.push(event);
-            if event.order() >= incident.latest.order() {
-                incident.latest = event;
-                incident.record.clone_from(record);
+    /// Adds one event row of incident `id`. `columns` are the columns its incident is read from
+    /// once folded (every column the mapping reads); those cells of `record` are kept when the
+    /// event is the latest yet, and no other.
+    pub fn add(&mut self, id: &str, event: Event, record: &Record, columns: &[usize]) {
+        let file = usize::from(event.file);
+        if self.columns.len() <= file {
+            self.columns.resize(file + 1, None);
+        }
+        if self.columns[file].is_none() {
+            self.columns[file] = Some(columns.into());
+        }
+        if (self.blocks.len() + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let hash = fingerprint::of_text(id);
+        match self.find(hash, id.as_bytes()) {
+            Ok(index) => self.update(index, event, record, columns, id.as_bytes()),
+            Err(slot) => {
+                self.slots[slot] = (hash & !INDEX_MASK) | (self.blocks.len() as u64 + 1);
+                self.cell_bytes.clear();
+                put_cells(&mut self.cell_bytes, record, columns, id.as_bytes());
+                // Room for the lengths and the first event (at most 10 bytes a number).
+                let mut block = Vec::with_capacity(HEAD + id.len() + self.cell_bytes.len() + 50);
+                write_head(&mut block, event);
+                put_varint(&mut block, id.len() as u64);
+                block.extend_from_slice(id.as_bytes());
+                put_varint(&mut block, self.cell_bytes.len() as u64);
+                block.extend_from_slice(&self.cell_bytes);
+                put_event(&mut block, event, None);
+                self.blocks.push(block.into_boxed_slice());
             }
-        } else {
-            self.ids.insert(id.into(), self.incidents.len());
-            self.incidents.push(Accumulator {
-                events: vec![event],
-                latest: event,
-                record: record.clone(),
-            });
         }
     }
 
-    /// The folded incidents, each with its events in fold order, in order of first appearance.
-    pub fn into_incidents(self) -> Vec<Accumulator> {
-        let mut incidents = self.incidents;
-        for incident in &mut incidents {
-            incident.events.sort_by_key(Event::order);
+    /// Adds a later event to the block of incident `index`.
+    fn update(
+        &mut self,
+        index: usize,
+        event: Event,
+        record: &Record,
+        columns: &[usize],
+        id: &[u8],
+    ) {
+        let block = &mut self.blocks[index];
+        let latest = head(block);
+        self.event_bytes.clear();
+        put_event(&mut self.event_bytes, event, Some(latest));
+        if event.order() < latest.order() {
+            append(block, &self.event_bytes);
+            return;
         }
-        incidents
+        self.cell_bytes.clear();
+        put_cells(&mut self.cell_bytes, record, columns, id);
+        let layout = Layout::of(block);
+        let mut bytes = if layout.cells.len() == self.cell_bytes.len() {
+            // The usual case: the new latest row's cells take as many bytes as the old ones.
+            block[layout.cells].copy_from_slice(&self.cell_bytes);
+            std::mem::take(block).into_vec()
+        } else {
+            let mut bytes = Vec::with_capacity(block.len() + self.cell_bytes.len() + 16);
+            bytes.extend_from_slice(&block[..layout.cells_length]);
+            put_varint(&mut bytes, self.cell_bytes.len() as u64);
+            bytes.extend_from_slice(&self.cell_bytes);
+            bytes.extend_from_slice(&block[layout.cells.end..]);
+            bytes
+        };
+        bytes.reserve_exact(self.event_bytes.len());
+        bytes.extend_from_slice(&self.event_bytes);
+        set_head(&mut bytes, event);
+        *block = bytes.into_boxed_slice();
+    }
+
+    /// The index of incident `id` (`Ok`), or the empty slot where it goes (`Err`).
+    fn find(&self, hash: u64, id: &[u8]) -> Result<usize, usize> {
+        let mask = self.slots.len() - 1;
+        let mut at = hash as usize & mask;
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                return Err(at);
+            }
+            let index = (slot & INDEX_MASK) as usize - 1;
+            if slot & !INDEX_MASK == hash & !INDEX_MASK && block_id(&self.blocks[index]) == id {
+                return Ok(index);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Doubles the id table and puts every incident in it again.
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(1024);
+        self.slots = vec![0; size];
+        for (index, block) in self.blocks.iter().enumerate() {
+            let id = block_id(block);
+            // Ids were added as text: the bytes are UTF-8.
+            let hash = fingerprint::of_text(std::str::from_utf8(id).unwrap_or_default());
+            let mut at = hash as usize & (size - 1);
+            while self.slots[at] != 0 {
+                at = (at + 1) & (size - 1);
+            }
+            self.slots[at] = (hash & !INDEX_MASK) | (index as u64 + 1);
+        }
+    }
+
+    /// The folded incidents, each with its events in fold order, in order of first appearance;
+    /// each block is unpacked as it is reached and freed after it.
+    pub fn into_incidents(self) -> impl Iterator<Item = Accumulator> {
+        let Folding {
+            blocks, columns, ..
+        } = self;
+        blocks
+            .into_iter()
+            .map(move |block| unfold(&block, &columns))
+    }
+}
+
+/// Where the parts of a block are.
+struct Layout {
+    /// The start of the cells' length.
+    cells_length: usize,
+    /// The cells.
+    cells: std::ops::Range<usize>,
+}
+
+impl Layout {
+    fn of(block: &[u8]) -> Self {
+        let mut at = HEAD;
+        let id_length = varint(block, &mut at) as usize;
+        let cells_length = at + id_length;
+        at = cells_length;
+        let length = varint(block, &mut at) as usize;
+        Self {
+            cells_length,
+            cells: at..at + length,
+        }
+    }
+}
+
+/// Appends `bytes` to a block, growing it by as much.
+fn append(block: &mut Box<[u8]>, bytes: &[u8]) {
+    let mut grown = std::mem::take(block).into_vec();
+    grown.reserve_exact(bytes.len());
+    grown.extend_from_slice(bytes);
+    *block = grown.into_boxed_slice();
+}
+
+/// Starts an empty block with the head of its latest event.
+fn write_head(out: &mut Vec<u8>, event: Event) {
+    out.resize(HEAD, 0);
+    set_head(out, event);
+}
+
+/// Writes the head of a block: its latest event.
+fn set_head(block: &mut [u8], event: Event) {
+    block[..8].copy_from_slice(&event.updated.to_le_bytes());
+    block[8..12].copy_from_slice(&event.line.to_le_bytes());
+    block[12..14].copy_from_slice(&event.file.to_le_bytes());
+    block[14] = state_code(event.state) as u8;
+}
+
+/// The latest event of a block.
+fn head(block: &[u8]) -> Event {
+    let mut updated = [0; 8];
+    updated.copy_from_slice(&block[..8]);
+    let mut line = [0; 4];
+    line.copy_from_slice(&block[8..12]);
+    Event {
+        updated: Instant::from_le_bytes(updated),
+        line: u32::from_le_bytes(line),
+        file: u16::from_le_bytes([block[12], block[13]]),
+        state: state_of(u64::from(block[14])),
+    }
+}
+
+/// The id of a block.
+fn block_id(block: &[u8]) -> &[u8] {
+    let mut at = HEAD;
+    let length = varint(block, &mut at) as usize;
+    &block[at..at + length]
+}
+
+/// The cells of `record` in `columns`, each a tag and its bytes.
+fn put_cells(out: &mut Vec<u8>, record: &Record, columns: &[usize], id: &[u8]) {
+    for column in columns {
+        match record.get(*column) {
+            None => put_varint(out, NO_CELL),
+            Some(cell) if cell == id => put_varint(out, ID_CELL),
+            Some(cell) => {
+                put_varint(out, cell.len() as u64 + 2);
+                out.extend_from_slice(cell);
+            }
+        }
+    }
+}
+
+/// One event, as deltas from `base` (the latest event before it; none for the first): the line
+/// difference with a flag for a change of file and the state in its low four bits, then the
+/// time difference, then the file if it changed.
+fn put_event(out: &mut Vec<u8>, event: Event, base: Option<Event>) {
+    let base = base.unwrap_or(ORIGIN);
+    let moved = event.file != base.file;
+    let line = zigzag(i64::from(event.line) - i64::from(base.line));
+    put_varint(
+        out,
+        line << 4 | u64::from(moved) << 3 | state_code(event.state),
+    );
+    put_varint(out, zigzag(event.updated.wrapping_sub(base.updated)));
+    if moved {
+        put_varint(out, u64::from(event.file));
+    }
+}
+
+/// What the first event of a block is encoded against.
+const ORIGIN: Event = Event {
+    updated: 0,
+    file: 0,
+    line: 0,
+    state: None,
+};
+
+/// A folded incident unpacked: its events in fold order, its latest event, and its latest row
+/// with the kept cells in their columns.
+fn unfold(block: &[u8], columns: &[Option<Box<[usize]>>]) -> Accumulator {
+    let latest = head(block);
+    let layout = Layout::of(block);
+    let id = block_id(block);
+    let kept = columns
+        .get(usize::from(latest.file))
+        .and_then(Option::as_deref)
+        .unwrap_or_default();
+    let width = kept.iter().max().map_or(0, |last| last + 1);
+    let mut cells: Vec<&[u8]> = vec![&[]; width];
+    let mut at = layout.cells.start;
+    for column in kept {
+        match varint(block, &mut at) {
+            NO_CELL => {}
+            ID_CELL => cells[*column] = id,
+            tag => {
+                let length = (tag - 2) as usize;
+                cells[*column] = &block[at..at + length];
+                at += length;
+            }
+        }
+    }
+    let record: Record = cells.into_iter().collect();
+    let mut events = Vec::new();
+    let mut base: Option<Event> = None;
+    let mut at = layout.cells.end;
+    while at < block.len() {
+        let from = base.unwrap_or(ORIGIN);
+        let first = varint(block, &mut at);
+        let updated = from.updated.wrapping_add(unzigzag(varint(block, &mut at)));
+        let file = if first & 8 == 0 {
+            from.file
+        } else {
+            varint(block, &mut at) as u16
+        };
+        let event = Event {
+            updated,
+            file,
+            line: (i64::from(from.line) + unzigzag(first >> 4)) as u32,
+            state: state_of(first & 7),
+        };
+        if base.is_none_or(|base| event.order() >= base.order()) {
+            base = Some(event);
+        }
+        events.push(event);
+    }
+    events.sort_by_key(Event::order);
+    Accumulator {
+        events,
+        latest,
+        record,
+    }
+}
+
+fn state_code(state: Option<StateKind>) -> u64 {
+    match state {
+        None => 0,
+        Some(StateKind::New) => 1,
+        Some(StateKind::Working) => 2,
+        Some(StateKind::Paused) => 3,
+        Some(StateKind::Resolved) => 4,
+    }
+}
+
+fn state_of(code: u64) -> Option<StateKind> {
+    match code {
+        1 => Some(StateKind::New),
+        2 => Some(StateKind::Working),
+        3 => Some(StateKind::Paused),
+        4 => Some(StateKind::Resolved),
+        _ => None,
+    }
+}
+
+/// Signed to unsigned with small magnitudes small: 0, -1, 1, -2 … → 0, 1, 2, 3 …
+fn zigzag(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
+}
+
+fn unzigzag(value: u64) -> i64 {
+    (value >> 1) as i64 ^ -((value & 1) as i64)
+}
+
+/// LEB128: seven bits a byte, low bits first, the high bit set on every byte but the last.
+fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn varint(bytes: &[u8], at: &mut usize) -> u64 {
+    let mut value = 0;
+    let mut shift = 0;
+    loop {
+        let byte = bytes[*at];
+        *at += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return value;
+        }
+        shift += 7;
     }
 }
 
@@ -259,15 +589,116 @@ mod tests {
             state: None,
         };
         let mut folding = Folding::default();
-        folding.add("A", event(5 * H, 2), &record("second"));
-        folding.add("B", event(0, 3), &record("other"));
-        folding.add("A", event(H, 4), &record("first"));
+        folding.add("A", event(5 * H, 2), &record("second"), &[0]);
+        folding.add("B", event(0, 3), &record("other"), &[0]);
+        folding.add("A", event(H, 4), &record("first"), &[0]);
         // Same time as line 2, later in the file: the later row wins the tie.
-        folding.add("A", event(5 * H, 5), &record("third"));
-        let incidents = folding.into_incidents();
+        folding.add("A", event(5 * H, 5), &record("third"), &[0]);
+        let incidents: Vec<Accumulator> = folding.into_incidents().collect();
         assert_eq!(incidents.len(), 2);
         assert_eq!(incidents[0].record.get(0), Some(&b"third"[..]));
+        assert_eq!(incidents[0].latest, event(5 * H, 5));
         let lines: Vec<u32> = incidents[0].events.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![4, 2, 5]);
+        assert_eq!(incidents[1].record.get(0), Some(&b"other"[..]));
+    }
+
+    #[test]
+    fn only_the_columns_read_are_kept_and_they_come_back_in_place() {
+        // Five cells; the mapping reads columns 0 (the id), 2 and 4. The latest row's cells
+        // come back in their columns, every other cell empty.
+        let record = |cells: [&str; 5]| cells.iter().map(|cell| cell.as_bytes()).collect();
+        let event = |updated, line| Event {
+            updated,
+            file: 0,
+            line,
+            state: Some(StateKind::Working),
+        };
+        let mut folding = Folding::default();
+        let early: Record = record(["INC1", "x", "3 - Moderate", "y", "?"]);
+        let late: Record = record([
+            "INC1",
+            "long description",
+            "1 - Critical",
+            "z",
+            "5/3/2016 12:00",
+        ]);
+        folding.add("INC1", event(2 * H, 3), &late, &[0, 2, 4]);
+        // An earlier event read after the latest one leaves the latest row's cells.
+        folding.add("INC1", event(H, 2), &early, &[0, 2, 4]);
+        let incident = folding.into_incidents().next().expect("one incident");
+        let cells: Vec<&[u8]> = incident.record.iter().collect();
+        assert_eq!(
+            cells,
+            [&b"INC1"[..], b"", b"1 - Critical", b"", b"5/3/2016 12:00"]
+        );
+        assert_eq!(incident.events, vec![event(H, 2), event(2 * H, 3)]);
+    }
+
+    #[test]
+    fn a_block_keeps_the_cells_read_and_a_few_bytes_an_event() {
+        // One incident, id `INC0000045`, cells id + priority + opened + resolved (the UCI
+        // mapping's columns), three events a line and an hour apart.
+        let record: Record = [
+            &b"INC0000045"[..],
+            b"3 - Moderate",
+            b"29/2/2016 01:16",
+            b"29/2/2016 11:29",
+        ]
+        .into_iter()
+        .collect();
+        let mut folding = Folding::default();
+        for step in 0..3 {
+            let event = Event {
+                updated: 1_456_708_560 + step * H,
+                file: 0,
+                line: 2 + step as u32,
+                state: Some(StateKind::Working),
+            };
+            folding.add("INC0000045", event, &record, &[0, 1, 2, 3]);
+        }
+        // Head 15; id 1 + 10; cells length 1, cells 1 (the id's tag) + 13 + 16 + 16 = 46;
+        // first event: line 2 → zigzag 4 << 4 | state 2 = 66 (1 byte), time 1,456,708,560 →
+        // zigzag 2,913,417,120 (5 bytes: under 2^35); the next two: line +1 → 2 << 4 | 2 = 34
+        // (1 byte), time +3,600 → 7,200 (2 bytes). 15 + 11 + 1 + 46 + 6 + 3 + 3 = 85.
+        assert_eq!(folding.blocks[0].len(), 85);
+    }
+
+    #[test]
+    fn events_come_back_exactly_across_files_lines_and_the_table_growing() {
+        use StateKind::{New, Paused, Resolved, Working};
+        // 3,000 ids (the id table grows from 1,024 slots to 8,192), each with events in three
+        // files, times before 1970 and far apart, lines going down between files, and every
+        // state; each incident's events come back as given, in fold order.
+        let states = [None, Some(New), Some(Working), Some(Paused), Some(Resolved)];
+        let mut folding = Folding::default();
+        let mut expected: Vec<Vec<Event>> = vec![Vec::new(); 3_000];
+        let mut line = 2;
+        for round in 0..4_i64 {
+            for (number, events) in expected.iter_mut().enumerate() {
+                let file = (round as u16 * 7 + number as u16) % 3;
+                let event = Event {
+                    updated: (number as i64 % 5 - 2) * 40_000_000_000 + (3 - round) * 97 * H,
+                    file,
+                    line: if file == 2 { 5 } else { line },
+                    state: states[(number + round as usize) % 5],
+                };
+                line += 1;
+                let id = format!("INC{number:07}");
+                let record: Record = [id.as_bytes()].into_iter().collect();
+                folding.add(&id, event, &record, &[0]);
+                events.push(event);
+            }
+        }
+        assert_eq!(folding.slots.len(), 8_192);
+        let incidents: Vec<Accumulator> = folding.into_incidents().collect();
+        assert_eq!(incidents.len(), 3_000);
+        for (number, (incident, mut events)) in incidents.into_iter().zip(expected).enumerate() {
+            events.sort_by_key(Event::order);
+            assert_eq!(incident.latest, *events.last().expect("four events"));
+            assert_eq!(incident.events, events, "INC{number:07}");
+            let id = format!("INC{number:07}");
+            assert_eq!(incident.record.get(0), Some(id.as_bytes()));
+        }
     }
 }

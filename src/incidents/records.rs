@@ -65,7 +65,7 @@ impl Record {
     }
 }
 
-#[cfg(test)]
+/// A record of the given fields: how a folded event-log incident is handed back as a row.
 impl<'f> FromIterator<&'f [u8]> for Record {
     fn from_iter<I: IntoIterator<Item = &'f [u8]>>(fields: I) -> Self {
         let mut record = Self::default();

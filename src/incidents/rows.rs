@@ -281,6 +281,8 @@ struct EventColumns<'s> {
     collapse: &'s Collapse,
     updated: usize,
     state: Option<usize>,
+    /// The columns a folded incident is read from: the only cells its fold keeps.
+    kept: Vec<usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -376,10 +378,18 @@ impl<'s> Columns<'s> {
                         None => None,
                     },
                 };
+                let kept = slots
+                    .iter()
+                    .filter_map(|slot| match slot {
+                        Slot::Column { index, .. } => Some(*index),
+                        Slot::Absent | Slot::Constant(_) => None,
+                    })
+                    .collect();
                 Some(EventColumns {
                     collapse,
                     updated,
                     state,
+                    kept,
                 })
             }
         };
@@ -752,7 +762,7 @@ pub(super) fn event(
         line,
         state,
     };
-    folding.add(id, event, row.record);
+    folding.add(id, event, row.record, &events.kept);
     Ok(())
 }
 

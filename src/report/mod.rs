@@ -1,13 +1,17 @@
-//! Renderers of the report model (`calc::model`): table, CSV, JSON (the model serialized as it
-//! is) and Markdown.
+//! Renderers of the report model (`calc::model`) and of the scorecard (`calc::scorecard`):
+//! table, CSV, Markdown and JSON (the model serialized as it is).
 
 mod csv;
 mod json;
 mod markdown;
+mod scorecard;
 mod table;
 mod words;
 
 pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
 pub use self::json::write_json;
 pub use markdown::{write_credits_markdown, write_report_markdown};
+pub use scorecard::{
+    note_text, write_scorecard_csv, write_scorecard_markdown, write_scorecard_table,
+};
 pub use table::{write_credits_table, write_report_table};

@@ -104,6 +104,29 @@ impl Calendar {
         self.time_between(from, to) - paused_time
     }
 
+    /// [`Self::time_between_unpaused`] of `[from, to)` and [`Self::deadline`] of `within` from
+    /// `from`, together: what judging a target asks. A business calendar without pauses answers
+    /// both from one view of its table where the two questions would take a view each; with
+    /// `OpeningTable::view_in_block` this halved what office hours add to a run's instructions
+    /// (`docs/performance.md`, item 9).
+    pub fn elapsed_and_deadline(
+        &self,
+        (from, to): (Instant, Instant),
+        within: Seconds,
+        paused: &[(Instant, Instant)],
+    ) -> (Seconds, Instant) {
+        if let Self::Business(business) = self
+            && paused.is_empty()
+            && let Some(both) = business.elapsed_and_deadline_from_table(from, to, within)
+        {
+            return both;
+        }
+        (
+            self.time_between_unpaused(from, to, paused),
+            self.deadline(from, within, paused),
+        )
+    }
+
     /// The instant at which `within` seconds of calendar time, not counting `paused` intervals
     /// (sorted, disjoint), have passed since `from`. `Instant::MAX` when that never happens.
     pub fn deadline(
@@ -242,25 +265,48 @@ impl BusinessCalendar {
         };
         // An offset from UTC is less than a day, so the local dates the walk starts and ends at
         // lie within a day of the UTC ones: asked with that leeway, the table mostly answers
-        // without the two look-ups in the tz database; if not, it is asked with the exact dates.
+        // without the two look-ups in the tz database (in one block, with two look-ups in all);
+        // if not, it is asked with the exact dates.
         let utc_day = |instant: Instant| instant.div_euclid(86_400);
         let within_a_day = |instant: Instant| {
             utc_day(instant.saturating_sub(86_399))..=utc_day(instant.saturating_add(86_399))
         };
-        let (around_from, around_to) = (within_a_day(from), within_a_day(to));
         self.table
-            .view(
-                around_from.start() - 1..=around_from.end() - 1,
-                around_to.start() + 1..=around_to.end() + 1,
-                (from, to),
-                &day_intervals,
-            )
+            .view_in_block((from, to), &day_intervals)
+            .or_else(|| {
+                let (around_from, around_to) = (within_a_day(from), within_a_day(to));
+                self.table.view(
+                    around_from.start() - 1..=around_from.end() - 1,
+                    around_to.start() + 1..=around_to.end() + 1,
+                    (from, to),
+                    &day_intervals,
+                )
+            })
             .or_else(|| {
                 let (first, last) = self.dates_around(from, to);
                 let (first, last) = (day_number(first), day_number(last));
                 self.table
                     .view(first..=first, last..=last, (from, to), &day_intervals)
             })
+    }
+
+    /// [`Calendar::elapsed_and_deadline`] without pauses from one view of the table, when it
+    /// holds both answers: the open time of `[from, to)`, and a deadline within the first window
+    /// [`Self::deadline_from_table`] would look in (the view spans `to` and that window), which
+    /// is what that window gives. `None` sends both questions the long way.
+    fn elapsed_and_deadline_from_table(
+        &self,
+        from: Instant,
+        to: Instant,
+        within: Seconds,
+    ) -> Option<(Seconds, Instant)> {
+        let window_end = from.checked_add(DEADLINE_WINDOW)?;
+        if within <= 0 {
+            return None;
+        }
+        let view = self.view(from, to.max(window_end))?;
+        let (elapsed, due) = view.open_time_and_reached(from, to, within);
+        Some((elapsed, due.filter(|due| *due <= window_end)?))
     }
 
     /// [`Calendar::deadline`] from the table, window by window as the walk goes; `None` when the
@@ -793,13 +839,34 @@ mod tests {
                 business.open_intervals(start, end)
             });
 
-            prop_assert_eq!(calendar.open_intervals(from, to), walked);
+            prop_assert_eq!(calendar.open_intervals(from, to), walked.clone());
             prop_assert_eq!(calendar.time_between(from, to), walked_time(from, to));
             prop_assert_eq!(
                 calendar.time_between_unpaused(from, to, &pauses),
                 walked_time(from, to) - paused_time
             );
             prop_assert_eq!(calendar.deadline(from, within, &pauses), walked_deadline);
+            // Both at once, with the pauses and without (one view of the table when it can).
+            prop_assert_eq!(
+                calendar.elapsed_and_deadline((from, to), within, &pauses),
+                (walked_time(from, to) - paused_time, walked_deadline)
+            );
+            prop_assert_eq!(
+                calendar.elapsed_and_deadline((from, to), within, &[]),
+                (
+                    walked_time(from, to),
+                    walk_to_deadline(from, within, &[], |start, end| {
+                        business.open_intervals(start, end)
+                    })
+                )
+            );
+            // The look-up for spans in one block gives what the walk gives, or nothing.
+            let day_intervals = |date, intervals: &mut Vec<(Instant, Instant)>| {
+                business.day_intervals(date, intervals);
+            };
+            if let Some(view) = business.table.view_in_block((from, to), &day_intervals) {
+                prop_assert_eq!(view.intervals(), walked);
+            }
             // Away from the edges of its dates and on zones that never skip a day, the table
             // answers itself.
             let inside = at("1900-02-01T00:00:00Z") < from && to < at("2199-11-01T00:00:00Z");

@@ -1,0 +1,62 @@
+//! `slacredit scorecard`: the vendor scorecard over a range, per contract, service, view period
+//! and severity.
+
+use std::process::ExitCode;
+
+use slacredit::report::{
+    note_text, write_json, write_scorecard_csv, write_scorecard_markdown, write_scorecard_table,
+};
+
+use super::inputs::{load_and_run, rejections};
+use super::{EXIT_FINDINGS, EXIT_OK, leave, open_output};
+use crate::cli::{ScorecardArgs, ScorecardFormat};
+
+/// Runs `scorecard`.
+pub fn run(args: &ScorecardArgs) -> anyhow::Result<ExitCode> {
+    let by = args.by.map(crate::cli::By::view);
+    let threads = args
+        .inputs
+        .threads
+        .map_or_else(slacredit::parallel::cpus, usize::from);
+    let Some(scorecard) = load_and_run(
+        &args.inputs,
+        |contracts, inputs, source, range, exceptions| {
+            slacredit::evaluate_scorecard(
+                contracts,
+                inputs,
+                source,
+                range,
+                exceptions,
+                (by, threads),
+            )
+        },
+    )?
+    else {
+        return Ok(ExitCode::from(EXIT_FINDINGS));
+    };
+    let mut out = open_output(args.output.as_deref())?;
+    match args.format {
+        ScorecardFormat::Table => write_scorecard_table(&mut out, &scorecard)?,
+        ScorecardFormat::Markdown => write_scorecard_markdown(&mut out, &scorecard)?,
+        ScorecardFormat::Csv => write_scorecard_csv(&mut out, &scorecard)?,
+        ScorecardFormat::Json => write_json(&mut out, &scorecard)?,
+    }
+    out.flush()?;
+    // The table and the Markdown show their notes; CSV and JSON readers see them here.
+    if matches!(args.format, ScorecardFormat::Csv | ScorecardFormat::Json) {
+        for note in &scorecard.notes {
+            eprintln!("note: {}", note_text(note));
+        }
+    }
+    let rows = &scorecard.rows;
+    eprintln!(
+        "rows: {} read = {} counted + {} excluded + {} rejected",
+        rows.read,
+        rows.counted,
+        rows.excluded_rows(),
+        rows.rejected_rows()
+    );
+    let failed = rejections(rows, &args.inputs);
+    leave(scorecard);
+    Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
+}
