@@ -41,7 +41,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             },
             FileKind::Mapping => {
                 if let Err(diagnostic) = Source::check_text(&name, &text) {
-                    diagnostics.push(diagnostic);
+                    diagnostics.push(*diagnostic);
                 }
             }
             FileKind::Exceptions => {

@@ -348,22 +348,22 @@ pub struct RawRule {
     /// Availability bands (kind availability), most lenient first; the strictest band that holds applies.
     #[schemars(with = "Option<Vec<RawBand>>")]
     pub bands: Option<Vec<Spanned<RawBand>>>,
-    /// The target whose breaches are priced (per_breach, per_unit_late): respond, resolve, rca or notify.
+    /// The target whose breaches are priced (`per_breach`, `per_unit_late`): respond, resolve, rca or notify.
     #[schemars(with = "Option<String>", extend("enum" = ["respond", "resolve", "rca", "notify"]))]
     pub target: Option<Spanned<String>>,
     /// Credit per breach or per unit: an amount (`500.00`) or a percentage of the fee (`2%`).
     #[schemars(with = "Option<schema::Amount>")]
     pub credit: Option<Spanned<Text>>,
-    /// The unit late or down that is priced (per_unit_late, per_unit_down), e.g. `1h`.
+    /// The unit late or down that is priced (`per_unit_late`, `per_unit_down`), e.g. `1h`.
     #[schemars(with = "Option<schema::Duration>")]
     pub unit: Option<Spanned<Text>>,
-    /// Most credit per incident (per_unit_late): an amount or a percentage of the fee.
+    /// Most credit per incident (`per_unit_late`): an amount or a percentage of the fee.
     #[schemars(with = "Option<schema::Amount>")]
     pub max_per_incident: Option<Spanned<Text>>,
-    /// Only outages at least this long count (per_unit_down).
+    /// Only outages at least this long count (`per_unit_down`).
     #[schemars(with = "Option<schema::Duration>")]
     pub min_outage: Option<Spanned<Text>>,
-    /// Rule ids whose credits repeated breaches multiply (escalation): per_breach and per_unit_late rules only.
+    /// Rule ids whose credits repeated breaches multiply (escalation): `per_breach` and `per_unit_late` rules only.
     #[schemars(with = "Option<Vec<String>>")]
     pub applies_to: Option<Vec<Spanned<String>>>,
     /// From this breach on within the window, credits are multiplied (escalation).
@@ -372,7 +372,7 @@ pub struct RawRule {
     /// The rolling window breaches are counted in (escalation), e.g. `90d`.
     #[schemars(with = "Option<schema::Duration>")]
     pub within: Option<Spanned<Text>>,
-    /// The factor: downtime_multiple's multiple of the downtime fee, or escalation's multiplier.
+    /// The factor: `downtime_multiple`'s multiple of the downtime fee, or escalation's multiplier.
     #[schemars(with = "Option<schema::Decimal>")]
     pub multiplier: Option<Spanned<Text>>,
 }

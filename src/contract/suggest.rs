@@ -34,7 +34,7 @@ pub fn timezone_hint(name: &str) -> String {
 }
 
 /// A hint that names the closest known word, or lists them all.
-pub fn hint_from<'a>(word: &str, what: &str, known: &[&'a str]) -> String {
+pub fn hint_from(word: &str, what: &str, known: &[&str]) -> String {
     match closest(word, known.iter().copied()) {
         Some(candidate) => format!(
             "did you mean `{candidate}`? Known {what}: {}",

@@ -310,3 +310,51 @@ fn describe_event(expected: &str) -> (String, Option<String>) {
         other => (other.to_owned(), None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::contract::parse_contract;
+
+    const HEAD: &str = "id: X\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\neffective: { from: 2026-01-01 }\n";
+
+    fn problem(rest: &str) -> crate::error::Diagnostic {
+        *parse_contract("c.yaml", &format!("{HEAD}{rest}")).expect_err("invalid")
+    }
+
+    #[test]
+    fn a_word_where_a_number_belongs_is_quoted_with_its_path() {
+        let found =
+            problem("credits:\n  rules:\n    - { id: e, kind: escalation, breaches: three }\n");
+        assert_eq!(found.message, "expected a whole number, found `three`");
+        assert_eq!(found.path, "credits.rules[0].breaches");
+        // `    - { ` is 8 characters, `id: e, ` 7, `kind: escalation, ` 18, `breaches: ` 10:
+        // `three` starts after 43, at column 44 of line 9 (six lines of HEAD, then three).
+        assert_eq!((found.location.line, found.location.column), (9, 44));
+    }
+
+    #[test]
+    fn a_tab_is_reported_at_the_tab_on_its_own_line() {
+        // Line 9 is indented with a tab; the reader notices it one character later.
+        let found =
+            problem("severities:\n  - { id: sev1, match: [P1] }\n\t- { id: sev2, match: [P2] }\n");
+        assert_eq!((found.location.line, found.location.column), (9, 1));
+        assert_eq!(
+            found.message,
+            "a tab in the indentation; YAML indents with spaces only"
+        );
+        assert_eq!(found.path, "severities");
+    }
+
+    #[test]
+    fn known_parser_sentences_are_translated() {
+        for raw in [
+            "mapping values are not allowed in this context",
+            "while parsing a block mapping, did not find expected key",
+            "did not find expected ',' or '}'",
+        ] {
+            let (message, hint) = super::translate_parser(raw);
+            assert!(!message.contains(raw), "{raw} is not translated");
+            assert!(hint.is_some());
+        }
+    }
+}

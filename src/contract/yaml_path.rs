@@ -193,7 +193,7 @@ fn flow_path(line: &str, start: usize, target: usize) -> Vec<Step> {
     }
     frames
         .into_iter()
-        .flat_map(|frame| match frame {
+        .filter_map(|frame| match frame {
             Frame::Map(Some(key)) => Some(Step::Key(key)),
             Frame::Map(None) => None,
             Frame::Seq(index) => Some(Step::Index(index)),

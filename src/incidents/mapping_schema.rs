@@ -45,7 +45,6 @@ pub fn mapping_schema() -> Value {
             )
         })
         .collect();
-    let states = |what: &str| json!({ "description": what, "type": "array", "items": { "type": "string", "minLength": 1 } });
     let schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "slacredit source mapping",
@@ -90,62 +89,73 @@ pub fn mapping_schema() -> Value {
                 "description": "The export's character encoding (default utf-8).",
                 "enum": ["utf-8", "utf8", "latin1", "latin-1", "iso-8859-1", "iso8859-1", "windows-1252", "cp1252"]
             },
-            "collapse": {
-                "description": "Fold an event log (one row per update of a ticket) into one incident per id: `latest`, or a mapping with `mode: latest` and the keys to change.",
-                "oneOf": [
-                    { "const": "latest" },
-                    {
-                        "type": "object",
-                        "additionalProperties": false,
-                        "required": ["mode"],
-                        "properties": {
-                            "mode": { "description": "How rows fold: `latest` (each incident takes its latest row).", "const": "latest" },
-                            "updated": { "description": "The column with the time of each event.", "type": "string", "minLength": 1 },
-                            "state": { "description": "The column with the ticket's state after each event.", "type": "string", "minLength": 1 },
-                            "new_states": states("States before the first response."),
-                            "pause_states": states("States in which the clock stands still."),
-                            "resolved_states": states("States in which the incident is resolved; leaving one is a reopen.")
-                        }
-                    }
-                ]
-            }
+            "collapse": collapse_schema()
         },
-        "$defs": {
-            "FieldMapping": {
-                "description": "A column name, `{ column, values }`, or `{ value }`.",
-                "oneOf": [
-                    { "type": "string", "minLength": 1 },
-                    {
-                        "type": "object",
-                        "additionalProperties": false,
-                        "required": ["column"],
-                        "properties": {
-                            "column": { "description": "The header of the column.", "type": "string", "minLength": 1 },
-                            "values": {
-                                "description": "Export values and the values contracts match (`\"Priority 1\": P1`); others pass unchanged.",
-                                "type": "object",
-                                "additionalProperties": { "type": "string" }
-                            }
-                        }
-                    },
-                    {
-                        "type": "object",
-                        "additionalProperties": false,
-                        "required": ["value"],
-                        "properties": {
-                            "value": { "description": "The same value on every row.", "type": "string" }
-                        }
-                    }
-                ]
-            },
-            "TimeZone": {
-                "description": "An IANA time zone name, like Europe/Berlin or UTC.",
-                "type": "string",
-                "enum": chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name()).collect::<Vec<_>>()
-            }
-        }
+        "$defs": definitions()
     });
     schema
+}
+
+/// The `collapse` key: `latest`, or a mapping with `mode: latest` and the keys to change.
+fn collapse_schema() -> Value {
+    let states = |what: &str| json!({ "description": what, "type": "array", "items": { "type": "string", "minLength": 1 } });
+    json!({
+        "description": "Fold an event log (one row per update of a ticket) into one incident per id: `latest`, or a mapping with `mode: latest` and the keys to change.",
+        "oneOf": [
+            { "const": "latest" },
+            {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["mode"],
+                "properties": {
+                    "mode": { "description": "How rows fold: `latest` (each incident takes its latest row).", "const": "latest" },
+                    "updated": { "description": "The column with the time of each event.", "type": "string", "minLength": 1 },
+                    "state": { "description": "The column with the ticket's state after each event.", "type": "string", "minLength": 1 },
+                    "new_states": states("States before the first response."),
+                    "pause_states": states("States in which the clock stands still."),
+                    "resolved_states": states("States in which the incident is resolved; leaving one is a reopen.")
+                }
+            }
+        ]
+    })
+}
+
+/// The shared definitions: a field's mapping and a time zone.
+fn definitions() -> Value {
+    json!({
+        "FieldMapping": {
+            "description": "A column name, `{ column, values }`, or `{ value }`.",
+            "oneOf": [
+                { "type": "string", "minLength": 1 },
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["column"],
+                    "properties": {
+                        "column": { "description": "The header of the column.", "type": "string", "minLength": 1 },
+                        "values": {
+                            "description": "Export values and the values contracts match (`\"Priority 1\": P1`); others pass unchanged.",
+                            "type": "object",
+                            "additionalProperties": { "type": "string" }
+                        }
+                    }
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["value"],
+                    "properties": {
+                        "value": { "description": "The same value on every row.", "type": "string" }
+                    }
+                }
+            ]
+        },
+        "TimeZone": {
+            "description": "An IANA time zone name, like Europe/Berlin or UTC.",
+            "type": "string",
+            "enum": chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name()).collect::<Vec<_>>()
+        }
+    })
 }
 
 #[cfg(test)]

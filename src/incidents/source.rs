@@ -425,23 +425,25 @@ impl Source {
     /// Checks a mapping file's text for `slacredit validate`: a YAML or shape problem is a
     /// `schema` diagnostic, a value that does not parse an `invalid-value` one, each with its
     /// YAML path. The first problem stops the check, as it stops a report.
-    pub fn check_text(file: &str, text: &str) -> Result<Self, crate::error::Diagnostic> {
+    pub fn check_text(file: &str, text: &str) -> Result<Self, Box<crate::error::Diagnostic>> {
         let raw = parse_mapping(file, text)?;
-        Self::from_raw(file, &raw).map_err(|error| match error {
-            Error::Source { location, message } => {
-                let path = crate::contract::path_at(text, location.line, location.column);
-                crate::error::Diagnostic::error("invalid-value", location, path, message)
-            }
-            other => crate::error::Diagnostic::error(
-                "invalid-value",
-                Location {
-                    file: file.to_owned(),
-                    line: 0,
-                    column: 0,
-                },
-                "",
-                other.to_string(),
-            ),
+        Self::from_raw(file, &raw).map_err(|error| {
+            Box::new(match error {
+                Error::Source { location, message } => {
+                    let path = crate::contract::path_at(text, location.line, location.column);
+                    crate::error::Diagnostic::error("invalid-value", location, path, message)
+                }
+                other => crate::error::Diagnostic::error(
+                    "invalid-value",
+                    Location {
+                        file: file.to_owned(),
+                        line: 0,
+                        column: 0,
+                    },
+                    "",
+                    other.to_string(),
+                ),
+            })
         })
     }
 
@@ -572,12 +574,12 @@ impl Source {
 
 /// Parses a mapping file's YAML shape; a problem is a `schema` diagnostic in words a mapping's
 /// author understands (`crate::contract::yaml_diagnostic`).
-fn parse_mapping(file: &str, text: &str) -> Result<RawSource, crate::error::Diagnostic> {
+fn parse_mapping(file: &str, text: &str) -> Result<RawSource, Box<crate::error::Diagnostic>> {
     let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false, };
     serde_saphyr::from_str_with_options(text, options).map_err(|error| {
         let mut diagnostic = crate::contract::yaml_diagnostic(file, text, &error);
         diagnostic.hint = Some("see docs/sources.md for the mapping file format".to_owned());
-        diagnostic
+        Box::new(diagnostic)
     })
 }
 
