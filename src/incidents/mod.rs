@@ -7,6 +7,7 @@ mod encoding;
 mod exceptions;
 mod fingerprint;
 mod input;
+mod mapping_schema;
 #[cfg(test)]
 mod order_tests;
 mod reader;
@@ -22,9 +23,10 @@ use crate::time::Instant;
 pub use encoding::Encoding;
 pub use exceptions::{Exception, Exceptions};
 pub use input::{Input, Progress};
+pub use mapping_schema::mapping_schema;
 pub use reader::{Reading, read_incidents, read_into};
 pub use rows::Keep;
-pub use source::{Collapse, Field, Mapping, PRESETS, Source};
+pub use source::{Collapse, Field, MAPPING_KEYS, Mapping, PRESETS, Source};
 
 /// The words of [`ExclusionReason::EarlierEvent`].
 pub const EARLIER_EVENT: &str = "earlier event of an incident (folded into its latest row)";
