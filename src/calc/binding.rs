@@ -157,6 +157,7 @@ impl<'a> Binding<'a> {
     ///
     /// # Errors
     /// The answer for a row that does not count.
+    #[inline]
     pub fn judge(&mut self, row: &Row<'_>) -> Result<Incident, Answer> {
         let incident = self.router.route(row).map_err(Answer::Rejected)?;
         let waived = self

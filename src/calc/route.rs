@@ -28,10 +28,10 @@ enum Route {
 #[derive(Clone)]
 pub struct Router<'a> {
     contracts: &'a [Contract],
-    /// Routes by service value, up to [`ROUTE_CACHE_LIMIT`] of them.
+    /// Routes by service value, up to [`ROUTE_CACHE_LIMIT`] of them. (A short list of the first
+    /// few, as for severities, is slower here: an export names hundreds of services, and a
+    /// value not in the list would search it before the map.)
     routes: HashMap<Box<str>, Result<Route, String>, FingerprintHasher>,
-    /// The first few service values, found faster than in `routes`.
-    known_services: Known<Route>,
     /// The first few severity values, per contract and severity field.
     known_severities: Known<u16>,
 }
@@ -42,7 +42,6 @@ impl<'a> Router<'a> {
         Self {
             contracts,
             routes: HashMap::default(),
-            known_services: Known::default(),
             known_severities: Known::default(),
         }
     }
@@ -58,6 +57,7 @@ impl<'a> Router<'a> {
     ///
     /// # Errors
     /// The field at fault, its value and why.
+    #[inline]
     pub fn route(&mut self, row: &Row<'_>) -> Result<Incident, Box<Fault>> {
         let facts = row.facts;
         let (contract, service) = match self.service_route(row.service)? {
@@ -113,29 +113,22 @@ impl<'a> Router<'a> {
 
     /// Where a service value routes; a value routed before is found in the caches.
     fn service_route(&mut self, value: &str) -> Result<Route, Box<Fault>> {
-        if let Some(route) = self.known_services.get(0, value.as_bytes()) {
-            return Ok(route.clone());
-        }
-        let route = match self.routes.get(value) {
-            Some(route) => route.clone(),
-            None => {
-                let route = self.route_value(value);
-                if self.routes.len() < ROUTE_CACHE_LIMIT {
-                    self.routes.insert(value.into(), route.clone());
-                }
-                route
+        let route = if let Some(route) = self.routes.get(value) {
+            route.clone()
+        } else {
+            let route = self.route_value(value);
+            if self.routes.len() < ROUTE_CACHE_LIMIT {
+                self.routes.insert(value.into(), route.clone());
             }
+            route
         };
-        let route = route.map_err(|reason| {
+        route.map_err(|reason| {
             Box::new(Fault {
                 field: crate::incidents::Field::Service,
                 value: value.to_owned(),
                 reason,
             })
-        })?;
-        self.known_services
-            .remember(0, value.as_bytes(), route.clone());
-        Ok(route)
+        })
     }
 
     /// Routes a service value to the one contract service whose `match` it fits (or to the
@@ -328,5 +321,170 @@ impl<T> Known<T> {
         }
         word[7] = bytes.len().min(255) as u8;
         u64::from_le_bytes(word)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::load_contract_text;
+    use crate::incidents::{Facts, Field, RowCopy};
+    use crate::time::TimestampFormat;
+
+    /// Version `from`–`to` of contract V (in Berlin time) with services web and mail, and the
+    /// severities P1 and P2.
+    fn version(from: &str, to: &str, mail: &str) -> Contract {
+        let text = format!(
+            r"
+id: V
+title: Versions
+provider: P
+customer: C
+currency: EUR
+timezone: Europe/Berlin
+effective: {{ from: {from}, to: {to} }}
+services:
+  - {{ id: web, match: [web], fee: 1000.00 }}
+  - {{ id: mail, match: [{mail}], fee: 500.00 }}
+severities:
+  - {{ id: sev1, match: [P1], downtime: 1.0, resolve: {{ within: 4h }} }}
+  - {{ id: sev2, match: [P2], downtime: 0, resolve: {{ within: 1d }} }}
+"
+        );
+        load_contract_text("v.yaml", &text)
+            .unwrap_or_else(|problems| panic!("the test contract loads: {problems:#?}"))
+    }
+
+    fn copy(service: &str, severity: Text<'_>, opened: &str) -> RowCopy {
+        let facts = Facts {
+            opened: TimestampFormat::Rfc3339
+                .parse(opened)
+                .expect("a test instant"),
+            ..Facts::default()
+        };
+        RowCopy::of("T1", (0, 2), (service, severity, None), &facts)
+    }
+
+    fn plain(value: &str) -> Text<'_> {
+        Text {
+            value,
+            as_written: None,
+        }
+    }
+
+    #[test]
+    fn a_value_of_several_versions_goes_to_the_version_in_force_on_the_local_day_opened() {
+        // Versions from 1 January and from 1 April (Berlin). 23:30 UTC on 31 March is 01:30 on
+        // 1 April in Berlin (summer time, +02:00): the April version, index 1. 21:00 UTC is
+        // 23:00 on 31 March: the January version. Before the first version: the first.
+        let contracts = [
+            version("2026-01-01", "2026-04-01", "mail"),
+            version("2026-04-01", "2027-01-01", "mail"),
+        ];
+        let mut router = Router::new(&contracts);
+        let route_at = |router: &mut Router<'_>, opened| {
+            let incident = router
+                .route(&copy("web", plain("P1"), opened).row())
+                .expect("routes");
+            (incident.contract, incident.service)
+        };
+        assert_eq!(route_at(&mut router, "2026-03-31T23:30:00Z"), (1, 0));
+        assert_eq!(route_at(&mut router, "2026-03-31T21:00:00Z"), (0, 0));
+        assert_eq!(route_at(&mut router, "2025-06-01T12:00:00Z"), (0, 0));
+        assert_eq!(route_at(&mut router, "2027-06-01T12:00:00Z"), (1, 0));
+    }
+
+    #[test]
+    fn a_value_no_service_or_several_services_match_is_rejected_naming_them() {
+        // Two contracts of other ids both match `mail`; none matches `ftp`.
+        let mut other = version("2026-01-01", "2027-01-01", "mail");
+        other.id = "W".to_owned();
+        let contracts = [version("2026-01-01", "2027-01-01", "mail"), other];
+        let mut router = Router::new(&contracts);
+        let fault = |router: &mut Router<'_>, service| {
+            let fault = router
+                .route(&copy(service, plain("P1"), "2026-03-02T10:00:00Z").row())
+                .expect_err("rejected");
+            (fault.field, fault.value, fault.reason)
+        };
+        for _ in 0..2 {
+            // The second time from the cache, the same.
+            assert_eq!(
+                fault(&mut router, "mail"),
+                (
+                    Field::Service,
+                    "mail".to_owned(),
+                    "matches several services (V/mail, W/mail); make the `match` patterns disjoint"
+                        .to_owned()
+                )
+            );
+            assert_eq!(
+                fault(&mut router, "ftp"),
+                (
+                    Field::Service,
+                    "ftp".to_owned(),
+                    "matches no service of contract V, W".to_owned()
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn a_severity_is_named_by_its_value_after_aliases_or_by_the_cell_as_written() {
+        let contracts = [version("2026-01-01", "2027-01-01", "mail")];
+        let mut router = Router::new(&contracts);
+        let opened = "2026-03-02T10:00:00Z";
+        let severity = |router: &mut Router<'_>, text| {
+            router
+                .route(&copy("web", text, opened).row())
+                .map(|incident| incident.final_severity)
+                .map_err(|fault| (fault.value, fault.reason))
+        };
+        // `P2` as written; `Minor` aliased to `P2`; `P2` aliased to an unknown `Low`: the cell
+        // as written still names sev2 (index 1). The second time each comes from the cache.
+        for _ in 0..2 {
+            assert_eq!(severity(&mut router, plain("P2")), Ok(1));
+            let aliased = Text {
+                value: "P2",
+                as_written: Some("Minor"),
+            };
+            assert_eq!(severity(&mut router, aliased), Ok(1));
+            let written = Text {
+                value: "Low",
+                as_written: Some("P2"),
+            };
+            assert_eq!(severity(&mut router, written), Ok(1));
+        }
+        let neither = Text {
+            value: "P9",
+            as_written: Some("9 - Bogus"),
+        };
+        assert_eq!(
+            severity(&mut router, neither),
+            Err((
+                "9 - Bogus".to_owned(),
+                "matches no severity of contract V, nor does `P9`, its value after the source's aliases (known values: P1, P2)"
+                    .to_owned()
+            ))
+        );
+    }
+
+    #[test]
+    fn the_version_of_a_period_is_the_one_in_force_on_its_first_day() {
+        let contracts = [
+            version("2026-01-01", "2026-04-01", "mail"),
+            version("2026-04-01", "2027-01-01", "mail"),
+        ];
+        let spec = |text: &str| text.parse::<PeriodSpec>().expect("a test period");
+        assert_eq!(
+            version_for_period(&contracts, "V", spec("2026-03")),
+            Some(0)
+        );
+        assert_eq!(
+            version_for_period(&contracts, "V", spec("2026-04")),
+            Some(1)
+        );
+        assert_eq!(version_for_period(&contracts, "V", spec("2027-01")), None);
+        assert_eq!(version_for_period(&contracts, "X", spec("2026-04")), None);
     }
 }

@@ -220,7 +220,7 @@ impl RowCopy {
     /// same times and flags. Rows that say the same route alike under any contract set, so the
     /// verdict on a repeated id does not depend on the contracts read against.
     pub fn same_content(&self, other: &Self) -> bool {
-        let cause = |copy: &Self| copy.cause.as_ref().map(|cause| cause.to_ascii_lowercase());
+        let cause = |copy: &Self| copy.cause.as_ref().map(CompactString::to_ascii_lowercase);
         (
             &self.service,
             &self.severity,

@@ -39,6 +39,84 @@ pub(super) struct Part<S> {
     /// Rows excluded, by reason.
     pub(super) exclusions: Vec<(ExclusionReason, u64)>,
     pub(super) rejected: Vec<Rejection>,
+    /// Routing cells read before.
+    interned: Interned,
+}
+
+/// Severity cells read before, by their bytes as read: an export names a handful of severities a
+/// million times, and a cell seen before then skips trimming, the UTF-8 check and aliases. Only
+/// the first few distinct cells are kept (a short list is searched faster than a hash map);
+/// others take the full path, which gives the same text.
+#[derive(Default)]
+pub(super) struct Interned {
+    /// Per field: severity, initial severity.
+    lists: [Vec<Interning>; 2],
+}
+
+/// One cell read before: the key of its bytes (see [`Interned::key`]), its bytes, and its text.
+struct Interning {
+    key: u64,
+    bytes: Box<[u8]>,
+    value: Box<str>,
+    as_written: Option<Box<str>>,
+}
+
+impl Interned {
+    const LIMIT: usize = 16;
+
+    /// The list of `field`'s cells.
+    fn list(field: Field) -> usize {
+        usize::from(field != Field::Severity)
+    }
+
+    fn find(&self, field: Field, bytes: &[u8]) -> Option<(usize, usize)> {
+        let key = Self::key(bytes);
+        let list = Self::list(field);
+        self.lists[list]
+            .iter()
+            .position(|entry| entry.key == key && (bytes.len() <= 7 || *entry.bytes == *bytes))
+            .map(|index| (list, index))
+    }
+
+    /// Keeps `text`, read from `bytes` for `field`, while its list has room; where it is.
+    fn remember(&mut self, field: Field, bytes: &[u8], text: Text<'_>) -> Option<(usize, usize)> {
+        let list = Self::list(field);
+        let entries = &mut self.lists[list];
+        (entries.len() < Self::LIMIT).then(|| {
+            entries.push(Interning {
+                key: Self::key(bytes),
+                bytes: bytes.into(),
+                value: text.value.into(),
+                as_written: text.as_written.map(Into::into),
+            });
+            (list, entries.len() - 1)
+        })
+    }
+
+    fn text(&self, (list, index): (usize, usize)) -> Text<'_> {
+        let entry = &self.lists[list][index];
+        Text {
+            value: &entry.value,
+            as_written: entry.as_written.as_deref(),
+        }
+    }
+
+    /// The length and the first seven bytes of a cell in one word: equal keys of cells of up to
+    /// seven bytes mean equal cells.
+    fn key(bytes: &[u8]) -> u64 {
+        let mut word = [0; 8];
+        for (to, byte) in word.iter_mut().zip(bytes.iter().take(7)) {
+            *to = *byte;
+        }
+        word[7] = bytes.len().min(255) as u8;
+        u64::from_le_bytes(word)
+    }
+}
+
+/// Where a routing cell's text is: kept in [`Interned`], or in the record (`None`: empty).
+enum Found<'r> {
+    Interned((usize, usize)),
+    Cell(Option<Text<'r>>),
 }
 
 impl<S: Sink> Part<S> {
@@ -52,6 +130,7 @@ impl<S: Sink> Part<S> {
             read: 0,
             exclusions: Vec::new(),
             rejected: Vec::new(),
+            interned: Interned::default(),
         }
     }
 
@@ -437,7 +516,9 @@ impl<'r> Cells<'r> {
         }
     }
 
-    /// A sink's fault as the rejection of this row (file and line are filled in later).
+    /// A sink's fault as the rejection of this row (file and line are filled in later); boxed,
+    /// as every rejection on the way from a cell to its row is.
+    #[allow(clippy::unnecessary_box_returns)]
     fn rejection(&self, fault: Fault) -> Box<Rejection> {
         Box::new(Rejection {
             file: String::new(),
@@ -721,7 +802,7 @@ impl<'a, S: Sink> Rows<'a, S> {
         cells: &Cells<'_>,
     ) -> Result<(), Box<Rejection>> {
         let mut facts = Facts::default();
-        let row = cells.row(file, line, &mut facts)?;
+        let row = cells.row(file, line, &mut facts, &mut part.interned)?;
         let answer = part.sink.row(&row);
         // A folded event log has one incident per id by construction: no duplicates to find.
         if cells.history.is_none() && !matches!(answer, Answer::Rejected(_)) {
@@ -745,8 +826,8 @@ impl<'a, S: Sink> Rows<'a, S> {
         line: u32,
         cells: &Cells<'_>,
     ) -> Option<(RowCopy, Result<(), ExclusionReason>)> {
-        let mut facts = Facts::default();
-        let row = cells.row(file, line, &mut facts).ok()?;
+        let (mut facts, mut interned) = (Facts::default(), Interned::default());
+        let row = cells.row(file, line, &mut facts, &mut interned).ok()?;
         let kept = match sink.row(&row) {
             Answer::Counted => Ok(()),
             Answer::Excluded(reason) => Err(reason),
@@ -757,26 +838,30 @@ impl<'a, S: Sink> Rows<'a, S> {
 }
 
 /// The cells of a row a contract routes by: id, service, severities and cause.
-type Named<'r> = (
-    &'r str,
-    &'r str,
-    Text<'r>,
-    Option<Text<'r>>,
-    Option<&'r str>,
-);
+type Named<'r> = (&'r str, Found<'r>, Found<'r>, Found<'r>, Option<&'r str>);
 
 impl<'r> Cells<'r> {
-    /// The row these cells stand for (`facts` filled in), or why it is rejected.
+    /// The row these cells stand for (`facts` filled in, routing cells kept in `interned`), or
+    /// why it is rejected.
     fn row<'f>(
         &'f self,
         file: u16,
         line: u32,
         facts: &'f mut Facts,
+        interned: &'f mut Interned,
     ) -> Result<Row<'f>, Box<Rejection>> {
-        let (id, service, severity, initial_severity, cause) = self.read(facts)?;
+        let (id, service, severity, initial_severity, cause) = self.read(facts, interned)?;
+        let interned = &*interned;
+        let text = |found: Found<'r>| match found {
+            Found::Interned(index) => Some(interned.text(index)),
+            Found::Cell(text) => text,
+        };
+        let (Some(service), Some(severity)) = (text(service), text(severity)) else {
+            unreachable!("`read` rejects a row without a service or a severity")
+        };
         Ok(Row::read(
             (id, file, line),
-            (service, severity, initial_severity, cause),
+            (service.value, severity, text(initial_severity), cause),
             facts,
             self,
         ))
@@ -785,18 +870,26 @@ impl<'r> Cells<'r> {
     /// Reads every cell but the title, in the order a row is checked (id, service, opened,
     /// severity, initial severity, then the rest): the cells a contract routes by, and the
     /// times and flags into `facts`.
-    fn read(&self, facts: &mut Facts) -> Result<Named<'r>, Box<Rejection>> {
+    fn read(
+        &self,
+        facts: &mut Facts,
+        interned: &mut Interned,
+    ) -> Result<Named<'r>, Box<Rejection>> {
         let empty =
             |field: Field| self.reject(field, "", "is empty; every row needs it".to_owned());
+        let required = |found: Found<'r>, field: Field| match found {
+            Found::Cell(None) => Err(empty(field)),
+            found => Ok(found),
+        };
         let id = self.required(Field::Id)?;
-        let service = self.required(Field::Service)?;
+        // Services are read in full: an export names hundreds, and a list of the first few
+        // would cost most rows a search that finds nothing.
+        let service = required(Found::Cell(self.text(Field::Service)?), Field::Service)?;
         let opened = self
             .instant(Field::Opened)?
             .ok_or_else(|| empty(Field::Opened))?;
-        let severity = self
-            .text(Field::Severity)?
-            .ok_or_else(|| empty(Field::Severity))?;
-        let initial_severity = self.text(Field::InitialSeverity)?;
+        let severity = required(self.found(Field::Severity, interned)?, Field::Severity)?;
+        let initial_severity = self.found(Field::InitialSeverity, interned)?;
         let downgrade_reason = self.get(Field::DowngradeReason)?.is_some();
         let times = self.times(opened)?;
         let cause = self.get(Field::Cause)?;
@@ -815,5 +908,23 @@ impl<'r> Cells<'r> {
             notified_regulator: self.instant(Field::NotifiedRegulator)?,
         };
         Ok((id, service, severity, initial_severity, cause))
+    }
+
+    /// A routing cell's text ([`Cells::text`]), from `interned` when its bytes were read before.
+    fn found(&self, field: Field, interned: &mut Interned) -> Result<Found<'r>, Box<Rejection>> {
+        let bytes = match self.columns.slots[field.index()] {
+            Slot::Column { index, .. } => self.record.get(index),
+            Slot::Absent | Slot::Constant(_) => None,
+        };
+        if let Some(index) = bytes.and_then(|bytes| interned.find(field, bytes)) {
+            return Ok(Found::Interned(index));
+        }
+        let text = self.text(field)?;
+        if let (Some(bytes), Some(text)) = (bytes, text) {
+            if let Some(index) = interned.remember(field, bytes, text) {
+                return Ok(Found::Interned(index));
+            }
+        }
+        Ok(Found::Cell(text))
     }
 }
