@@ -2,12 +2,14 @@
 //! table, CSV, Markdown and JSON (the model serialized as it is).
 
 mod csv;
+pub mod html;
 mod json;
 mod markdown;
 mod scorecard;
 mod table;
 mod words;
 
+pub use html::write_report_html;
 pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
 pub use self::json::write_json;
 pub use markdown::{write_credits_markdown, write_report_markdown};
