@@ -17,7 +17,7 @@ use crate::cli::{CalcArgs, Format};
 pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
     if args.format == Format::Html {
         anyhow::bail!(
-            "`credits` has no HTML output: give --format table, csv or json (the HTML page with \
+            "`credits` has no HTML output: give --format table, csv, json or markdown (the HTML page with \
              the credit lines is `report --format html`)"
         );
     }

@@ -9,9 +9,9 @@ mod scorecard;
 mod table;
 mod words;
 
-pub use html::write_report_html;
 pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
 pub use self::json::write_json;
+pub use html::write_report_html;
 pub use markdown::{write_credits_markdown, write_report_markdown};
 pub use scorecard::{
     note_text, write_scorecard_csv, write_scorecard_markdown, write_scorecard_table,

@@ -10,6 +10,9 @@
 //! every machine. Titles and legends are not drawn into the SVG: the page writes them as HTML
 //! beside it, where they wrap and stay readable when the chart is scaled down to a phone's width.
 
+// Label positions are counts of periods or severities, far below 2^52: exact as f64.
+#![allow(clippy::cast_precision_loss)]
+
 use std::io;
 use std::ops::Range;
 
@@ -212,7 +215,8 @@ struct Bar {
     to: f64,
 }
 
-type Area<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<Slots, plotters::coord::types::RangedCoordf64>>;
+type Area<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<Slots, plotters::coord::types::RangedCoordf64>>;
 type DrawResult = Result<(), DrawingAreaErrorKind<io::Error>>;
 
 fn draw_bars(area: &mut Area<'_, '_>, bars: &[Bar]) -> DrawResult {
@@ -405,7 +409,10 @@ mod tests {
                 .iter()
                 .map(|(name, values)| Series {
                     name: (*name).to_owned(),
-                    values: values.iter().map(|value| value.map(Decimal::from)).collect(),
+                    values: values
+                        .iter()
+                        .map(|value| value.map(Decimal::from))
+                        .collect(),
                 })
                 .collect(),
         }
@@ -438,14 +445,22 @@ mod tests {
         let first = stacked_bars(&chart).expect("draws");
         let second = stacked_bars(&chart).expect("draws");
         assert_eq!(first, second);
-        assert!(first.svg().starts_with("<svg width=\"440\" height=\"230\" viewBox=\"0 0 440 230\""));
+        assert!(
+            first
+                .svg()
+                .starts_with("<svg width=\"440\" height=\"230\" viewBox=\"0 0 440 230\"")
+        );
     }
 
     #[test]
     fn labels_are_escaped_in_the_svg() {
         let chart = chart(&["<script>alert(1)</script>"], &[("x", &[Some(1)])]);
         let figure = grouped_bars(&chart).expect("draws");
-        assert!(figure.svg().contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(
+            figure
+                .svg()
+                .contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+        );
         assert!(!figure.svg().contains("<script"));
     }
 
@@ -485,7 +500,10 @@ mod tests {
 
     #[test]
     fn a_target_line_is_dashed_and_in_the_legend() {
-        let chart = chart(&["2026-09", "2026-10"], &[("availability", &[Some(100), Some(99)])]);
+        let chart = chart(
+            &["2026-09", "2026-10"],
+            &[("availability", &[Some(100), Some(99)])],
+        );
         let target = [Some(Decimal::new(995, 1)), Some(Decimal::new(995, 1))];
         let figure = line_against_target(&chart, &target).expect("draws");
         assert!(figure.svg().contains("stroke=\"#D55E00\""));

@@ -210,7 +210,11 @@ impl<'a> Page<'a> {
         columns: &'p [&'p str],
         numeric: &'p [usize],
     ) -> io::Result<Table<'p, 'a>> {
-        write!(self.out, "<table class=\"cards\">\n<caption>{}</caption>\n<thead><tr>", Escaped(caption))?;
+        write!(
+            self.out,
+            "<table class=\"cards\">\n<caption>{}</caption>\n<thead><tr>",
+            Escaped(caption)
+        )?;
         for (index, column) in columns.iter().enumerate() {
             write!(
                 self.out,
@@ -244,13 +248,13 @@ impl Table<'_, '_> {
     /// One row; each cell is escaped and labelled with its column's heading for the phone
     /// layout, where rows become cards.
     pub fn row(&mut self, cells: &[&dyn Display]) -> io::Result<()> {
-        self.cells("<tr>", cells)
+        self.cells(cells)
     }
 
     /// The footer row (totals), then the end of the table.
     pub fn finish_with_total(mut self, cells: &[&dyn Display]) -> io::Result<()> {
         writeln!(self.page.out, "</tbody>\n<tfoot>")?;
-        self.cells("<tr>", cells)?;
+        self.cells(cells)?;
         writeln!(self.page.out, "</tfoot>\n</table>")
     }
 
@@ -259,9 +263,9 @@ impl Table<'_, '_> {
         writeln!(self.page.out, "</tbody>\n</table>")
     }
 
-    fn cells(&mut self, open: &str, cells: &[&dyn Display]) -> io::Result<()> {
+    fn cells(&mut self, cells: &[&dyn Display]) -> io::Result<()> {
         let out = &mut *self.page.out;
-        out.write_all(open.as_bytes())?;
+        out.write_all(b"<tr>")?;
         for (index, cell) in cells.iter().enumerate() {
             let label = self.columns.get(index).copied().unwrap_or_default();
             write!(

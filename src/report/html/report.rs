@@ -39,7 +39,12 @@ fn write_contract(page: &mut Page<'_>, periods: &[ContractReport]) -> io::Result
     page.heading(2, format_args!("{} {}", first.contract, first.title))?;
     let period_list = match periods {
         [only] => only.period.clone(),
-        [first, .., last] => format!("{} to {} ({} periods)", first.period, last.period, periods.len()),
+        [first, .., last] => format!(
+            "{} to {} ({} periods)",
+            first.period,
+            last.period,
+            periods.len()
+        ),
         [] => String::new(),
     };
     page.facts(&[
@@ -85,18 +90,19 @@ fn figures(periods: &[ContractReport]) -> io::Result<Vec<(String, Figure)>> {
             services.insert(service.service.as_str(), service.name.as_str());
         }
     }
-    let per_period = |id: &str, value: &dyn Fn(&crate::calc::model::ServiceSummary) -> Option<Decimal>| {
-        periods
-            .iter()
-            .map(|period| {
-                period
-                    .services
-                    .iter()
-                    .find(|service| service.service == id)
-                    .and_then(value)
-            })
-            .collect::<Vec<Option<Decimal>>>()
-    };
+    let per_period =
+        |id: &str, value: &dyn Fn(&crate::calc::model::ServiceSummary) -> Option<Decimal>| {
+            periods
+                .iter()
+                .map(|period| {
+                    period
+                        .services
+                        .iter()
+                        .find(|service| service.service == id)
+                        .and_then(value)
+                })
+                .collect::<Vec<Option<Decimal>>>()
+        };
     let mut figures = Vec::with_capacity(services.len() + 1);
     for (id, name) in &services {
         let availability = Chart {
@@ -178,9 +184,8 @@ fn write_period(page: &mut Page<'_>, period: &ContractReport) -> io::Result<()> 
 }
 
 fn write_services(page: &mut Page<'_>, period: &ContractReport) -> io::Result<()> {
-    let counts = |counts: &TargetCounts| {
-        format!("{}/{}/{}", counts.met, counts.breached, counts.pending)
-    };
+    let counts =
+        |counts: &TargetCounts| format!("{}/{}/{}", counts.met, counts.breached, counts.pending);
     let mut table = page.table(
         "Services",
         &[
