@@ -2,13 +2,13 @@
 //! service against its target, credits stacked by service), then per period the service
 //! summaries, breaches, credit lines, disputed incidents and findings; row accounting at the end.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 use std::io::{self, Write};
 
 use super::Page;
 use super::chart::{self, Chart, Figure, Series};
-use crate::calc::model::{ContractReport, Report, TargetCounts};
+use crate::calc::model::{ContractReport, RangeTotal, Report, TargetCounts};
 use crate::incidents::RowAccounting;
 use crate::money::Decimal;
 use crate::time::format_duration;
@@ -21,8 +21,9 @@ pub fn write_report_html(out: &mut dyn Write, report: &Report) -> io::Result<()>
     if let Some(as_of) = &report.as_of {
         page.paragraph("note", format_args!("Open incidents judged as of {as_of}."))?;
     }
+    let totals = report.totals.as_deref().unwrap_or_default();
     for periods in by_contract(&report.contracts) {
-        write_contract(&mut page, periods)?;
+        write_contract(&mut page, periods, totals)?;
     }
     write_rows(&mut page, &report.rows)?;
     page.finish()
@@ -34,7 +35,11 @@ fn by_contract(contracts: &[ContractReport]) -> impl Iterator<Item = &[ContractR
     contracts.chunk_by(|left, right| left.contract == right.contract)
 }
 
-fn write_contract(page: &mut Page<'_>, periods: &[ContractReport]) -> io::Result<()> {
+fn write_contract(
+    page: &mut Page<'_>,
+    periods: &[ContractReport],
+    totals: &[RangeTotal],
+) -> io::Result<()> {
     let first = &periods[0];
     page.heading(2, format_args!("{} {}", first.contract, first.title))?;
     let period_list = match periods {
@@ -54,30 +59,23 @@ fn write_contract(page: &mut Page<'_>, periods: &[ContractReport]) -> io::Result
         ("Time zone", &first.timezone),
         ("Contract file", &first.file),
     ])?;
-    if periods.len() > 1 {
-        for (currency, total) in totals(periods) {
-            page.paragraph(
-                "total",
-                format_args!("Total credit over the range: {total} {currency}"),
-            )?;
-        }
+    for total in totals
+        .iter()
+        .filter(|total| total.contract == first.contract)
+    {
+        page.paragraph(
+            "total",
+            format_args!(
+                "Total credit over the range: {} {}",
+                total.credit_total, total.currency
+            ),
+        )?;
     }
     page.figures(&figures(periods)?)?;
     for period in periods {
         write_period(page, period)?;
     }
     Ok(())
-}
-
-/// The range's credit per currency (a contract's later version may bill in another).
-fn totals(periods: &[ContractReport]) -> BTreeMap<&str, Decimal> {
-    let mut totals = BTreeMap::new();
-    for period in periods {
-        *totals
-            .entry(period.currency.as_str())
-            .or_insert(Decimal::ZERO) += period.credit_total;
-    }
-    totals
 }
 
 /// Availability against target per service, then credits per period stacked by service.
@@ -128,7 +126,12 @@ fn figures(periods: &[ContractReport]) -> io::Result<Vec<(String, Figure)>> {
             })
             .collect(),
     };
-    let currencies: Vec<&str> = totals(periods).into_keys().collect();
+    // A contract's later version may bill in another currency.
+    let currencies: BTreeSet<&str> = periods
+        .iter()
+        .map(|period| period.currency.as_str())
+        .collect();
+    let currencies: Vec<&str> = currencies.into_iter().collect();
     figures.push((
         format!("Credits per period, {}", currencies.join(", ")),
         chart::stacked_bars(&credits)?,
