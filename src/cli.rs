@@ -294,4 +294,6 @@ pub enum Format {
     Json,
     /// Markdown with GitHub tables, for documents and tickets.
     Markdown,
+    /// One self-contained HTML page with charts (`report`; `credits` has none).
+    Html,
 }

@@ -15,6 +15,12 @@ use crate::cli::{CalcArgs, Format};
 
 /// Runs `credits`.
 pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
+    if args.format == Format::Html {
+        anyhow::bail!(
+            "`credits` has no HTML output: give --format table, csv, json or markdown (the HTML page with \
+             the credit lines is `report --format html`)"
+        );
+    }
     let Loaded::Evaluation(evaluation) = calculate(
         &args.inputs,
         &args.inputs.options(Detail::Credits, &|_, _| false),
@@ -34,6 +40,7 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
             &report.credit_lines().collect::<Vec<&CreditLine>>(),
         )?,
         Format::Markdown => write_credits_markdown(&mut out, report)?,
+        Format::Html => unreachable!("rejected before the calculation"),
     }
     out.flush()?;
     let rows = &report.rows;

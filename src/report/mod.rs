@@ -2,6 +2,7 @@
 //! table, CSV, Markdown and JSON (the model serialized as it is).
 
 mod csv;
+pub mod html;
 mod json;
 mod markdown;
 mod scorecard;
@@ -10,6 +11,7 @@ mod words;
 
 pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
 pub use self::json::write_json;
+pub use html::write_report_html;
 pub use markdown::{write_credits_markdown, write_report_markdown};
 pub use scorecard::{
     note_text, write_scorecard_csv, write_scorecard_markdown, write_scorecard_table,
