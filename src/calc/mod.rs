@@ -6,6 +6,7 @@ mod binding;
 mod breach;
 mod credits;
 mod history;
+pub mod compare;
 pub mod model;
 pub mod scorecard;
 mod tally;

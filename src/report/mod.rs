@@ -1,6 +1,7 @@
 //! Renderers of the report model (`calc::model`) and of the scorecard (`calc::scorecard`):
 //! table, CSV, Markdown and JSON (the model serialized as it is).
 
+mod compare;
 mod csv;
 mod json;
 mod markdown;
@@ -8,6 +9,9 @@ mod scorecard;
 mod table;
 mod words;
 
+pub use compare::{
+    compare_note_text, write_comparison_csv, write_comparison_markdown, write_comparison_table,
+};
 pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
 pub use self::json::write_json;
 pub use markdown::{write_credits_markdown, write_report_markdown};
