@@ -76,7 +76,10 @@ fn money(text: &str) -> Decimal {
 fn both_sides_of_one_reading_side_by_side() {
     let [a, b] = reports();
     // One reading: both rows read; W1 counts on both sides, A1 on B only, so both count.
-    assert_eq!((a.rows.read, a.rows.counted, a.rows.rejected_rows()), (2, 2, 0));
+    assert_eq!(
+        (a.rows.read, a.rows.counted, a.rows.rejected_rows()),
+        (2, 2, 0)
+    );
     let comparison = compare(&a, &b).expect("comparable");
     let rows: Vec<[String; 7]> = comparison
         .rows
@@ -107,9 +110,7 @@ fn both_sides_of_one_reading_side_by_side() {
     assert_eq!(
         rows,
         [
-            [
-                "2026-06", "api", "0.00", "50.00", "50.00", "-", "99.9306/0"
-            ],
+            ["2026-06", "api", "0.00", "50.00", "50.00", "-", "99.9306/0"],
             [
                 "2026-06",
                 "web",

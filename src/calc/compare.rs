@@ -154,9 +154,8 @@ pub fn compare(a: &Report, b: &Report) -> Result<Comparison, Error> {
     let rows: Vec<CompareRow> = rows
         .into_values()
         .map(|mut row| {
-            let credits = |figures: &Option<SideFigures>| {
-                figures.as_ref().map(|figures| figures.credits)
-            };
+            let credits =
+                |figures: &Option<SideFigures>| figures.as_ref().map(|figures| figures.credits);
             row.difference = match (credits(&row.a), credits(&row.b)) {
                 (Some(a), Some(b)) => b - a,
                 (Some(a), None) => zero_like(a) - a,

@@ -34,17 +34,18 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let threads = inputs
         .threads
         .map_or_else(slacredit::parallel::cpus, usize::from);
-    let [report_a, report_b] = read_and_run(inputs, range, |exports, source, scope, exceptions| {
-        slacredit::evaluate_pair(
-            [&side_a, &side_b],
-            exports,
-            source,
-            scope,
-            exceptions,
-            Detail::Credits,
-            threads,
-        )
-    })?;
+    let [report_a, report_b] =
+        read_and_run(inputs, range, |exports, source, scope, exceptions| {
+            slacredit::evaluate_pair(
+                [&side_a, &side_b],
+                exports,
+                source,
+                scope,
+                exceptions,
+                Detail::Credits,
+                threads,
+            )
+        })?;
     let comparison = compare(&report_a, &report_b)?;
     let mut out = open_output(args.output.as_deref())?;
     match args.format {

@@ -125,7 +125,12 @@ pub fn load_contracts(
 pub fn read_and_run<T>(
     args: &InputArgs,
     range: PeriodRange,
-    run: impl FnOnce(Vec<Input>, &Source, (PeriodRange, Option<Instant>), &Exceptions) -> Result<T, Error>,
+    run: impl FnOnce(
+        Vec<Input>,
+        &Source,
+        (PeriodRange, Option<Instant>),
+        &Exceptions,
+    ) -> Result<T, Error>,
 ) -> anyhow::Result<T> {
     let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
     let source = Source::resolve(&args.source)?;

@@ -74,7 +74,13 @@ fn total_cells(total: &CompareTotal) -> [String; 5] {
     ]
 }
 
-const TOTAL_COLUMNS: [&str; 5] = ["service", "credits_a", "credits_b", "difference", "currency"];
+const TOTAL_COLUMNS: [&str; 5] = [
+    "service",
+    "credits_a",
+    "credits_b",
+    "difference",
+    "currency",
+];
 
 /// The words of a note.
 pub fn compare_note_text(note: &CompareNote) -> String {
@@ -141,7 +147,9 @@ pub fn write_comparison_markdown(out: &mut dyn Write, comparison: &Comparison) -
     markdown_table(
         out,
         &CSV_COLUMNS,
-        &[false, false, true, true, true, false, true, true, true, true],
+        &[
+            false, false, true, true, true, false, true, true, true, true,
+        ],
         comparison.rows.iter().map(|row| row_cells(row).to_vec()),
     )?;
     writeln!(out, "\n### Totals over {}\n", escape(&comparison.period))?;

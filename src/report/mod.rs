@@ -9,11 +9,11 @@ mod scorecard;
 mod table;
 mod words;
 
+pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
+pub use self::json::write_json;
 pub use compare::{
     compare_note_text, write_comparison_csv, write_comparison_markdown, write_comparison_table,
 };
-pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
-pub use self::json::write_json;
 pub use markdown::{write_credits_markdown, write_report_markdown};
 pub use scorecard::{
     note_text, write_scorecard_csv, write_scorecard_markdown, write_scorecard_table,
