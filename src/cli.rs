@@ -30,6 +30,9 @@ pub enum Command {
     /// Vendor scorecard over a range: per contract, service, month, quarter or year and
     /// severity, the targets met, times to acknowledge and resolve, availability and credits.
     Scorecard(ScorecardArgs),
+    /// What-if: the same incidents under two sets of terms (A: as they are, B: as proposed),
+    /// credits, availability and breaches side by side per period and service.
+    Compare(CompareArgs),
     /// Every step behind one incident's or one service's figures, with the contract clause and
     /// export row each step used.
     Explain(ExplainArgs),
@@ -137,6 +140,35 @@ pub struct ScorecardArgs {
     /// Write the output to this file instead of stdout.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `compare`: the inputs (exactly two `--contract` values: A, then B) and where the output goes.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Contracts, exports and periods. `--contract` is given twice: the terms as they are (A),
+    /// then as proposed (B), each a file or a directory. A and B may share contract and service
+    /// ids: they are alternatives.
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+    pub format: CompareFormat,
+    /// Write the output to this file instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Output formats of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// Terminal tables, with totals per service and overall.
+    Table,
+    /// One row per period and service, in fixed columns.
+    Csv,
+    /// The comparison model.
+    Json,
+    /// GitHub tables, with totals per service and overall.
+    Markdown,
 }
 
 /// The view periods of `scorecard --by`.

@@ -111,8 +111,8 @@ fn the_third_breach_within_the_window_is_multiplied_and_a_later_one_starts_over(
             ("2026-01", "100.00"),
             ("2026-02", "100.00"),
             ("2026-03", "150.00"),
-            ("2026-04", "0"),
-            ("2026-05", "0"),
+            ("2026-04", "0.00"),
+            ("2026-05", "0.00"),
             ("2026-06", "100.00"),
         ])
     );
@@ -375,14 +375,14 @@ fn a_breach_across_a_version_boundary_is_judged_once_under_the_terms_it_was_open
     let strict_first = run_versions(&versions(5, 30), row, "2026-12..2027-01");
     assert_eq!(
         totals(&strict_first),
-        owned(&[("2026-12", "100.00"), ("2027-01", "0")])
+        owned(&[("2026-12", "100.00"), ("2027-01", "0.00")])
     );
     // 2026 says 30 min: due 00:10 on 1 January → judged in January, under the 2026 terms it was
     // opened under (35 min > 30 min), and credited once there.
     let lenient_first = run_versions(&versions(30, 5), row, "2026-12..2027-01");
     assert_eq!(
         totals(&lenient_first),
-        owned(&[("2026-12", "0"), ("2027-01", "100.00")])
+        owned(&[("2026-12", "0.00"), ("2027-01", "100.00")])
     );
 }
 

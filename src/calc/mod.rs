@@ -4,6 +4,7 @@
 mod availability;
 mod binding;
 mod breach;
+pub mod compare;
 mod credits;
 mod history;
 pub mod model;
@@ -307,7 +308,7 @@ fn contract_report(
         period_start: format_instant(scope.period.start),
         period_end: format_instant(scope.period.end),
         judged_at: format_instant(scope.as_of),
-        credit_total: credit_lines.iter().map(|line| line.amount).sum(),
+        credit_total: money_sum(contract, credit_lines.iter().map(|line| line.amount)),
         services,
         breaches,
         credit_lines,
@@ -405,11 +406,13 @@ fn limit_credits(
     );
     *issued += credit_lines.iter().map(|line| line.amount).sum::<Decimal>();
     for summary in services {
-        summary.credit = credit_lines
-            .iter()
-            .filter(|line| line.service == summary.service)
-            .map(|line| line.amount)
-            .sum();
+        summary.credit = money_sum(
+            contract,
+            credit_lines
+                .iter()
+                .filter(|line| line.service == summary.service)
+                .map(|line| line.amount),
+        );
     }
     // Stable: within a service, lines stay in rule order.
     credit_lines.sort_by(|left, right| left.service.cmp(&right.service));
@@ -509,6 +512,14 @@ fn downgrade_findings(judging: &Judging<'_>, incidents: &[(bool, Incident)]) -> 
 }
 
 /// One service: its summary, its credit lines and its availability exactly (percent, unrounded).
+/// The sum of `amounts` in the contract's currency units: `0.00` where nothing is owed, as
+/// `12.50` where something is, so every output writes money with the same places.
+fn money_sum(contract: &Contract, amounts: impl Iterator<Item = Decimal>) -> Decimal {
+    let mut sum: Decimal = amounts.sum();
+    sum.rescale(contract.credits.rounding.places);
+    sum
+}
+
 fn service_report(
     contract: &Contract,
     index: usize,
@@ -590,7 +601,7 @@ fn service_report(
         maintenance_excluded_seconds: excluded_seconds,
         maintenance_downtime_seconds: maintenance_down.seconds,
         disputed_exposure: Decimal::ZERO,
-        credit: lines.iter().map(|line| line.amount).sum(),
+        credit: money_sum(contract, lines.iter().map(|line| line.amount)),
     };
     (summary, lines, availability)
 }

@@ -50,9 +50,25 @@ pub fn load_and_run<T>(
         &Exceptions,
     ) -> Result<T, Error>,
 ) -> anyhow::Result<Option<T>> {
+    let Some((contracts, range)) = load_contracts(args, &args.contracts)? else {
+        return Ok(None);
+    };
+    read_and_run(args, range, |inputs, source, scope, exceptions| {
+        run(&contracts, inputs, source, scope, exceptions)
+    })
+    .map(Some)
+}
+
+/// Loads the contract files and directories of `paths` as one set, with the periods asked for:
+/// warnings and notes printed, `None` when a contract is invalid (its diagnostics printed), an
+/// error when none is in force in the periods.
+pub fn load_contracts(
+    args: &InputArgs,
+    paths: &[std::path::PathBuf],
+) -> anyhow::Result<Option<(Vec<Contract>, PeriodRange)>> {
     let mut contracts = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
-    for path in contract_files(&args.contracts)? {
+    for path in contract_files(paths)? {
         match load_contract_file(&path) {
             Ok(contract) => {
                 for warning in &contract.warnings {
@@ -101,6 +117,21 @@ pub fn load_and_run<T>(
             );
         }
     }
+    Ok(Some((contracts, range)))
+}
+
+/// Opens the exports, the source mapping and the exceptions file, and hands them to `run` with
+/// the periods of `range` and `--as-of`; a progress bar shows while large exports are read.
+pub fn read_and_run<T>(
+    args: &InputArgs,
+    range: PeriodRange,
+    run: impl FnOnce(
+        Vec<Input>,
+        &Source,
+        (PeriodRange, Option<Instant>),
+        &Exceptions,
+    ) -> Result<T, Error>,
+) -> anyhow::Result<T> {
     let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
     let source = Source::resolve(&args.source)?;
     let mut inputs = Vec::new();
@@ -126,11 +157,11 @@ pub fn load_and_run<T>(
         .map(Exceptions::read)
         .transpose()?
         .unwrap_or_default();
-    let evaluation = run(&contracts, inputs, &source, (range, as_of), &exceptions);
+    let evaluation = run(inputs, &source, (range, as_of), &exceptions);
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    Ok(Some(evaluation?))
+    Ok(evaluation?)
 }
 
 /// Exports larger than this, together, show a progress bar (bytes of the files as stored, so a

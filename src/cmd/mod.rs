@@ -1,6 +1,7 @@
 //! Subcommands: each file owns one. This module holds what they share: exit codes, finding
 //! contract files, loading inputs and opening the output.
 
+mod compare;
 mod credits;
 mod explain;
 mod inputs;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Credits(args) => credits::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Scorecard(args) => scorecard::run(&args),
+        Command::Compare(args) => compare::run(&args),
         Command::Completions { shell } => {
             let mut command = man::for_completions();
             clap_complete::generate(shell, &mut command, "slacredit", &mut io::stdout().lock());

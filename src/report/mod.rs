@@ -1,6 +1,7 @@
 //! Renderers of the report model (`calc::model`) and of the scorecard (`calc::scorecard`):
 //! table, CSV, Markdown and JSON (the model serialized as it is).
 
+mod compare;
 mod csv;
 pub mod html;
 mod json;
@@ -11,6 +12,9 @@ mod words;
 
 pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
 pub use self::json::write_json;
+pub use compare::{
+    compare_note_text, write_comparison_csv, write_comparison_markdown, write_comparison_table,
+};
 pub use html::write_report_html;
 pub use markdown::{write_credits_markdown, write_report_markdown};
 pub use scorecard::{
