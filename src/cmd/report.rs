@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use slacredit::report::{write_breaches_csv, write_json, write_report_table};
+use slacredit::report::{write_breaches_csv, write_report_json, write_report_table};
 
 use slacredit::calc::Detail;
 
@@ -24,7 +24,7 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
     match args.format {
         Format::Table => write_report_table(&mut out, report)?,
         Format::Csv => write_breaches_csv(&mut out, report)?,
-        Format::Json => write_json(&mut out, report)?,
+        Format::Json => write_report_json(&mut out, report)?,
     }
     out.flush()?;
     let failed = report_rejections(report, &args.inputs);

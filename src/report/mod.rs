@@ -3,12 +3,14 @@
 
 mod csv;
 mod json;
+mod json_fast;
 mod scorecard;
 mod table;
 mod words;
 
 pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
 pub use self::json::write_json;
+pub use self::json_fast::write_report_json;
 pub use scorecard::{
     note_text, write_scorecard_csv, write_scorecard_markdown, write_scorecard_table,
 };
