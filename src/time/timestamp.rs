@@ -293,19 +293,17 @@ pub(super) fn format_four_digit_year(instant: Instant) -> Option<[u8; 20]> {
         return None;
     }
     let mut text = *b"0000-00-00T00:00:00Z";
-    let mut put = |at: usize, width: usize, value: i64| {
-        let mut rest = value;
-        for place in (at..at + width).rev() {
-            text[place] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-        }
+    let mut put = |at: usize, value: i64| {
+        text[at] = b'0' + (value / 10) as u8;
+        text[at + 1] = b'0' + (value % 10) as u8;
     };
-    put(0, 4, year);
-    put(5, 2, month);
-    put(8, 2, day);
-    put(11, 2, seconds / 3_600);
-    put(14, 2, seconds / 60 % 60);
-    put(17, 2, seconds % 60);
+    put(0, year / 100);
+    put(2, year % 100);
+    put(5, month);
+    put(8, day);
+    put(11, seconds / 3_600);
+    put(14, seconds / 60 % 60);
+    put(17, seconds % 60);
     Some(text)
 }
 
