@@ -31,7 +31,11 @@ pub(super) struct Pretty {
 const LINE: &[u8] = b",\n                                                                ";
 
 /// Writes a line end (after a comma when `comma`), then the indent of `level`.
-pub(super) fn new_line<W: ?Sized + Write>(writer: &mut W, comma: bool, level: usize) -> io::Result<()> {
+pub(super) fn new_line<W: ?Sized + Write>(
+    writer: &mut W,
+    comma: bool,
+    level: usize,
+) -> io::Result<()> {
     let from = usize::from(!comma);
     let mut spaces = 2 * level;
     let head = spaces.min(LINE.len() - 2);

@@ -73,6 +73,11 @@ macro_rules! breach_key {
 const BREACH_KEYS: usize = 5;
 
 impl Json<'_> {
+    /// Bytes written as they are.
+    fn raw(&mut self, bytes: &[u8]) {
+        self.buffer.extend_from_slice(bytes);
+    }
+
     /// Hands the gathered bytes to the output.
     fn spill(&mut self) -> io::Result<()> {
         self.out.write_all(&self.buffer)?;
@@ -255,45 +260,43 @@ impl Json<'_> {
             title,
         } = row;
         self.buffer.push(b'{');
-        self.buffer.extend_from_slice(&breach_key!("service")[1..]);
+        self.raw(&breach_key!("service")[1..]);
         self.string(service);
-        self.buffer.extend_from_slice(breach_key!("incident"));
+        self.raw(breach_key!("incident"));
         self.string(incident);
-        self.buffer.extend_from_slice(breach_key!("severity"));
+        self.raw(breach_key!("severity"));
         self.string(severity);
-        self.buffer.extend_from_slice(breach_key!("target"));
+        self.raw(breach_key!("target"));
         self.string(target.name());
-        self.buffer.extend_from_slice(breach_key!("status"));
+        self.raw(breach_key!("status"));
         self.string(status_word(*status));
-        self.buffer.extend_from_slice(breach_key!("opened"));
+        self.raw(breach_key!("opened"));
         self.instant(*opened);
-        self.buffer.extend_from_slice(breach_key!("deadline"));
+        self.raw(breach_key!("deadline"));
         self.instant(*deadline);
-        self.buffer.extend_from_slice(breach_key!("allowed_seconds"));
+        self.raw(breach_key!("allowed_seconds"));
         self.integer(*allowed_seconds);
-        self.buffer.extend_from_slice(breach_key!("actual_seconds"));
+        self.raw(breach_key!("actual_seconds"));
         self.integer(*actual_seconds);
-        self.buffer.extend_from_slice(breach_key!("over_by_seconds"));
+        self.raw(breach_key!("over_by_seconds"));
         self.integer(*over_by_seconds);
-        self.buffer.extend_from_slice(breach_key!("done"));
-        self.buffer
-            .extend_from_slice(if *done { b"true" } else { b"false" });
-        self.buffer.extend_from_slice(breach_key!("credits"));
+        self.raw(breach_key!("done"));
+        self.raw(if *done { b"true" } else { b"false" });
+        self.raw(breach_key!("credits"));
         if credits.is_empty() {
-            self.buffer.extend_from_slice(b"[]");
+            self.raw(b"[]");
         } else {
             self.serde(BREACH_KEYS, credits)
                 .expect("rule credits serialize into memory");
         }
-        self.buffer
-            .extend_from_slice(breach_key!("detected_after_seconds"));
+        self.raw(breach_key!("detected_after_seconds"));
         match detected_after_seconds {
             Some(seconds) => self.integer(*seconds),
-            None => self.buffer.extend_from_slice(b"null"),
+            None => self.raw(b"null"),
         }
-        self.buffer.extend_from_slice(breach_key!("source"));
+        self.raw(breach_key!("source"));
         self.origin(source);
-        self.buffer.extend_from_slice(breach_key!("title"));
+        self.raw(breach_key!("title"));
         self.string(title);
         new_line(&mut self.buffer, false, BREACH_KEYS - 1).expect("writing to memory cannot fail");
         self.buffer.push(b'}');
@@ -351,9 +354,7 @@ mod tests {
 
     use super::write_report_json;
     use crate::calc::Status;
-    use crate::calc::model::{
-        BreachRow, DisputedIncident, Finding, Origin, Report, RuleCredit,
-    };
+    use crate::calc::model::{BreachRow, DisputedIncident, Finding, Origin, Report, RuleCredit};
     use crate::contract::{TargetKind, load_contract_file};
     use crate::incidents::{Exceptions, Input, Source};
     use crate::money::Decimal;

@@ -59,6 +59,10 @@ impl InstantText {
     }
 
     /// The text.
+    ///
+    /// # Panics
+    ///
+    /// Never: the four-digit-year form holds digits and punctuation only.
     pub fn as_str(&self) -> &str {
         match self {
             Self::FourDigitYear(bytes) => {

@@ -328,19 +328,13 @@ mod tests {
 
     #[test]
     fn instants_are_written_in_utc() {
-        assert_eq!(
-            four_digit_year(0).as_deref(),
-            Some("1970-01-01T00:00:00Z")
-        );
+        assert_eq!(four_digit_year(0).as_deref(), Some("1970-01-01T00:00:00Z"));
         // 2024-02-29 is day 19,782; 23:59:59 is second 86,399 of it.
         assert_eq!(
             four_digit_year(19_782 * 86_400 + 86_399).as_deref(),
             Some("2024-02-29T23:59:59Z")
         );
-        assert_eq!(
-            four_digit_year(-1).as_deref(),
-            Some("1969-12-31T23:59:59Z")
-        );
+        assert_eq!(four_digit_year(-1).as_deref(), Some("1969-12-31T23:59:59Z"));
         // Years of five digits, or before year 0, are left to chrono.
         assert_eq!(four_digit_year(253_402_300_800), None);
         assert_eq!(four_digit_year(-62_167_219_201), None);
