@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 use slacredit::time::{PeriodRange, PeriodSpec};
 
@@ -19,7 +20,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check contracts; print every problem; exit 1 if any is an error.
+    /// Check contracts, source mapping files and exceptions files; print every problem; exit 1
+    /// if any is an error.
     Validate(ValidateArgs),
     /// Breach report: availability, breaches and credits per service, with row accounting.
     Report(CalcArgs),
@@ -31,35 +33,68 @@ pub enum Command {
     /// Every step behind one incident's or one service's figures, with the contract clause and
     /// export row each step used.
     Explain(ExplainArgs),
-    /// Print the JSON Schema (draft 2020-12) of the contract format.
-    Schema,
+    /// Print the JSON Schema (draft 2020-12) of the contract format, or of mapping files.
+    Schema {
+        /// Print the schema of source mapping files (`--source FILE`) instead.
+        #[arg(long)]
+        mapping: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to stdout.
-    Man,
+    /// Print the man page (roff) to stdout, or write one page per command into a directory.
+    Man {
+        /// Write `slacredit.1` and `slacredit-<command>.1` for every subcommand here.
+        #[arg(value_name = "DIR", value_hint = ValueHint::DirPath)]
+        directory: Option<PathBuf>,
+    },
 }
 
 /// `slacredit validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Contract files, or directories searched for *.yaml and *.yml.
-    #[arg(required = true, value_name = "PATH")]
+    /// Contracts, mapping files and exceptions files, or directories searched for *.yaml and
+    /// *.yml. Each file is recognised by its shape unless `--kind` says what they are.
+    #[arg(required = true, value_name = "PATH", value_hint = ValueHint::AnyPath)]
     pub paths: Vec<PathBuf>,
+    /// Read every file given as this kind rather than recognising it by its shape.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub kind: Option<FileKind>,
     /// How to print problems: text (stderr), json or github annotations (stdout).
     #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
     pub format: ValidateFormat,
     /// Treat warnings as errors (exit 1).
     #[arg(long)]
     pub deny_warnings: bool,
-    /// Report only these checks (repeatable).
-    #[arg(long = "check", value_name = "NAME")]
+    /// Report only these checks (repeatable; `docs/checks.md` lists them).
+    #[arg(
+        long = "check",
+        value_name = "NAME",
+        value_parser = PossibleValuesParser::new(slacredit::check::check_names()),
+        hide_possible_values = true
+    )]
     pub checks: Vec<String>,
     /// Do not report these checks (repeatable).
-    #[arg(long = "skip", value_name = "NAME")]
+    #[arg(
+        long = "skip",
+        value_name = "NAME",
+        value_parser = PossibleValuesParser::new(slacredit::check::check_names()),
+        hide_possible_values = true
+    )]
     pub skips: Vec<String>,
+}
+
+/// What `validate` reads a file as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FileKind {
+    /// A contract (`docs/contract.md`).
+    Contract,
+    /// A source mapping file for `--source` (`docs/sources.md`).
+    Mapping,
+    /// A signed-off exceptions CSV for `--exceptions`.
+    Exceptions,
 }
 
 /// Output formats of `validate`.
@@ -83,7 +118,7 @@ pub struct CalcArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the output to this file instead of stdout.
-    #[arg(short = 'o', long, value_name = "FILE")]
+    #[arg(short = 'o', long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub output: Option<PathBuf>,
 }
 
@@ -148,13 +183,13 @@ pub struct ExplainArgs {
     #[command(flatten)]
     pub inputs: InputArgs,
     /// The incident to explain (its id in the export).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other)]
     pub incident: Option<String>,
     /// The service to explain (its id in the contract).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_hint = ValueHint::Other)]
     pub service: Option<String>,
     /// Write the explanation to this file instead of stdout.
-    #[arg(short = 'o', long, value_name = "FILE")]
+    #[arg(short = 'o', long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub output: Option<PathBuf>,
 }
 
@@ -162,34 +197,50 @@ pub struct ExplainArgs {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Contract files or directories (repeatable).
-    #[arg(long = "contract", required = true, value_name = "PATH")]
+    #[arg(
+        long = "contract",
+        required = true,
+        value_name = "PATH",
+        value_hint = ValueHint::AnyPath
+    )]
     pub contracts: Vec<PathBuf>,
     /// Incident exports, CSV or gzip-compressed CSV (repeatable).
-    #[arg(long = "incidents", required = true, value_name = "CSV")]
+    #[arg(
+        long = "incidents",
+        required = true,
+        value_name = "CSV",
+        value_hint = ValueHint::FilePath
+    )]
     pub incidents: Vec<PathBuf>,
     /// How to read the exports: a preset (generic, servicenow, jira, pagerduty) or a YAML mapping
     /// file.
-    #[arg(long, default_value = "generic", value_name = "PRESET|FILE")]
+    #[arg(
+        long,
+        default_value = "generic",
+        value_name = "PRESET|FILE",
+        value_hint = ValueHint::Other
+    )]
     pub source: String,
     /// The period to judge: a month (2026-10) or, for quarterly contracts, a quarter (2026-Q4).
     #[arg(
         long,
         value_name = "PERIOD",
+        value_hint = ValueHint::Other,
         required_unless_present_all = ["from", "to"],
         conflicts_with_all = ["from", "to"]
     )]
     pub period: Option<PeriodSpec>,
     /// First period of a range (with --to): every period from --from to --to is reported.
-    #[arg(long, value_name = "PERIOD", requires = "to")]
+    #[arg(long, value_name = "PERIOD", value_hint = ValueHint::Other, requires = "to")]
     pub from: Option<PeriodSpec>,
     /// Last period of a range (inclusive, with --from).
-    #[arg(long, value_name = "PERIOD", requires = "from")]
+    #[arg(long, value_name = "PERIOD", value_hint = ValueHint::Other, requires = "from")]
     pub to: Option<PeriodSpec>,
     /// Judge open incidents at this instant (RFC 3339); default: the period end.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", value_hint = ValueHint::Other)]
     pub as_of: Option<String>,
     /// Signed-off exceptions: a CSV with columns `incident`, `approved_by`, `approved_on`, `reason`.
-    #[arg(long, value_name = "CSV")]
+    #[arg(long, value_name = "CSV", value_hint = ValueHint::FilePath)]
     pub exceptions: Option<PathBuf>,
     /// Exit 0 even when incident rows are rejected (by default any rejected row fails the run
     /// with exit 1, after the output is written).
@@ -201,7 +252,7 @@ pub struct InputArgs {
     pub strict: bool,
     /// Read a large export and calculate with at most N threads (default: one per CPU; 1 reads
     /// front to back). The result is the same for any N.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", value_hint = ValueHint::Other, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
 }
 
@@ -241,4 +292,8 @@ pub enum Format {
     Csv,
     /// JSON: the credit lines (an array) for `credits`, the full report model for `report`.
     Json,
+    /// Markdown with GitHub tables, for documents and tickets.
+    Markdown,
+    /// One self-contained HTML page with charts (`report`; `credits` has none).
+    Html,
 }

@@ -18,4 +18,7 @@ pub mod time;
 
 pub use contract::check;
 pub use error::{Diagnostic, Error};
-pub use pipeline::{Evaluation, Options, Wanted, evaluate, evaluate_detailed, evaluate_scorecard};
+pub use pipeline::{
+    Evaluation, Keep, Options, Pair, Wanted, evaluate, evaluate_detailed, evaluate_pair,
+    evaluate_scorecard, read_incidents,
+};

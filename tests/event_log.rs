@@ -23,7 +23,7 @@ fn contract() -> Contract {
 fn fold(name: &str, csv: Vec<u8>) -> Incidents {
     let source = Source::load(Path::new(MAPPING)).expect("the shipped mapping loads");
     let input = Input::stream(name, std::io::Cursor::new(csv));
-    slacredit::incidents::read_incidents(vec![input], &source, &[contract()], &|_, _| Ok(()))
+    slacredit::read_incidents(vec![input], &source, &[contract()], &|_, _| Ok(()))
         .expect("the excerpt reads")
 }
 

@@ -111,7 +111,7 @@ fn event_log(path: &Path) -> &'static EventLog {
     static EVENT_LOG: OnceLock<EventLog> = OnceLock::new();
     EVENT_LOG.get_or_init(|| {
         let contract = example_contract("uci-itsm.yaml");
-        let incidents = slacredit::incidents::read_incidents(
+        let incidents = slacredit::read_incidents(
             vec![input(path)],
             &example_source("uci-servicenow.yaml"),
             std::slice::from_ref(&contract),

@@ -305,8 +305,9 @@ N,web,P1,2026-03-10T10:00:00Z,2026-03-10T10:05:00Z,2026-03-10T14:00:00Z,
     assert_eq!(targets(&first.resolve), (2, 0, 0, "100.00".into()));
     let second = line(&card, "2026-Q2", "all");
     assert_eq!(
+        // Nothing owed is still money in the currency's minor units.
         second.credits.map(|credits| credits.to_string()),
-        Some("0".into())
+        Some("0.00".into())
     );
     // Both quarters are only partly inside the range.
     let notes: Vec<String> = card

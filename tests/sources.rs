@@ -110,7 +110,7 @@ fn read(source: &Source, name: &str, bytes: Vec<u8>) -> Incidents {
 
 /// Reads one export with the ACME contract, keeping every valid row.
 fn read_input(source: &Source, input: Input) -> Incidents {
-    slacredit::incidents::read_incidents(vec![input], source, &[acme()], &|_, _| Ok(()))
+    slacredit::read_incidents(vec![input], source, &[acme()], &|_, _| Ok(()))
         .expect("the export reads")
 }
 
@@ -254,7 +254,7 @@ fn a_preset_names_the_column_it_misses() {
         "no-service.csv",
         std::io::Cursor::new(csv.as_bytes().to_vec()),
     );
-    let error = slacredit::incidents::read_incidents(
+    let error = slacredit::read_incidents(
         vec![input],
         &preset("servicenow"),
         &[acme()],

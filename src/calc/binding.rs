@@ -1,14 +1,19 @@
-//! Binding incidents to a contract set: the periods to compute are planned once, before any row
-//! is read, and every incident read is folded into the tallies of the periods it matters to as it
-//! arrives (the reader's [`Sink`]). Nothing per incident is kept beyond what the tallies keep.
+//! Binding rows to a contract set: the periods to compute are planned once, before any row is
+//! read, and every row read is routed (`route.rs`), judged (does it matter to a period planned,
+//! is it signed off) and folded into the tallies of the periods it matters to as it arrives (the
+//! reader's [`Sink`]). Nothing per row is kept beyond what the tallies keep.
 
 use super::model::{ContractReport, Report};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::contract::Contract;
-use crate::incidents::{ExclusionReason, Incident, RowAccounting, Sink};
+use crate::incidents::{
+    Answer, Exceptions, ExclusionReason, Incident, Row, RowAccounting, RowCopy, Sink,
+};
 use crate::time::{Instant, Period, PeriodRange, format_instant};
 
+use super::route::Router;
 use super::tally::{Place, Routed, ServiceIncidents, Way};
 use super::{Detail, History, Judging, Planned, Scope, contract_report, plan, relevance, rename};
 
@@ -28,6 +33,12 @@ pub struct Binding<'a> {
     /// Per contract version, the scope spanning its id's planned periods: what a row routed to
     /// it must matter to, to be read at all.
     spans: Vec<Scope>,
+    /// Routes rows to `contracts`, with this sink's own cache.
+    router: Router<'a>,
+    /// Incidents signed off: excluded wherever they fall.
+    exceptions: Option<&'a Exceptions>,
+    /// The ids of rows read that `exceptions` names (an exception naming none is an error).
+    waived: BTreeSet<Box<str>>,
 }
 
 /// The contracts a run over `range` reads rows for: every version of each contract that judges
@@ -122,7 +133,49 @@ impl<'a> Binding<'a> {
             plans,
             plan_of,
             spans,
+            router: Router::new(contracts),
+            exceptions: None,
+            waived: BTreeSet::new(),
         }
+    }
+
+    /// The binding with the incidents `exceptions` names excluded as signed off.
+    #[must_use]
+    pub fn with_exceptions(mut self, exceptions: &'a Exceptions) -> Self {
+        self.exceptions = Some(exceptions);
+        self
+    }
+
+    /// The ids of rows read that an exception names.
+    pub fn waived(&self) -> &BTreeSet<Box<str>> {
+        &self.waived
+    }
+
+    /// Routes `row` to this contract set and judges it: `Ok` with its incident (not yet taken)
+    /// when it counts, else what the sink answers: excluded (it matters to no period planned, or
+    /// it is signed off) or rejected (it routes to no service or severity).
+    ///
+    /// # Errors
+    /// The answer for a row that does not count.
+    #[inline]
+    pub fn judge(&mut self, row: &Row<'_>) -> Result<Incident, Answer> {
+        let incident = self.router.route(row).map_err(Answer::Rejected)?;
+        let waived = self
+            .exceptions
+            .is_some_and(|exceptions| exceptions.by_incident.contains_key(row.id));
+        if waived && !self.waived.contains(row.id) {
+            self.waived.insert(row.id.into());
+        }
+        self.relevance(&incident).map_err(Answer::Excluded)?;
+        if waived {
+            return Err(Answer::Excluded(ExclusionReason::SignedOff));
+        }
+        Ok(incident)
+    }
+
+    /// Folds `incident`, titled `title`, into every planned period it matters to.
+    pub fn take(&mut self, incident: &Incident, title: &str) {
+        self.fold(incident, title, Way::Add);
     }
 
     /// Whether `incident` matters to any period planned for its contract (`Err` says why not):
@@ -215,6 +268,7 @@ impl<'a> Binding<'a> {
         Report {
             period: self.range.to_string(),
             as_of: self.as_of.map(format_instant),
+            totals: super::range_totals(self.range, &reports),
             contracts: reports,
             rows,
         }
@@ -232,16 +286,30 @@ impl Sink for Binding<'_> {
         {
             *service = ServiceIncidents::default();
         }
+        fresh.waived.clear();
         fresh
     }
 
-    fn take(&mut self, incident: &Incident, title: &str) {
-        self.fold(incident, title, Way::Add);
+    fn row(&mut self, row: &Row<'_>) -> Answer {
+        let incident = match self.judge(row) {
+            Ok(incident) => incident,
+            Err(answer) => return answer,
+        };
+        match row.title() {
+            Ok(title) => {
+                self.take(&incident, title);
+                Answer::Counted
+            }
+            Err(fault) => Answer::Rejected(fault),
+        }
     }
 
-    fn take_back(&mut self, incidents: &[Incident]) {
-        for incident in incidents {
-            self.fold(incident, "", Way::Remove);
+    fn take_back(&mut self, rows: &[RowCopy]) {
+        for copy in rows {
+            // Only the rows this binding counted were taken.
+            if let Ok(incident) = self.judge(&copy.row()) {
+                self.fold(&incident, "", Way::Remove);
+            }
         }
         for service in self
             .plans
@@ -265,6 +333,7 @@ impl Sink for Binding<'_> {
     }
 
     fn join(&mut self, other: Self) {
+        self.waived.extend(other.waived);
         let theirs = other
             .plans
             .into_iter()

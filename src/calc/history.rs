@@ -60,10 +60,7 @@ pub fn plan(contracts: &[Contract], range: PeriodRange) -> Vec<Vec<Planned>> {
             };
             span.periods()
                 .filter_map(|spec| {
-                    let contract = versions
-                        .iter()
-                        .copied()
-                        .find(|index| contracts[*index].in_force(spec))?;
+                    let contract = super::version_for_period(contracts, id, spec)?;
                     Some(Planned {
                         spec,
                         contract,

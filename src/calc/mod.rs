@@ -7,15 +7,17 @@ mod breach;
 mod credits;
 mod history;
 pub mod model;
+mod route;
 pub mod scorecard;
 mod tally;
+mod totals;
 mod trace;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::contract::{Contract, Denominator, Maintenance, TargetKind};
-use crate::incidents::{ExclusionReason, Incident, Incidents, Sink};
+use crate::incidents::{ExclusionReason, Incident, Incidents};
 use crate::money::{Decimal, is_positive};
 use crate::time::{
     Instant, Period, PeriodRange, PeriodSpec, Seconds, format_duration, format_instant,
@@ -31,7 +33,9 @@ pub use binding::{Binding, in_force};
 pub use breach::{Judgement, Status, judge};
 pub use credits::{ServiceFacts, YearCap, apply_contract_limits, service_credit_lines};
 pub use history::{BreachEvent, BreachKey, History, Planned, plan};
+pub use route::{Router, version_at, version_for_period};
 pub use tally::{Judged, Place, Routed, ServiceIncidents, ServiceTally, Ticket, Way, outage};
+pub use totals::range_totals;
 pub use trace::{Clipped, Counted, IncidentPeriod, PeriodTrace, TargetStep, incident_steps};
 
 /// Escalated breaches: by (priced rule index, (incident id, target)), the multiplier and why.

@@ -26,6 +26,31 @@ pub struct Report {
     pub contracts: Vec<ContractReport>,
     /// What became of every incident row.
     pub rows: RowAccounting,
+    /// For a range of more than one period: the credit each contract owes over the whole range,
+    /// per currency (absent for a single period, whose output stays as it was).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub totals: Option<Vec<RangeTotal>>,
+}
+
+/// What one contract owes in one currency over the reported periods of a range: the sum of its
+/// issued credit lines (after caps and the minimum). Look-back periods a term reads are never in
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RangeTotal {
+    /// Contract id.
+    pub contract: String,
+    /// ISO 4217 code of the amount.
+    pub currency: String,
+    /// The contract's first reported period in the range, e.g. `2026-09`.
+    pub first_period: String,
+    /// Its last reported period in the range.
+    pub last_period: String,
+    /// How many of its periods were reported.
+    pub periods: u64,
+    /// How many credit lines in this currency the sum is over.
+    pub credit_lines: u64,
+    /// The sum of those lines' amounts.
+    pub credit_total: Decimal,
 }
 
 /// One contract's period.

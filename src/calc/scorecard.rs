@@ -906,12 +906,15 @@ impl Card {
                     total.down.weighted += piece.down.weighted;
                 }
                 let credits = (!finer).then(|| {
-                    pieces
+                    let mut sum = pieces
                         .iter()
                         .map(|(billing, ..)| {
                             credit_of(report, &self.id, billing.spec, &self.services[service])
                         })
-                        .sum::<Decimal>()
+                        .sum::<Decimal>();
+                    // Money in the currency's minor units, `0.00` as well as `2750.00`.
+                    sum.rescale(first_contract.credits.rounding.places);
+                    sum
                 });
                 let line =
                     |severity: Severities, cell: &Cell, credits: Option<Decimal>| ScoreLine {

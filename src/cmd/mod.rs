@@ -4,6 +4,7 @@
 mod credits;
 mod explain;
 mod inputs;
+mod man;
 mod report;
 mod scorecard;
 mod validate;
@@ -14,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
 
@@ -35,17 +35,29 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain(args) => explain::run(&args),
         Command::Scorecard(args) => scorecard::run(&args),
         Command::Completions { shell } => {
-            let mut command = Cli::command();
+            let mut command = man::for_completions();
             clap_complete::generate(shell, &mut command, "slacredit", &mut io::stdout().lock());
             Ok(ExitCode::from(EXIT_OK))
         }
-        Command::Schema => {
+        Command::Schema { mapping } => {
             let mut out = io::stdout().lock();
-            slacredit::report::write_json(&mut out, &slacredit::contract::json_schema())?;
+            if mapping {
+                slacredit::report::write_json(&mut out, &slacredit::incidents::mapping_schema())?;
+            } else {
+                slacredit::report::write_json(&mut out, &slacredit::contract::json_schema())?;
+            }
             Ok(ExitCode::from(EXIT_OK))
         }
-        Command::Man => {
-            clap_mangen::Man::new(Cli::command()).render(&mut io::stdout().lock())?;
+        Command::Man { directory: None } => {
+            man::print_top(&mut io::stdout().lock())?;
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        Command::Man {
+            directory: Some(directory),
+        } => {
+            for page in man::write_pages(&directory)? {
+                println!("{}", page.display());
+            }
             Ok(ExitCode::from(EXIT_OK))
         }
     }
@@ -61,7 +73,17 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 /// Expands directories into the `*.yaml` / `*.yml` files below them, sorted; files pass as given.
+/// Every command that reads contracts fails here, with the same words, when a path does not
+/// exist (one line per missing path) or when no file is found at all.
 pub fn contract_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let missing: Vec<String> = paths
+        .iter()
+        .filter(|path| !path.exists())
+        .map(|path| format!("cannot read {}: no such file or directory", path.display()))
+        .collect();
+    if !missing.is_empty() {
+        anyhow::bail!("{}", missing.join("\nerror: "));
+    }
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -73,6 +95,13 @@ pub fn contract_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         } else {
             files.push(path.clone());
         }
+    }
+    if files.is_empty() {
+        let paths: Vec<String> = paths
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect();
+        anyhow::bail!("no *.yaml or *.yml files under {}", paths.join(", "));
     }
     Ok(files)
 }

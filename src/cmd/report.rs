@@ -2,7 +2,10 @@
 
 use std::process::ExitCode;
 
-use slacredit::report::{write_breaches_csv, write_report_json, write_report_table};
+use slacredit::report::{
+    write_breaches_csv, write_report_html, write_report_json, write_report_markdown,
+    write_report_table,
+};
 
 use slacredit::calc::Detail;
 
@@ -25,6 +28,8 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
         Format::Table => write_report_table(&mut out, report)?,
         Format::Csv => write_breaches_csv(&mut out, report)?,
         Format::Json => write_report_json(&mut out, report)?,
+        Format::Markdown => write_report_markdown(&mut out, report)?,
+        Format::Html => write_report_html(&mut out, report)?,
     }
     out.flush()?;
     let failed = report_rejections(report, &args.inputs);

@@ -15,6 +15,7 @@ use super::raw::{
     RawCalendar, RawContract, RawCredits, RawExclusions, RawHours, RawMaintenance, RawObligation,
     RawRule, RawService, RawSeverity, RawTarget, RawTermination, Text,
 };
+use super::yaml_error::yaml_diagnostic;
 use super::{
     Band, Contract, Credits, Denominator, DisputedPolicy, Exclusions, Maintenance, NamedCalendar,
     Rule, RuleKind, Service, Severity, SeverityBasis, Target, TargetKind, Termination, Trigger,
@@ -56,31 +57,23 @@ pub fn load_contract_text(file: &str, text: &str) -> Result<Contract, Vec<Diagno
 }
 
 /// Parses the YAML shape strictly: unknown keys, duplicate keys and YAML 1.1 booleans (`yes`,
-/// `no`) are errors.
+/// `no`) are errors, reported in contract words at the offending character with its YAML path.
 pub fn parse_contract(file: &str, text: &str) -> Result<RawContract, Box<Diagnostic>> {
     let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false, };
     serde_saphyr::from_str_with_options::<RawContract>(text, options).map_err(|error| {
-        let (line, column) = error
-            .location()
-            .map_or((0, 0), |place| (place.line() as u32, place.column() as u32));
-        let mut message = yaml_message(&error);
-        if let Some(first) = message
-            .strip_prefix("duplicate mapping key `")
-            .and_then(|rest| rest.split_once('`'))
-            .and_then(|(key, _)| first_definition(text, key, line, column))
+        let mut diagnostic = yaml_diagnostic(file, text, &error);
+        if let serde_saphyr::Error::DuplicateMappingKey { key: Some(key), .. } = &error
+            && let Some(first) = first_definition(
+                text,
+                key,
+                diagnostic.location.line,
+                diagnostic.location.column,
+            )
         {
-            write!(message, " (first defined at line {first})")
+            write!(diagnostic.message, " (first defined at line {first})")
                 .expect("writing to a String cannot fail");
         }
-        let location = Location {
-            file: file.to_owned(),
-            line,
-            column,
-        };
-        Box::new(
-            Diagnostic::error("schema", location, "", message)
-                .with_hint("see docs/contract.md for the contract format"),
-        )
+        Box::new(diagnostic)
     })
 }
 
@@ -150,6 +143,19 @@ impl Converter<'_> {
         ));
     }
 
+    /// An `invalid-value` error for a keyword outside `known`, with the closest one as a hint.
+    fn unknown(&mut self, value: &Spanned<String>, path: &str, message: String, known: &[&str]) {
+        let mut diagnostic = Diagnostic::error(
+            "invalid-value",
+            location_of(self.file, value),
+            path,
+            message,
+        );
+        diagnostic.hint =
+            crate::contract::suggest::did_you_mean(&value.value, known.iter().copied());
+        self.diagnostics.push(diagnostic);
+    }
+
     fn parsed<T, V>(
         &mut self,
         value: &Spanned<V>,
@@ -181,10 +187,11 @@ impl Converter<'_> {
             None | Some((_, "month")) => PeriodKind::Month,
             Some((_, "quarter")) => PeriodKind::Quarter,
             Some((period, other)) => {
-                self.error(
+                self.unknown(
                     period,
                     "period",
                     format!("unknown period `{other}` (expected month or quarter)"),
+                    &["month", "quarter"],
                 );
                 PeriodKind::Month
             }
@@ -211,12 +218,13 @@ impl Converter<'_> {
                 "final" => SeverityBasis::Final,
                 "initial" => SeverityBasis::Initial,
                 other => {
-                    self.error(
+                    self.unknown(
                         basis,
                         "severity_basis",
                         format!(
                             "unknown severity_basis `{other}` (expected highest, final or initial)"
                         ),
+                        &["highest", "final", "initial"],
                     );
                     SeverityBasis::Highest
                 }
@@ -354,7 +362,17 @@ impl Converter<'_> {
         {
             return index;
         }
-        let known = self.calendar_names.join(", ");
+        let known: Vec<&str> = self.calendar_names.iter().map(String::as_str).collect();
+        let hint = match crate::contract::suggest::closest(&name.value, known.iter().copied()) {
+            Some(calendar) => format!(
+                "did you mean `{calendar}`? Known calendars: {}; declare others under `calendars:`",
+                known.join(", ")
+            ),
+            None => format!(
+                "declare it under `calendars:`; known calendars: {}",
+                known.join(", ")
+            ),
+        };
         self.diagnostics.push(
             Diagnostic::error(
                 "references-exist",
@@ -362,9 +380,7 @@ impl Converter<'_> {
                 path,
                 format!("unknown calendar `{}`", name.value),
             )
-            .with_hint(format!(
-                "declare it under `calendars:`; known calendars: {known}"
-            )),
+            .with_hint(hint),
         );
         0
     }
@@ -424,10 +440,11 @@ impl Converter<'_> {
             None | Some((_, "exclude")) => Denominator::Exclude,
             Some((_, "available")) => Denominator::Available,
             Some((value, other)) => {
-                self.error(
+                self.unknown(
                     value,
                     "maintenance.denominator",
                     format!("unknown denominator `{other}` (expected exclude or available)"),
+                    &["exclude", "available"],
                 );
                 Denominator::Exclude
             }
@@ -455,10 +472,11 @@ impl Converter<'_> {
             None | Some((_, "pending")) => DisputedPolicy::Pending,
             Some((_, "count")) => DisputedPolicy::Count,
             Some((policy, other)) => {
-                self.error(
+                self.unknown(
                     policy,
                     "exclusions.disputed",
                     format!("unknown `disputed: {other}` (expected pending or count)"),
+                    &["pending", "count"],
                 );
                 DisputedPolicy::Pending
             }
@@ -551,7 +569,7 @@ impl Converter<'_> {
                         format!("calendars.{name}.timezone"),
                         format!("unknown timezone `{}`", zone.value),
                     )
-                    .with_hint("use an IANA name such as Europe/Berlin, America/New_York or UTC"),
+                    .with_hint(crate::contract::suggest::timezone_hint(&zone.value)),
                 );
                 contract_zone
             }),
@@ -920,7 +938,19 @@ impl Converter<'_> {
                 let message = format!(
                     "unknown rule kind `{other}` (expected availability, per_breach, per_unit_late, per_unit_down, downtime_multiple or escalation)"
                 );
-                self.error(&rule.kind, &format!("{path}.kind"), message);
+                self.unknown(
+                    &rule.kind,
+                    &format!("{path}.kind"),
+                    message,
+                    &[
+                        "availability",
+                        "per_breach",
+                        "per_unit_late",
+                        "per_unit_down",
+                        "downtime_multiple",
+                        "escalation",
+                    ],
+                );
                 return None;
             }
         };
@@ -1035,13 +1065,14 @@ impl Converter<'_> {
     fn target_kind(&mut self, target: &Spanned<String>, path: &str) -> Option<TargetKind> {
         let kind = TargetKind::from_name(&target.value);
         if kind.is_none() {
-            self.error(
+            self.unknown(
                 target,
                 &format!("{path}.target"),
                 format!(
                     "unknown target `{}` (expected respond, resolve, rca or notify)",
                     target.value
                 ),
+                &TargetKind::ALL.map(TargetKind::name),
             );
         }
         kind

@@ -4,6 +4,10 @@
 pub mod check;
 mod load;
 pub mod raw;
+pub mod schema;
+pub mod suggest;
+mod yaml_error;
+mod yaml_path;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -13,11 +17,14 @@ use crate::money::{Amount, Decimal, Rounding};
 use crate::time::{Calendar, PeriodKind, PeriodSpec, Seconds};
 
 pub use load::{load_contract_file, load_contract_text, location_of, parse_contract, yaml_message};
+pub use yaml_error::yaml_diagnostic;
+pub use yaml_path::path_at;
 
 /// The JSON Schema (draft 2020-12) of the contract file format, for editors and CI. Keys of the
 /// full format that this version does not implement are left out, so editors flag them too.
 pub fn json_schema() -> schemars::Schema {
     let mut schema = schemars::schema_for!(raw::RawContract);
+    schema::refine(&mut schema);
     schema.insert("title".to_owned(), "slacredit contract".into());
     schema.insert(
         "description".to_owned(),

@@ -12,6 +12,8 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 
+use super::schema;
+
 /// A scalar kept as its source text: `99.9`, `"99.9"`, `99.9%`, `15m`, `42000.10`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text(pub String);
@@ -39,45 +41,83 @@ impl<'de> Deserialize<'de> for Text {
     }
 }
 
+/// The top-level keys of a contract file, in the order of [`RawContract`].
+pub const CONTRACT_KEYS: [&str; 17] = [
+    "id",
+    "title",
+    "provider",
+    "customer",
+    "currency",
+    "timezone",
+    "effective",
+    "period",
+    "services",
+    "severities",
+    "credits",
+    "calendars",
+    "severity_basis",
+    "maintenance",
+    "exclusions",
+    "notifications",
+    "termination",
+];
+
 /// A contract file.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Contract")]
 pub struct RawContract {
-    #[schemars(with = "String")]
+    /// Unique id, e.g. `ACME-SOC-2026`; versions of one contract share it.
+    #[schemars(with = "schema::Identifier")]
     pub id: Spanned<String>,
+    /// Human title, for reports.
     #[schemars(with = "Option<String>")]
     pub title: Option<Spanned<String>>,
-    #[schemars(with = "String")]
+    /// The party that owes credits.
+    #[schemars(with = "schema::Identifier")]
     pub provider: Spanned<String>,
-    #[schemars(with = "String")]
+    /// The party credits are owed to.
+    #[schemars(with = "schema::Identifier")]
     pub customer: Spanned<String>,
-    #[schemars(with = "String")]
+    /// ISO 4217 currency code, three capital letters (`EUR`, `USD`).
+    #[schemars(with = "schema::Currency")]
     pub currency: Spanned<String>,
-    #[schemars(with = "String")]
+    /// IANA time zone; periods are calendar months (or quarters) in this zone.
+    #[schemars(with = "schema::TimeZone")]
     pub timezone: Spanned<String>,
+    /// When this version is in force: `from` (inclusive) and optional `to` (exclusive), both on period boundaries.
     #[schemars(with = "RawEffective")]
     pub effective: Spanned<RawEffective>,
+    /// How credits are judged: per calendar `month` (the default) or `quarter`; fees stay per month.
     #[schemars(with = "Option<String>", extend("enum" = ["month", "quarter"]))]
     pub period: Option<Spanned<String>>,
+    /// The services in scope, each with its fee and availability target.
     #[serde(default)]
     #[schemars(with = "Vec<RawService>")]
     pub services: Vec<Spanned<RawService>>,
+    /// Severity tiers, most severe first, each with its response and resolution targets.
     #[serde(default)]
     #[schemars(with = "Vec<RawSeverity>")]
     pub severities: Vec<Spanned<RawSeverity>>,
+    /// Credit terms: rounding, caps, rules.
     #[schemars(with = "Option<RawCredits>")]
     pub credits: Option<Spanned<RawCredits>>,
+    /// Named clocks targets are measured in: `24x7`, or weekly opening hours with holidays. `always` (24x7) is built in.
     #[schemars(with = "Option<BTreeMap<String, RawCalendar>>")]
     pub calendars: Option<BTreeMap<String, Spanned<RawCalendar>>>,
+    /// Which severity an incident is judged at: `highest` (the default) of its initial and final severity, `final`, or `initial`.
     #[schemars(with = "Option<String>", extend("enum" = ["highest", "final", "initial"]))]
     pub severity_basis: Option<Spanned<String>>,
+    /// Planned maintenance the provider may do without it counting as downtime.
     #[schemars(with = "Option<RawMaintenance>")]
     pub maintenance: Option<Spanned<RawMaintenance>>,
+    /// Incidents that never count: by cause, and what disputed incidents do.
     #[schemars(with = "Option<RawExclusions>")]
     pub exclusions: Option<Spanned<RawExclusions>>,
+    /// Duties to notify, measured from detection.
     #[schemars(with = "Option<RawNotifications>")]
     pub notifications: Option<Spanned<RawNotifications>>,
+    /// Termination triggers: rights the customer gains, reported as findings, never money.
     #[schemars(with = "Option<Vec<RawTermination>>")]
     pub termination: Option<Vec<Spanned<RawTermination>>>,
 }
@@ -87,6 +127,7 @@ pub struct RawContract {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Notifications")]
 pub struct RawNotifications {
+    /// Notifying the regulator of a personal-data breach (GDPR Art. 33 style): from `opened` to `notified_regulator`.
     #[schemars(with = "Option<RawObligation>")]
     pub data_breach: Option<Spanned<RawObligation>>,
 }
@@ -96,9 +137,11 @@ pub struct RawNotifications {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Obligation")]
 pub struct RawObligation {
-    #[schemars(with = "Text")]
+    /// The deadline: a duration such as `72h` or `5d`.
+    #[schemars(with = "schema::Duration")]
     pub within: Spanned<Text>,
-    #[schemars(with = "Option<String>")]
+    /// The calendar the deadline is measured in (default `always`).
+    #[schemars(with = "Option<schema::CalendarName>")]
     pub calendar: Option<Spanned<String>>,
 }
 
@@ -108,19 +151,26 @@ pub struct RawObligation {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Termination")]
 pub struct RawTermination {
-    #[schemars(with = "Option<Text>")]
+    /// Availability threshold in percent: a service below it in `consecutive_periods` periods running sets the trigger off.
+    #[schemars(with = "Option<schema::Percent>")]
     pub availability_below: Option<Spanned<Text>>,
+    /// How many periods in a row availability must be below the threshold.
     #[schemars(with = "Option<u32>")]
     pub consecutive_periods: Option<Spanned<u32>>,
+    /// How many breaches of `target` within `within` set the trigger off.
     #[schemars(with = "Option<u32>")]
     pub breaches: Option<Spanned<u32>>,
+    /// The target whose breaches count: respond, resolve, rca or notify.
     #[schemars(with = "Option<String>", extend("enum" = ["respond", "resolve", "rca", "notify"]))]
     pub target: Option<Spanned<String>>,
+    /// Service ids it watches (default: all).
     #[schemars(with = "Option<Vec<String>>")]
     pub services: Option<Vec<Spanned<String>>>,
+    /// Severity ids whose breaches count (default: all).
     #[schemars(with = "Option<Vec<String>>")]
     pub severities: Option<Vec<Spanned<String>>>,
-    #[schemars(with = "Option<Text>")]
+    /// The rolling window breaches are counted in, e.g. `90d`.
+    #[schemars(with = "Option<schema::Duration>")]
     pub within: Option<Spanned<Text>>,
 }
 
@@ -129,9 +179,11 @@ pub struct RawTermination {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Effective")]
 pub struct RawEffective {
-    #[schemars(with = "String")]
+    /// First day in force (`YYYY-MM-DD`), the first day of a period.
+    #[schemars(with = "schema::Date")]
     pub from: Spanned<String>,
-    #[schemars(with = "Option<String>")]
+    /// First day no longer in force (exclusive); absent = open-ended.
+    #[schemars(with = "Option<schema::Date>")]
     pub to: Option<Spanned<String>>,
 }
 
@@ -140,15 +192,20 @@ pub struct RawEffective {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Service")]
 pub struct RawService {
-    #[schemars(with = "String")]
+    /// Id used in reports and credit lines.
+    #[schemars(with = "schema::Identifier")]
     pub id: Spanned<String>,
+    /// Display name (default: the id).
     #[schemars(with = "Option<String>")]
     pub name: Option<Spanned<String>>,
+    /// Globs (`*`, `?`) matched against the export's service column.
     #[serde(rename = "match")]
     #[schemars(with = "Vec<String>")]
     pub patterns: Vec<Spanned<String>>,
-    #[schemars(with = "Text")]
+    /// Fee per month, a plain decimal amount (`42000.00`); a quarter's basis is three monthly fees.
+    #[schemars(with = "schema::Money")]
     pub fee: Spanned<Text>,
+    /// Availability target and the calendar it is measured in.
     #[schemars(with = "Option<RawAvailability>")]
     pub availability: Option<Spanned<RawAvailability>>,
 }
@@ -158,9 +215,11 @@ pub struct RawService {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Availability")]
 pub struct RawAvailability {
-    #[schemars(with = "Text")]
+    /// Availability target in percent (`99.9`, not `0.999`).
+    #[schemars(with = "schema::Percent")]
     pub target: Spanned<Text>,
-    #[schemars(with = "Option<String>")]
+    /// Calendar availability is measured in (default `always`).
+    #[schemars(with = "Option<schema::CalendarName>")]
     pub calendar: Option<Spanned<String>>,
 }
 
@@ -169,17 +228,23 @@ pub struct RawAvailability {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Severity")]
 pub struct RawSeverity {
-    #[schemars(with = "String")]
+    /// Id, e.g. `sev1`.
+    #[schemars(with = "schema::Identifier")]
     pub id: Spanned<String>,
+    /// Exact values of the export's severity column that mean this tier.
     #[serde(rename = "match")]
     #[schemars(with = "Vec<String>")]
     pub values: Vec<Spanned<String>>,
-    #[schemars(with = "Option<Text>")]
+    /// Weight of this tier's outage time in downtime, 0 to 1 (0 or absent: not an outage).
+    #[schemars(with = "Option<schema::Weight>")]
     pub downtime: Option<Spanned<Text>>,
+    /// First-response target.
     #[schemars(with = "Option<RawTarget>")]
     pub respond: Option<Spanned<RawTarget>>,
+    /// Resolution target.
     #[schemars(with = "Option<RawTarget>")]
     pub resolve: Option<Spanned<RawTarget>>,
+    /// Root-cause report target, measured from resolution.
     #[schemars(with = "Option<RawObligation>")]
     pub rca: Option<Spanned<RawObligation>>,
 }
@@ -189,10 +254,13 @@ pub struct RawSeverity {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Target")]
 pub struct RawTarget {
-    #[schemars(with = "Text")]
+    /// Allowed time: a duration such as `15m`, `4h`, `3d` or `1h30m`.
+    #[schemars(with = "schema::Duration")]
     pub within: Spanned<Text>,
-    #[schemars(with = "Option<String>")]
+    /// Calendar the time is measured in (default `always`).
+    #[schemars(with = "Option<schema::CalendarName>")]
     pub calendar: Option<Spanned<String>>,
+    /// Whether pauses (waiting for the customer) stop the clock.
     #[schemars(with = "Option<bool>")]
     pub pausable: Option<Spanned<bool>>,
 }
@@ -202,15 +270,20 @@ pub struct RawTarget {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Credits")]
 pub struct RawCredits {
+    /// How each credit line is rounded.
     #[schemars(with = "Option<RawRounding>")]
     pub rounding: Option<Spanned<RawRounding>>,
+    /// Most credit per service, per period and per contract year.
     #[schemars(with = "Option<RawCaps>")]
     pub cap: Option<Spanned<RawCaps>>,
+    /// Credit rules, applied in this order; caps are filled in this order.
     #[serde(default)]
     #[schemars(with = "Vec<RawRule>")]
     pub rules: Vec<Spanned<RawRule>>,
-    #[schemars(with = "Option<Text>")]
+    /// Lines below this amount are listed at 0.00, not issued.
+    #[schemars(with = "Option<schema::Money>")]
     pub minimum: Option<Spanned<Text>>,
+    /// How long after the period end a credit may be claimed.
     #[schemars(with = "Option<RawClaim>")]
     pub claim: Option<Spanned<RawClaim>>,
 }
@@ -220,7 +293,8 @@ pub struct RawCredits {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Claim")]
 pub struct RawClaim {
-    #[schemars(with = "Text")]
+    /// The claim period, e.g. `30d`; the claim-by date is the period end plus this.
+    #[schemars(with = "schema::Duration")]
     pub within: Spanned<Text>,
 }
 
@@ -229,8 +303,10 @@ pub struct RawClaim {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Rounding")]
 pub struct RawRounding {
+    /// Decimal places of each line.
     #[schemars(with = "u32")]
     pub places: Spanned<u32>,
+    /// Rounding mode: `half_even` (the default), `half_up` or `down`.
     #[schemars(with = "String", extend("enum" = ["half_even", "half_up", "down"]))]
     pub mode: Spanned<String>,
 }
@@ -240,11 +316,14 @@ pub struct RawRounding {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Caps")]
 pub struct RawCaps {
-    #[schemars(with = "Option<Text>")]
+    /// Most credit per service per period: a percentage of its fee (`15%`) or an amount.
+    #[schemars(with = "Option<schema::Amount>")]
     pub per_service: Option<Spanned<Text>>,
-    #[schemars(with = "Option<Text>")]
+    /// Most credit per period across the contract's services: a percentage of their fees or an amount.
+    #[schemars(with = "Option<schema::Amount>")]
     pub per_period: Option<Spanned<Text>>,
-    #[schemars(with = "Option<Text>")]
+    /// Most credit per contract year (from `effective.from`): a percentage of twelve months' fees or an amount.
+    #[schemars(with = "Option<schema::Amount>")]
     pub per_year: Option<Spanned<Text>>,
 }
 
@@ -254,33 +333,47 @@ pub struct RawCaps {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Rule")]
 pub struct RawRule {
-    #[schemars(with = "String")]
+    /// Id used on credit lines.
+    #[schemars(with = "schema::Identifier")]
     pub id: Spanned<String>,
+    /// What the rule prices: availability bands, a credit per breach, per unit late, per unit down, a multiple of downtime, or an escalation of other rules.
     #[schemars(with = "String", extend("enum" = ["availability", "per_breach", "per_unit_late", "per_unit_down", "downtime_multiple", "escalation"]))]
     pub kind: Spanned<String>,
+    /// Service ids it is narrowed to (default: all).
     #[schemars(with = "Option<Vec<String>>")]
     pub services: Option<Vec<Spanned<String>>>,
+    /// Severity ids it is narrowed to (default: all).
     #[schemars(with = "Option<Vec<String>>")]
     pub severities: Option<Vec<Spanned<String>>>,
+    /// Availability bands (kind availability), most lenient first; the strictest band that holds applies.
     #[schemars(with = "Option<Vec<RawBand>>")]
     pub bands: Option<Vec<Spanned<RawBand>>>,
+    /// The target whose breaches are priced (`per_breach`, `per_unit_late`): respond, resolve, rca or notify.
     #[schemars(with = "Option<String>", extend("enum" = ["respond", "resolve", "rca", "notify"]))]
     pub target: Option<Spanned<String>>,
-    #[schemars(with = "Option<Text>")]
+    /// Credit per breach or per unit: an amount (`500.00`) or a percentage of the fee (`2%`).
+    #[schemars(with = "Option<schema::Amount>")]
     pub credit: Option<Spanned<Text>>,
-    #[schemars(with = "Option<Text>")]
+    /// The unit late or down that is priced (`per_unit_late`, `per_unit_down`), e.g. `1h`.
+    #[schemars(with = "Option<schema::Duration>")]
     pub unit: Option<Spanned<Text>>,
-    #[schemars(with = "Option<Text>")]
+    /// Most credit per incident (`per_unit_late`): an amount or a percentage of the fee.
+    #[schemars(with = "Option<schema::Amount>")]
     pub max_per_incident: Option<Spanned<Text>>,
-    #[schemars(with = "Option<Text>")]
+    /// Only outages at least this long count (`per_unit_down`).
+    #[schemars(with = "Option<schema::Duration>")]
     pub min_outage: Option<Spanned<Text>>,
+    /// Rule ids whose credits repeated breaches multiply (escalation): `per_breach` and `per_unit_late` rules only.
     #[schemars(with = "Option<Vec<String>>")]
     pub applies_to: Option<Vec<Spanned<String>>>,
-    #[schemars(with = "Option<u32>")]
+    /// From this breach on within the window, credits are multiplied (escalation).
+    #[schemars(with = "Option<u32>", extend("minimum" = 1))]
     pub breaches: Option<Spanned<u32>>,
-    #[schemars(with = "Option<Text>")]
+    /// The rolling window breaches are counted in (escalation), e.g. `90d`.
+    #[schemars(with = "Option<schema::Duration>")]
     pub within: Option<Spanned<Text>>,
-    #[schemars(with = "Option<Text>")]
+    /// The factor: `downtime_multiple`'s multiple of the downtime fee, or escalation's multiplier.
+    #[schemars(with = "Option<schema::Decimal>")]
     pub multiplier: Option<Spanned<Text>>,
 }
 
@@ -289,11 +382,14 @@ pub struct RawRule {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Band")]
 pub struct RawBand {
-    #[schemars(with = "Option<Text>")]
+    /// The band applies when availability is strictly below this percentage.
+    #[schemars(with = "Option<schema::Percent>")]
     pub below: Option<Spanned<Text>>,
-    #[schemars(with = "Option<Text>")]
+    /// The band applies when availability is at or below this percentage.
+    #[schemars(with = "Option<schema::Percent>")]
     pub at_or_below: Option<Spanned<Text>>,
-    #[schemars(with = "Text")]
+    /// The credit: a percentage of the fee (`10%`) or an amount.
+    #[schemars(with = "schema::Amount")]
     pub credit: Spanned<Text>,
 }
 
@@ -336,12 +432,15 @@ impl<'de> Deserialize<'de> for RawCalendar {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Hours")]
 pub struct RawHours {
-    #[schemars(with = "Option<String>")]
+    /// IANA time zone of the opening hours (default: the contract's).
+    #[schemars(with = "Option<schema::TimeZone>")]
     pub timezone: Option<Spanned<String>>,
-    #[schemars(with = "BTreeMap<String, Vec<String>>")]
+    /// Opening hours per day or range of days (`mon-fri`, `sat,sun`): local `HH:MM-HH:MM` intervals.
+    #[schemars(with = "schema::Weekly")]
     pub weekly: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
+    /// Closed days: dates (`2026-12-24`) or `.ics` files of all-day events, relative to the contract.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
+    #[schemars(with = "Vec<schema::Holiday>")]
     pub holidays: Vec<Spanned<String>>,
 }
 
@@ -350,9 +449,11 @@ pub struct RawHours {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Exclusions")]
 pub struct RawExclusions {
+    /// Causes whose incidents never count (case ignored), e.g. `customer`, `force_majeure`.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub causes: Vec<Spanned<String>>,
+    /// What disputed incidents do: `pending` (the default; held out and listed with their exposure) or `count`.
     #[schemars(with = "Option<String>", extend("enum" = ["pending", "count"]))]
     pub disputed: Option<Spanned<String>>,
 }
@@ -362,13 +463,17 @@ pub struct RawExclusions {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Maintenance")]
 pub struct RawMaintenance {
+    /// Allowed windows, weekly or on a date, in the contract's time zone.
     #[serde(default)]
     #[schemars(with = "Vec<RawWindow>")]
     pub windows: Vec<Spanned<RawWindow>>,
-    #[schemars(with = "Option<Text>")]
+    /// Notice needed before the work starts, e.g. `5d`.
+    #[schemars(with = "Option<schema::Duration>")]
     pub notice: Option<Spanned<Text>>,
-    #[schemars(with = "Option<Text>")]
+    /// At most this much maintenance is excluded per period and service, e.g. `8h`.
+    #[schemars(with = "Option<schema::Duration>")]
     pub cap: Option<Spanned<Text>>,
+    /// How excluded maintenance enters availability: `exclude` (the default; removed from measured time) or `available` (counted as up).
     #[schemars(with = "Option<String>", extend("enum" = ["exclude", "available"]))]
     pub denominator: Option<Spanned<String>>,
 }
@@ -379,13 +484,17 @@ pub struct RawMaintenance {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Window")]
 pub struct RawWindow {
-    #[schemars(with = "Option<String>")]
+    /// Day or days of the week (`sun`, `sat,sun`, `mon-fri`); exactly one of `weekly` or `date`.
+    #[schemars(with = "Option<schema::Days>")]
     pub weekly: Option<Spanned<String>>,
-    #[schemars(with = "Option<String>")]
+    /// A one-off date (`2026-12-27`); exactly one of `weekly` or `date`.
+    #[schemars(with = "Option<schema::Date>")]
     pub date: Option<Spanned<String>>,
-    #[schemars(with = "String")]
+    /// Start, local `HH:MM`.
+    #[schemars(with = "schema::Clock")]
     pub from: Spanned<String>,
-    #[schemars(with = "String")]
+    /// End, local `HH:MM` (`24:00` ends a day).
+    #[schemars(with = "schema::Clock")]
     pub to: Spanned<String>,
 }
 

@@ -6,13 +6,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::{ExclusionReason, Incident};
+use super::ExclusionReason;
+use super::row::RowCopy;
 
 /// A row read again because its id's hash occurs more than once.
 pub(super) struct Candidate {
-    pub(super) id: String,
-    /// The incident, without its title.
-    pub(super) incident: Incident,
+    /// The row, without its title.
+    pub(super) row: RowCopy,
     /// Whether it was counted, or why it was excluded.
     pub(super) kept: Result<(), ExclusionReason>,
 }
@@ -47,31 +47,27 @@ pub(super) fn repeated_ids(parts: &[(u16, &[u64])]) -> BTreeMap<u16, HashSet<u64
 /// Decides, for every id that occurs in more than one row, which copies do not count: copies
 /// identical in content to the first (in file and line order) are excluded as its duplicates;
 /// when any copy differs, every copy is rejected, since slacredit cannot know which is right.
-/// Ids are compared by their text and rows by their content, so the verdict does not depend on
-/// hashes or on the order of the rows.
+/// Ids are compared by their text and rows by their content as read (`RowCopy::same_content`),
+/// so the verdict depends neither on hashes, nor on the order of the rows, nor on the contracts
+/// the rows are bound to.
 pub(super) fn resolve_duplicates(
     mut copies: Vec<Candidate>,
     files: &[String],
 ) -> Vec<(Candidate, Verdict)> {
     copies.sort_by(|left, right| {
-        (&left.id, left.incident.file, left.incident.line).cmp(&(
-            &right.id,
-            right.incident.file,
-            right.incident.line,
+        (&left.row.id, left.row.file, left.row.line).cmp(&(
+            &right.row.id,
+            right.row.file,
+            right.row.line,
         ))
     });
-    let place = |copy: &Candidate| {
-        format!(
-            "{}:{}",
-            files[usize::from(copy.incident.file)],
-            copy.incident.line
-        )
-    };
+    let place =
+        |copy: &Candidate| format!("{}:{}", files[usize::from(copy.row.file)], copy.row.line);
     let mut verdicts = Vec::new();
     let mut copies = copies.into_iter().peekable();
     while let Some(first) = copies.next() {
         let mut group = vec![first];
-        while let Some(next) = copies.next_if(|next| next.id == group[0].id) {
+        while let Some(next) = copies.next_if(|next| next.row.id == group[0].row.id) {
             group.push(next);
         }
         if group.len() < 2 {
@@ -79,7 +75,7 @@ pub(super) fn resolve_duplicates(
         }
         let identical = group[1..]
             .iter()
-            .all(|copy| copy.incident.same_content(&group[0].incident));
+            .all(|copy| copy.row.same_content(&group[0].row));
         if identical {
             let reason = ExclusionReason::Duplicate {
                 of: place(&group[0]),
@@ -221,6 +217,7 @@ pub(super) fn keep_repeated_ids(parts: &mut [&mut Vec<u64>], threads: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::incidents::row::{Facts, Text};
 
     #[test]
     fn the_sieve_keeps_every_copy_of_a_repeated_id() {
@@ -241,15 +238,16 @@ mod tests {
 
     /// A copy read again: `id` at `file:line`, resolved at `resolved`, counted.
     fn copy(id: &str, file: u16, line: u32, resolved: i64) -> Candidate {
+        let facts = Facts {
+            resolved: Some(resolved),
+            ..Facts::default()
+        };
+        let severity = Text {
+            value: "P1",
+            as_written: None,
+        };
         Candidate {
-            id: id.to_owned(),
-            incident: Incident {
-                id: id.into(),
-                file,
-                line,
-                resolved: Some(resolved),
-                ..Incident::default()
-            },
+            row: RowCopy::of(id, (file, line), ("web", severity, None), &facts),
             kept: Ok(()),
         }
     }
@@ -263,10 +261,7 @@ mod tests {
                     Verdict::Duplicate(why) => ("excluded", why.to_string()),
                     Verdict::Conflict(why) => ("rejected", why),
                 };
-                format!(
-                    "{}:{} {what}: {why}",
-                    copy.incident.file, copy.incident.line
-                )
+                format!("{}:{} {what}: {why}", copy.row.file, copy.row.line)
             })
             .collect()
     }

@@ -54,9 +54,21 @@ impl Default for FingerprintState {
 }
 
 impl Hasher for FingerprintState {
+    /// Eight bytes at a time, as [`of_text`]: the routing cache hashes a service value for
+    /// nearly every row (on the realistic bench, 200 services of about 15 bytes), and a byte at a
+    /// time cost twice the multiplications. A hash map's answers do not depend on its hasher.
     fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(FNV_PRIME);
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let mut eight = [0; 8];
+            eight.copy_from_slice(word);
+            self.0 = step(self.0, u64::from_le_bytes(eight));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut last = [0; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.0 = step(self.0, u64::from_le_bytes(last) ^ FNV_PRIME);
         }
     }
 
@@ -65,7 +77,7 @@ impl Hasher for FingerprintState {
     }
 }
 
-/// Builds [`FingerprintState`] hashers for `HashMap`.
+/// Builds fingerprint hashers (eight bytes at a time, see `of_text`) for `HashMap`.
 pub type FingerprintHasher = BuildHasherDefault<FingerprintState>;
 
 #[cfg(test)]

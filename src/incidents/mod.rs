@@ -1,5 +1,6 @@
-//! Incident exports: the logical incident record, where every row came from, and what became of
-//! each row (counted, excluded with a reason, or rejected with file, line, column and reason).
+//! Incident exports: rows as read, before any contract ([`Row`]), handed to a [`Sink`] that
+//! answers what becomes of each (counted, excluded with a reason, or rejected with file, line,
+//! column and reason); the routed incident record the calculation folds ([`Incident`]).
 
 mod collapse;
 mod duplicates;
@@ -7,13 +8,17 @@ mod encoding;
 mod exceptions;
 mod fingerprint;
 mod input;
+mod mapping_schema;
 #[cfg(test)]
 mod order_tests;
 mod reader;
 mod records;
+mod row;
 mod rows;
 mod source;
 mod split;
+#[cfg(test)]
+mod testing;
 
 use serde::Serialize;
 
@@ -21,15 +26,18 @@ use crate::time::Instant;
 
 pub use encoding::Encoding;
 pub use exceptions::{Exception, Exceptions};
+pub use fingerprint::FingerprintHasher;
 pub use input::{Input, Progress};
-pub use reader::{Reading, read_incidents, read_into};
-pub use rows::Keep;
-pub use source::{Collapse, Field, Mapping, PRESETS, Source};
+pub use mapping_schema::mapping_schema;
+pub use reader::{Reading, read_into};
+pub use row::{Answer, Facts, Fault, Row, RowCopy, Text};
+pub use source::{Collapse, Field, MAPPING_KEYS, Mapping, PRESETS, Source};
 
 /// The words of [`ExclusionReason::EarlierEvent`].
 pub const EARLIER_EVENT: &str = "earlier event of an incident (folded into its latest row)";
 
-/// One incident as the calculation sees it, routed to a contract, service and severity.
+/// One incident as the calculation sees it: a [`Row`] routed to a contract, service and severity
+/// (by `calc::Router`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[expect(
     clippy::struct_excessive_bools,
@@ -101,39 +109,6 @@ impl Incident {
         self.initial_severity
             .is_some_and(|initial| initial < self.final_severity)
             && !self.downgrade_reason
-    }
-
-    /// Whether two incidents say the same: the same routing, severities, times and flags (the
-    /// id, title and row aside).
-    pub fn same_content(&self, other: &Self) -> bool {
-        let content = |incident: &Self| {
-            (
-                (
-                    incident.contract,
-                    incident.service,
-                    incident.severity,
-                    incident.final_severity,
-                    incident.initial_severity,
-                    incident.downgrade_reason,
-                ),
-                (
-                    incident.opened,
-                    incident.started,
-                    incident.acknowledged,
-                    incident.resolved,
-                    incident.notified,
-                    incident.rca_delivered,
-                    incident.notified_regulator,
-                ),
-                (
-                    incident.excluded_cause,
-                    incident.disputed,
-                    incident.maintenance,
-                    incident.data_breach,
-                ),
-            )
-        };
-        content(self) == content(other) && self.paused == other.paused
     }
 
     /// When the outage began: `started` if given, else `opened`.
@@ -277,9 +252,11 @@ impl Incidents {
     }
 }
 
-/// Where the reader puts each counted incident as it is read, so that a caller can fold an
-/// export without keeping its incidents. An export read in parallel parts fills one sink per
-/// part, each made by [`Sink::fresh`], and the parts' sinks are joined in file order.
+/// Where the reader hands each row as it is read, so that a caller can fold an export without
+/// keeping its rows. The sink answers for every row, and the reader accounts for the row by the
+/// answer: the sink decides what a row means (which contract, whether it counts); the reader
+/// only reads. An export read in parallel parts fills one sink per part, each made by
+/// [`Sink::fresh`], and the parts' sinks are joined in file order.
 pub trait Sink: Send + Sync {
     /// An empty sink like this one.
     #[must_use]
@@ -287,17 +264,18 @@ pub trait Sink: Send + Sync {
     where
         Self: Sized;
 
-    /// Takes a counted incident and its title (the incident's own `title` is left empty, so
-    /// that a sink copies a title only when it keeps one).
-    fn take(&mut self, incident: &Incident, title: &str);
+    /// Answers for a row read: counted (the sink took it), excluded with a reason, or rejected
+    /// (the field at fault, its value and why). A row that counts is the last asked for its
+    /// title ([`Row::title`]); a title that cannot be read rejects it.
+    fn row(&mut self, row: &Row<'_>) -> Answer;
 
-    /// Takes back incidents taken before: the copies of repeated ids that do not count, found
-    /// once every row is read, all at once. Their titles are empty; each one's row (file, line)
-    /// tells it apart.
-    fn take_back(&mut self, incidents: &[Incident]);
+    /// Takes back rows counted before: the copies of repeated ids that do not count, found once
+    /// every row is read, all at once. Each one's row (file, line) tells it apart; a sink that
+    /// answered otherwise for one of them (one of several a caller joins) leaves it be.
+    fn take_back(&mut self, rows: &[RowCopy]);
 
-    /// Moves the line of every incident taken down by `lines`: a part read from the middle of a
-    /// file counts its lines from where it started.
+    /// Moves the line of every row taken down by `lines`: a part read from the middle of a file
+    /// counts its lines from where it started.
     fn shift_lines(&mut self, lines: u32);
 
     /// Adds what another sink took.
@@ -306,7 +284,7 @@ pub trait Sink: Send + Sync {
         Self: Sized;
 }
 
-/// A sink that keeps every incident, for callers that want the incidents themselves.
+/// Routed incidents kept whole, for callers that want the incidents themselves.
 #[derive(Debug, Clone, Default)]
 pub struct Collect(pub Vec<Incident>);
 
@@ -325,35 +303,31 @@ impl Collect {
         });
         incidents
     }
-}
 
-impl Sink for Collect {
-    fn fresh(&self) -> Self {
-        Self::default()
-    }
-
-    fn take(&mut self, incident: &Incident, title: &str) {
+    /// Keeps `incident`, titled `title`.
+    pub fn take(&mut self, incident: &Incident, title: &str) {
         let mut kept = incident.clone();
         kept.title = title.into();
         self.0.push(kept);
     }
 
-    fn take_back(&mut self, incidents: &[Incident]) {
-        let rows: std::collections::HashSet<(u16, u32)> = incidents
-            .iter()
-            .map(|incident| (incident.file, incident.line))
-            .collect();
+    /// Drops the incidents of the rows given.
+    pub fn take_back(&mut self, rows: &[RowCopy]) {
+        let rows: std::collections::HashSet<(u16, u32)> =
+            rows.iter().map(|row| (row.file, row.line)).collect();
         self.0
             .retain(|kept| !rows.contains(&(kept.file, kept.line)));
     }
 
-    fn shift_lines(&mut self, lines: u32) {
+    /// See [`Sink::shift_lines`].
+    pub fn shift_lines(&mut self, lines: u32) {
         for incident in &mut self.0 {
             incident.line = incident.line.saturating_add(lines);
         }
     }
 
-    fn join(&mut self, other: Self) {
+    /// Adds what another kept.
+    pub fn join(&mut self, other: Self) {
         self.0.extend(other.0);
     }
 }

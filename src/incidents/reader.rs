@@ -1,5 +1,5 @@
 //! Reading exports: every export read once, front to back or in parallel parts (see `split`),
-//! each row handed to a [`Sink`] as it is read; event logs folded first (see `collapse`), each
+//! each row handed to a [`Sink`] as it is read, which answers what becomes of it; event logs folded first (see `collapse`), each
 //! folded incident then taking the same path as a row; and duplicate ids resolved across all
 //! files once every row is read (see `duplicates`). Nothing per row is kept but a hash of its id.
 
@@ -17,37 +17,16 @@ use super::fingerprint;
 use super::input::{Again, Bytes, Copied, Input, with_progress};
 use super::records::{Record, Records};
 use super::rows::{
-    Columns, Keep, Part, Row, Rows, Stretch, Unreadable, event, read_header, read_records,
+    Cells, Columns, Part, Rows, Stretch, Unreadable, event, read_header, read_records,
 };
 use super::source::{Field, Source};
 use super::split;
-use super::{Collect, Exclusion, ExclusionReason, Incidents, Rejection, RowAccounting, Sink};
-use crate::contract::Contract;
+use super::{Exclusion, ExclusionReason, Rejection, RowAccounting, Sink};
 use crate::error::Error;
 
-/// Reads every export in order and keeps every counted incident, in order of contract, service,
-/// id and row (see [`read_into`] for a caller that folds them as they come instead).
-///
-/// # Errors
-/// When an export cannot be read, or its header lacks a column the source needs.
-pub fn read_incidents(
-    inputs: Vec<Input>,
-    source: &Source,
-    contracts: &[Contract],
-    keep: &Keep<'_>,
-) -> Result<Incidents, Error> {
-    let reading = read_into(inputs, source, contracts, keep, Collect::default())?;
-    let incidents = reading.sink.into_sorted();
-    Ok(Incidents {
-        files: reading.files,
-        incidents,
-        rows: reading.rows,
-    })
-}
-
-/// Reads every export in order, handing each counted incident to `sink` as it is read. `keep`
-/// decides which valid incidents belong in the calculation; the others are excluded with its
-/// reason. Duplicate ids are resolved across all files once every row is read: the rows of a
+/// Reads every export in order, handing each row to `sink` as it is read; the sink answers
+/// whether the row counts, is excluded or is rejected, and the row is accounted for by that
+/// answer. Duplicate ids are resolved across all files once every row is read: the rows of a
 /// repeated id are read again and compared in full, and the copies that do not count are taken
 /// back out of the sink.
 ///
@@ -56,13 +35,11 @@ pub fn read_incidents(
 pub fn read_into<S: Sink>(
     inputs: Vec<Input>,
     source: &Source,
-    contracts: &[Contract],
-    keep: &Keep<'_>,
     sink: S,
 ) -> Result<Reading<S>, Error> {
     let mut state = ReadState {
         source,
-        rows: Rows::new(source, contracts, keep, &sink),
+        rows: Rows::new(source, &sink),
         event_columns: Vec::new(),
         folding: source.collapse.as_ref().map(|_| Folding::default()),
         parts: Vec::new(),
@@ -115,17 +92,17 @@ pub fn read_into<S: Sink>(
                 *exclusions.entry(reason).or_default() += 1;
             }
             Verdict::Conflict(reason) => rows.rejected.push(Rejection {
-                file: files[usize::from(copy.incident.file)].clone(),
-                line: copy.incident.line,
+                file: files[usize::from(copy.row.file)].clone(),
+                line: copy.row.line,
                 column: "id".to_owned(),
-                value: copy.id,
+                value: copy.row.id.to_string(),
                 reason,
             }),
         }
         match copy.kept {
             Ok(()) => {
                 rows.counted -= 1;
-                taken_back.push(copy.incident);
+                taken_back.push(copy.row);
             }
             Err(reason) => {
                 *exclusions.entry(reason).or_default() -= 1;
@@ -149,8 +126,8 @@ pub fn read_into<S: Sink>(
     })
 }
 
-/// What reading the exports gave: the file names (indexed by `Incident::file`), the sink that
-/// took every counted incident, and what became of every row.
+/// What reading the exports gave: the file names (indexed by `Row::file`), the sink that took
+/// every counted row, and what became of every row.
 pub struct Reading<S> {
     /// The input file names.
     pub files: Vec<String>,
@@ -252,13 +229,13 @@ impl<S: Sink> ReadState<'_, S> {
                 &mut part,
                 no_stop,
                 |_, line, record| {
-                    let row = Row {
+                    let cells = Cells {
                         record,
                         columns: &columns,
                         timestamps: &source.timestamps,
                         history: None,
                     };
-                    event(folding, file, line, &row)
+                    event(folding, file, line, &cells)
                 },
             ),
         };
@@ -278,7 +255,8 @@ impl<S: Sink> ReadState<'_, S> {
         files: &[String],
     ) -> Result<Vec<Candidate>, Error> {
         let source = self.source;
-        let mut rows = self.rows.fresh();
+        // Asked again what it makes of each row; what it takes is thrown away.
+        let mut sink = self.rows.sink();
         let mut copies = Vec::new();
         for (file, wanted) in repeated {
             let name = &files[usize::from(*file)];
@@ -319,25 +297,21 @@ impl<S: Sink> ReadState<'_, S> {
                 .map_err(|error| unreadable(error.to_string()))?
             {
                 let line = began.line as u32;
-                let row = Row {
+                let cells = Cells {
                     record: &record,
                     columns: &columns,
                     timestamps: &source.timestamps,
                     history: None,
                 };
-                let repeats = row
+                let repeats = cells
                     .required(Field::Id)
                     .is_ok_and(|id| wanted.contains(&fingerprint::of_text(id)));
                 if !repeats || record.len() != headers.len() {
                     continue;
                 }
                 // A row rejected the first time is rejected again, and takes no part.
-                if let Ok(outcome) = rows.outcome(*file, line, &row) {
-                    copies.push(Candidate {
-                        id: outcome.id.to_owned(),
-                        incident: outcome.incident,
-                        kept: outcome.kept,
-                    });
+                if let Some((row, kept)) = Rows::again(&mut sink, *file, line, &cells) {
+                    copies.push(Candidate { row, kept });
                 }
             }
         }
@@ -362,13 +336,13 @@ impl<S: Sink> ReadState<'_, S> {
                 .iter()
                 .find(|(file, ..)| *file == latest.file)
                 .expect("every file of an event log keeps its columns");
-            let row = Row {
+            let cells = Cells {
                 record: &incident.record,
                 columns: file_columns,
                 timestamps: &self.source.timestamps,
                 history: Some(&incident.events),
             };
-            if let Err(mut rejection) = self.rows.row(&mut part, latest.file, latest.line, &row) {
+            if let Err(mut rejection) = Rows::row(&mut part, latest.file, latest.line, &cells) {
                 rejection.file.clone_from(file_name);
                 rejection.line = latest.line;
                 part.rejected.push(*rejection);

@@ -1,42 +1,21 @@
-//! From a CSV record to an incident: the columns a mapping names resolved once per file, each
-//! cell read and checked, the row routed to a contract service and severity, and the part of an
-//! export being read, which accounts for every row (counted into its sink, excluded with a
-//! reason, or rejected with file, line, column and reason).
+//! From a CSV record to a row: the columns a mapping names resolved once per file, each cell
+//! read and checked, and the part of an export being read, which accounts for every row by what
+//! its sink answers (counted, excluded with a reason, or rejected with file, line, column and
+//! reason). Nothing here knows a contract: routing a row is the sink's business.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{self, Read};
-use std::sync::Arc;
 
 use super::collapse::{self, Event, Folding, StateKind};
 use super::duplicates::IdOrder;
 use super::encoding::Encoding;
-use super::fingerprint::{self, FingerprintHasher};
+use super::fingerprint;
 use super::records::{Position, Record, Records};
+use super::row::{Answer, Facts, Fault, Row, RowCopy, Text};
 use super::source::{Collapse, Field, Mapping, Source};
-use super::{ExclusionReason, Incident, Paused, Rejection, Sink};
-use crate::contract::Contract;
+use super::{ExclusionReason, Paused, Rejection, Sink};
 use crate::error::{Error, Location};
 use crate::time::{Instant, Seconds, merge_intervals, parse_duration};
-
-/// What a valid row comes to.
-pub(super) struct Outcome<'r> {
-    /// The incident, its title left empty.
-    pub(super) incident: Incident,
-    /// Its id.
-    pub(super) id: &'r str,
-    /// Its title (read only when it counts).
-    pub(super) title: &'r str,
-    /// Whether it counts, or why it is excluded.
-    pub(super) kept: Result<(), ExclusionReason>,
-}
-
-/// Decides, for a valid incident and its id, whether it belongs in the calculation (`Ok`) or is
-/// excluded (`Err(reason)`). Parts of a file read in parallel call it from several threads.
-pub type Keep<'a> = dyn Fn(&Incident, &str) -> Result<(), ExclusionReason> + Sync + 'a;
-
-/// Distinct service values routed so far are cached up to this many, so an export with a
-/// free-text service column cannot grow memory without bound.
-const ROUTE_CACHE_LIMIT: usize = 10_000;
 
 /// What reading a stretch of rows gave: the rows of one file, or of one part of a file read in
 /// parallel. Parts are put together in file order by `reader::read_into`.
@@ -60,6 +39,84 @@ pub(super) struct Part<S> {
     /// Rows excluded, by reason.
     pub(super) exclusions: Vec<(ExclusionReason, u64)>,
     pub(super) rejected: Vec<Rejection>,
+    /// Routing cells read before.
+    interned: Interned,
+}
+
+/// Severity cells read before, by their bytes as read: an export names a handful of severities a
+/// million times, and a cell seen before then skips trimming, the UTF-8 check and aliases. Only
+/// the first few distinct cells are kept (a short list is searched faster than a hash map);
+/// others take the full path, which gives the same text.
+#[derive(Default)]
+pub(super) struct Interned {
+    /// Per field: severity, initial severity.
+    lists: [Vec<Interning>; 2],
+}
+
+/// One cell read before: the key of its bytes (see [`Interned::key`]), its bytes, and its text.
+struct Interning {
+    key: u64,
+    bytes: Box<[u8]>,
+    value: Box<str>,
+    as_written: Option<Box<str>>,
+}
+
+impl Interned {
+    const LIMIT: usize = 16;
+
+    /// The list of `field`'s cells.
+    fn list(field: Field) -> usize {
+        usize::from(field != Field::Severity)
+    }
+
+    fn find(&self, field: Field, bytes: &[u8]) -> Option<(usize, usize)> {
+        let key = Self::key(bytes);
+        let list = Self::list(field);
+        self.lists[list]
+            .iter()
+            .position(|entry| entry.key == key && (bytes.len() <= 7 || *entry.bytes == *bytes))
+            .map(|index| (list, index))
+    }
+
+    /// Keeps `text`, read from `bytes` for `field`, while its list has room; where it is.
+    fn remember(&mut self, field: Field, bytes: &[u8], text: Text<'_>) -> Option<(usize, usize)> {
+        let list = Self::list(field);
+        let entries = &mut self.lists[list];
+        (entries.len() < Self::LIMIT).then(|| {
+            entries.push(Interning {
+                key: Self::key(bytes),
+                bytes: bytes.into(),
+                value: text.value.into(),
+                as_written: text.as_written.map(Into::into),
+            });
+            (list, entries.len() - 1)
+        })
+    }
+
+    fn text(&self, (list, index): (usize, usize)) -> Text<'_> {
+        let entry = &self.lists[list][index];
+        Text {
+            value: &entry.value,
+            as_written: entry.as_written.as_deref(),
+        }
+    }
+
+    /// The length and the first seven bytes of a cell in one word: equal keys of cells of up to
+    /// seven bytes mean equal cells.
+    fn key(bytes: &[u8]) -> u64 {
+        let mut word = [0; 8];
+        for (to, byte) in word.iter_mut().zip(bytes.iter().take(7)) {
+            *to = *byte;
+        }
+        word[7] = bytes.len().min(255) as u8;
+        u64::from_le_bytes(word)
+    }
+}
+
+/// Where a routing cell's text is: kept in [`Interned`], or in the record (`None`: empty).
+enum Found<'r> {
+    Interned((usize, usize)),
+    Cell(Option<Text<'r>>),
 }
 
 impl<S: Sink> Part<S> {
@@ -73,6 +130,7 @@ impl<S: Sink> Part<S> {
             read: 0,
             exclusions: Vec::new(),
             rejected: Vec::new(),
+            interned: Interned::default(),
         }
     }
 
@@ -102,75 +160,11 @@ impl<S: Sink> Part<S> {
     }
 }
 
-/// Where a service value goes: one (contract, service), or one per version of a contract (the
-/// version in force when the incident was opened is taken; shared, so a cached route is copied
-/// without allocating).
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Route {
-    One(u16, u16),
-    Versions(Arc<[(u16, u16)]>),
-}
-
-/// Turns rows into incidents: what one reading thread needs, with its own routing cache.
+/// Turns records into rows for a sink: what one reading thread needs.
 pub(super) struct Rows<'a, S> {
     source: &'a Source,
-    contracts: &'a [Contract],
-    keep: &'a Keep<'a>,
     /// The sink each part's own sink is made from.
     sink: &'a S,
-    routes: HashMap<Box<str>, Result<Route, String>, FingerprintHasher>,
-    known_services: Known<Route>,
-    known_severities: Known<u16>,
-}
-
-/// Cell values already resolved, by their bytes as read: an export names a handful of services
-/// and severities a million times, and a value seen before then skips trimming, the UTF-8
-/// check, aliases and matching. Only the first few distinct values are kept (a short list is
-/// searched faster than a hash map); others take the full path.
-struct Known<T> {
-    /// (key, tag, bytes, value): the key is [`Known::key`] of the bytes, compared first; the tag
-    /// tells apart what the same bytes mean in different places.
-    entries: Vec<(u64, u32, Box<[u8]>, T)>,
-}
-
-impl<T> Default for Known<T> {
-    fn default() -> Self {
-        Self {
-            entries: Vec::new(),
-        }
-    }
-}
-
-impl<T> Known<T> {
-    const LIMIT: usize = 16;
-
-    fn get(&self, tag: u32, bytes: &[u8]) -> Option<&T> {
-        let key = Self::key(bytes);
-        self.entries
-            .iter()
-            .find(|(known_key, known_tag, known, _)| {
-                *known_key == key && *known_tag == tag && (bytes.len() <= 7 || **known == *bytes)
-            })
-            .map(|(.., value)| value)
-    }
-
-    fn remember(&mut self, tag: u32, bytes: &[u8], value: T) {
-        if self.entries.len() < Self::LIMIT {
-            self.entries
-                .push((Self::key(bytes), tag, bytes.into(), value));
-        }
-    }
-
-    /// The length and the first seven bytes of a cell in one word: equal keys of cells of up to
-    /// seven bytes (service and severity values, mostly) mean equal cells.
-    fn key(bytes: &[u8]) -> u64 {
-        let mut word = [0; 8];
-        for (to, byte) in word.iter_mut().zip(bytes.iter().take(7)) {
-            *to = *byte;
-        }
-        word[7] = bytes.len().min(255) as u8;
-        u64::from_le_bytes(word)
-    }
 }
 
 /// A stretch of rows could not be read: the line (counted from where the stretch began) and
@@ -414,7 +408,6 @@ fn cell_text<'r>(bytes: &'r [u8], missing: &[String]) -> Result<Option<&'r str>,
         Ok(Some(text))
     }
 }
-
 /// The times of an incident after `opened`.
 struct Times {
     started: Option<Instant>,
@@ -423,8 +416,8 @@ struct Times {
     paused: Paused,
 }
 
-/// A row being read: its cells by field, with the mapping applied.
-pub(super) struct Row<'r> {
+/// The cells of a row being read, by field, with the mapping applied.
+pub(super) struct Cells<'r> {
     pub(super) record: &'r Record,
     pub(super) columns: &'r Columns<'r>,
     pub(super) timestamps: &'r crate::time::TimestampFormat,
@@ -432,7 +425,7 @@ pub(super) struct Row<'r> {
     pub(super) history: Option<&'r [Event]>,
 }
 
-impl<'r> Row<'r> {
+impl<'r> Cells<'r> {
     /// The trimmed value of `field` with value aliases applied; `Ok(None)` when empty, a
     /// missing-value marker or unmapped; `Err` when not UTF-8.
     fn get(&self, field: Field) -> Result<Option<&'r str>, Box<Rejection>> {
@@ -449,15 +442,6 @@ impl<'r> Row<'r> {
             }
         };
         Ok((!text.is_empty()).then_some(text))
-    }
-
-    /// The bytes of `field`'s cell as read, when it comes from a column: whatever the field
-    /// means is a function of them.
-    fn raw(&self, field: Field) -> Option<&'r [u8]> {
-        match self.columns.slots[field.index()] {
-            Slot::Column { index, .. } => self.record.get(index),
-            Slot::Absent | Slot::Constant(_) => None,
-        }
     }
 
     /// The trimmed text of cell `index`, read for `field`; `None` when empty or missing.
@@ -511,40 +495,48 @@ impl<'r> Row<'r> {
             .map_err(|error| self.reject(field, text, error.to_string()))
     }
 
-    /// The severity a cell names, as an index into the contract's severities. A contract may
-    /// match the value after the mapping's aliases (`P1`) or the export's own (`1 - Critical`).
-    fn severity(&self, field: Field, contract: &Contract) -> Result<Option<u16>, Box<Rejection>> {
+    /// A severity cell: its value after the source's aliases, and the cell as written when an
+    /// alias changed it (a contract may name either, see `calc::route`).
+    fn text(&self, field: Field) -> Result<Option<Text<'r>>, Box<Rejection>> {
         let Some(value) = self.get(field)? else {
             return Ok(None);
         };
-        let unaliased = || match self.columns.slots[field.index()] {
+        let as_written = match self.columns.slots[field.index()] {
             Slot::Column {
                 index,
                 aliases: Some(_),
             } => self.cell(field, index).ok().flatten(),
             _ => None,
         };
-        let raw = unaliased().filter(|raw| *raw != value);
-        let index = contract
-            .severity_for(value)
-            .or_else(|| raw.and_then(|raw| contract.severity_for(raw)));
-        let index = index.ok_or_else(|| {
-            let known: Vec<&str> = contract
-                .severities
-                .iter()
-                .flat_map(|severity| severity.values.iter().map(String::as_str))
-                .collect();
-            let aliased = raw.map_or_else(String::new, |_| {
-                format!(", nor does `{value}`, its value after the source's aliases")
-            });
-            let reason = format!(
-                "matches no severity of contract {}{aliased} (known values: {})",
-                contract.id,
-                known.join(", ")
-            );
-            self.reject(field, raw.unwrap_or(value), reason)
-        })?;
-        Ok(Some(index as u16))
+        Ok(Some(Text {
+            value,
+            as_written: as_written.filter(|written| *written != value),
+        }))
+    }
+
+    /// The title cell; see [`Row::title`].
+    pub(super) fn title(&self) -> Result<&'r str, Box<Fault>> {
+        match self.get(Field::Title) {
+            Ok(title) => Ok(title.unwrap_or_default()),
+            Err(rejection) => Err(Box::new(Fault {
+                field: Field::Title,
+                value: rejection.value,
+                reason: rejection.reason,
+            })),
+        }
+    }
+
+    /// A sink's fault as the rejection of this row (file and line are filled in later); boxed,
+    /// as every rejection on the way from a cell to its row is.
+    #[allow(clippy::unnecessary_box_returns)]
+    fn rejection(&self, fault: Fault) -> Box<Rejection> {
+        Box::new(Rejection {
+            file: String::new(),
+            line: 0,
+            column: self.columns.names[fault.field.index()].clone(),
+            value: fault.value,
+            reason: fault.reason,
+        })
     }
 
     /// A yes/no cell: `true`/`yes`/`1` or `false`/`no`/`0` (any case); empty is no.
@@ -700,7 +692,7 @@ pub(super) fn event(
     folding: &mut Folding,
     file: u16,
     line: u32,
-    row: &Row<'_>,
+    row: &Cells<'_>,
 ) -> Result<(), Box<Rejection>> {
     let events = row
         .columns
@@ -765,23 +757,9 @@ pub(super) fn event(
     folding.add(id, event, row.record, &events.kept);
     Ok(())
 }
-
 impl<'a, S: Sink> Rows<'a, S> {
-    pub(super) fn new(
-        source: &'a Source,
-        contracts: &'a [Contract],
-        keep: &'a Keep<'a>,
-        sink: &'a S,
-    ) -> Self {
-        Self {
-            source,
-            contracts,
-            keep,
-            sink,
-            routes: HashMap::default(),
-            known_services: Known::default(),
-            known_severities: Known::default(),
-        }
+    pub(super) fn new(source: &'a Source, sink: &'a S) -> Self {
+        Self { source, sink }
     }
 
     /// The source the rows are read with.
@@ -789,9 +767,14 @@ impl<'a, S: Sink> Rows<'a, S> {
         self.source
     }
 
-    /// A fresh reader of rows for another thread, with an empty routing cache.
+    /// A reader of rows for another thread.
     pub(super) fn fresh(&self) -> Self {
-        Self::new(self.source, self.contracts, self.keep, self.sink)
+        Self::new(self.source, self.sink)
+    }
+
+    /// A fresh sink.
+    pub(super) fn sink(&self) -> S {
+        self.sink.fresh()
     }
 
     /// An empty part of file `file`, with a fresh sink.
@@ -810,241 +793,148 @@ impl<'a, S: Sink> Rows<'a, S> {
     ) -> Result<Position, Unreadable> {
         let source = self.source;
         read_records(reader, stretch, part, stop, |part, line, record| {
-            let row = Row {
+            let cells = Cells {
                 record,
                 columns,
                 timestamps: &source.timestamps,
                 history: None,
             };
-            self.row(part, file, line, &row)
+            Self::row(part, file, line, &cells)
         })
     }
 
-    /// Reads one row (or folded incident) into `part`: counted, excluded or rejected.
+    /// Reads one row (or folded incident) into `part`, by what its sink answers: counted,
+    /// excluded or rejected.
     pub(super) fn row(
-        &mut self,
         part: &mut Part<S>,
         file: u16,
         line: u32,
-        row: &Row<'_>,
+        cells: &Cells<'_>,
     ) -> Result<(), Box<Rejection>> {
-        let outcome = self.outcome(file, line, row)?;
+        let mut facts = Facts::default();
+        let row = cells.row(file, line, &mut facts, &mut part.interned)?;
+        let answer = part.sink.row(&row);
         // A folded event log has one incident per id by construction: no duplicates to find.
-        if row.history.is_none() {
-            part.ids.note(outcome.id);
-            part.fingerprints.push(fingerprint::of_text(outcome.id));
+        if cells.history.is_none() && !matches!(answer, Answer::Rejected(_)) {
+            part.ids.note(row.id);
+            part.fingerprints.push(fingerprint::of_text(row.id));
         }
-        match outcome.kept {
-            Ok(()) => {
-                part.counted += 1;
-                part.sink.take(&outcome.incident, outcome.title);
-            }
-            Err(reason) => part.exclude(reason, 1),
+        match answer {
+            Answer::Counted => part.counted += 1,
+            Answer::Excluded(reason) => part.exclude(reason, 1),
+            Answer::Rejected(fault) => return Err(cells.rejection(*fault)),
         }
         Ok(())
     }
 
-    /// What a row (or folded incident) comes to: its incident, its id, and whether it counts or
-    /// why it is excluded; `Err` when it is rejected. Reading a row again gives the same.
-    pub(super) fn outcome<'r>(
-        &mut self,
+    /// A row read again, as `sink` (which keeps nothing of it) answers for it: its copy, and
+    /// whether it counts or why it is excluded; `None` when it is rejected. Reading a row again
+    /// gives the same.
+    pub(super) fn again(
+        sink: &mut S,
         file: u16,
         line: u32,
-        row: &Row<'r>,
-    ) -> Result<Outcome<'r>, Box<Rejection>> {
-        let (incident, id) = self.incident(file, line, row)?;
-        let kept = (self.keep)(&incident, id);
-        // The last cell that can reject the row; excluded rows do not need it.
-        let title = match kept {
-            Ok(()) => row.get(Field::Title)?.unwrap_or_default(),
-            Err(_) => "",
+        cells: &Cells<'_>,
+    ) -> Option<(RowCopy, Result<(), ExclusionReason>)> {
+        let (mut facts, mut interned) = (Facts::default(), Interned::default());
+        let row = cells.row(file, line, &mut facts, &mut interned).ok()?;
+        let kept = match sink.row(&row) {
+            Answer::Counted => Ok(()),
+            Answer::Excluded(reason) => Err(reason),
+            Answer::Rejected(_) => return None,
         };
-        Ok(Outcome {
-            incident,
-            id,
-            title,
-            kept,
-        })
+        Some((row.copy(), kept))
+    }
+}
+
+/// The cells of a row a contract routes by: id, service, severities and cause.
+type Named<'r> = (&'r str, Found<'r>, Found<'r>, Found<'r>, Option<&'r str>);
+
+impl<'r> Cells<'r> {
+    /// The row these cells stand for (`facts` filled in, routing cells kept in `interned`), or
+    /// why it is rejected.
+    fn row<'f>(
+        &'f self,
+        file: u16,
+        line: u32,
+        facts: &'f mut Facts,
+        interned: &'f mut Interned,
+    ) -> Result<Row<'f>, Box<Rejection>> {
+        let (id, service, severity, initial_severity, cause) = self.read(facts, interned)?;
+        let interned = &*interned;
+        let text = |found: Found<'r>| match found {
+            Found::Interned(index) => Some(interned.text(index)),
+            Found::Cell(text) => text,
+        };
+        let (Some(service), Some(severity)) = (text(service), text(severity)) else {
+            unreachable!("`read` rejects a row without a service or a severity")
+        };
+        Ok(Row::read(
+            (id, file, line),
+            (service.value, severity, text(initial_severity), cause),
+            facts,
+            self,
+        ))
     }
 
-    /// The incident a row (or folded incident) stands for, with its id (its title left empty),
-    /// or why it is rejected.
-    fn incident<'r>(
-        &mut self,
-        file: u16,
-        line: u32,
-        row: &Row<'r>,
-    ) -> Result<(Incident, &'r str), Box<Rejection>> {
-        let id = row.required(Field::Id)?;
-        let route = self.service_route(row)?;
-        let opened = row.instant(Field::Opened)?.ok_or_else(|| {
-            row.reject(Field::Opened, "", "is empty; every row needs it".to_owned())
-        })?;
-        let (contract, service) = match route {
-            Route::One(contract, service) => (contract, service),
-            Route::Versions(versions) => self.version_at(&versions, opened),
+    /// Reads every cell but the title, in the order a row is checked (id, service, opened,
+    /// severity, initial severity, then the rest): the cells a contract routes by, and the
+    /// times and flags into `facts`.
+    fn read(
+        &self,
+        facts: &mut Facts,
+        interned: &mut Interned,
+    ) -> Result<Named<'r>, Box<Rejection>> {
+        let empty =
+            |field: Field| self.reject(field, "", "is empty; every row needs it".to_owned());
+        let required = |found: Found<'r>, field: Field| match found {
+            Found::Cell(None) => Err(empty(field)),
+            found => Ok(found),
         };
-        let final_severity = self
-            .severity(row, Field::Severity, contract)?
-            .ok_or_else(|| {
-                row.reject(
-                    Field::Severity,
-                    "",
-                    "is empty; every row needs it".to_owned(),
-                )
-            })?;
-        let initial_severity = self.severity(row, Field::InitialSeverity, contract)?;
-        let terms = &self.contracts[usize::from(contract)];
-        let downgrade_reason = row.get(Field::DowngradeReason)?.is_some();
-        let times = row.times(opened)?;
-        let incident = Incident {
-            id: id.into(),
-            title: Box::default(),
-            file,
-            line,
-            contract,
-            service,
-            severity: terms
-                .severity_basis
-                .judged(initial_severity, final_severity),
-            final_severity,
-            initial_severity,
-            downgrade_reason,
+        let id = self.required(Field::Id)?;
+        // Services are read in full: an export names hundreds, and a list of the first few
+        // would cost most rows a search that finds nothing.
+        let service = required(Found::Cell(self.text(Field::Service)?), Field::Service)?;
+        let opened = self
+            .instant(Field::Opened)?
+            .ok_or_else(|| empty(Field::Opened))?;
+        let severity = required(self.found(Field::Severity, interned)?, Field::Severity)?;
+        let initial_severity = self.found(Field::InitialSeverity, interned)?;
+        let downgrade_reason = self.get(Field::DowngradeReason)?.is_some();
+        let times = self.times(opened)?;
+        let cause = self.get(Field::Cause)?;
+        *facts = Facts {
             opened,
             started: times.started,
             acknowledged: times.acknowledged,
             resolved: times.resolved,
             paused: times.paused,
-            excluded_cause: row.get(Field::Cause)?.is_some_and(|cause| {
-                terms
-                    .exclusions
-                    .causes
-                    .iter()
-                    .any(|excluded| excluded.eq_ignore_ascii_case(cause))
-            }),
-            disputed: row.flag(Field::Disputed)?,
-            maintenance: row.flag(Field::Maintenance)?,
-            notified: row.instant(Field::Notified)?,
-            rca_delivered: row.instant(Field::RcaDelivered)?,
-            data_breach: row.flag(Field::DataBreach)?,
-            notified_regulator: row.instant(Field::NotifiedRegulator)?,
+            downgrade_reason,
+            disputed: self.flag(Field::Disputed)?,
+            maintenance: self.flag(Field::Maintenance)?,
+            notified: self.instant(Field::Notified)?,
+            rca_delivered: self.instant(Field::RcaDelivered)?,
+            data_breach: self.flag(Field::DataBreach)?,
+            notified_regulator: self.instant(Field::NotifiedRegulator)?,
         };
-        Ok((incident, id))
+        Ok((id, service, severity, initial_severity, cause))
     }
 
-    /// Where the row's service cell routes; a value routed before is found by its bytes.
-    fn service_route(&mut self, row: &Row<'_>) -> Result<Route, Box<Rejection>> {
-        let raw = row.raw(Field::Service);
-        if let Some(route) = raw.and_then(|bytes| self.known_services.get(0, bytes)) {
-            return Ok(route.clone());
-        }
-        let value = row.required(Field::Service)?;
-        let route = self
-            .route(value)
-            .map_err(|reason| row.reject(Field::Service, value, reason))?;
-        if let Some(bytes) = raw {
-            self.known_services.remember(0, bytes, route.clone());
-        }
-        Ok(route)
-    }
-
-    /// The severity a severity cell names in `contract`; a value resolved before is found by its
-    /// bytes.
-    fn severity(
-        &mut self,
-        row: &Row<'_>,
-        field: Field,
-        contract: u16,
-    ) -> Result<Option<u16>, Box<Rejection>> {
-        let tag = u32::from(contract) * 2 + u32::from(field == Field::InitialSeverity);
-        let raw = row.raw(field);
-        if let Some(index) = raw.and_then(|bytes| self.known_severities.get(tag, bytes)) {
-            return Ok(Some(*index));
-        }
-        let index = row.severity(field, &self.contracts[usize::from(contract)])?;
-        if let (Some(bytes), Some(index)) = (raw, index) {
-            self.known_severities.remember(tag, bytes, index);
-        }
-        Ok(index)
-    }
-
-    /// Of the versions of one contract a service value routes to, the one in force on the day
-    /// `opened` falls on in the contract's zone; before the first, the first; after the last,
-    /// the last.
-    fn version_at(&self, versions: &[(u16, u16)], opened: Instant) -> (u16, u16) {
-        let in_force_by = |(contract, _): &&(u16, u16)| {
-            let terms = &self.contracts[usize::from(*contract)];
-            terms.effective_from <= crate::time::local_date(terms.timezone, opened)
+    /// A routing cell's text ([`Cells::text`]), from `interned` when its bytes were read before.
+    fn found(&self, field: Field, interned: &mut Interned) -> Result<Found<'r>, Box<Rejection>> {
+        let bytes = match self.columns.slots[field.index()] {
+            Slot::Column { index, .. } => self.record.get(index),
+            Slot::Absent | Slot::Constant(_) => None,
         };
-        versions
-            .iter()
-            .filter(in_force_by)
-            .max_by_key(|(contract, _)| self.contracts[usize::from(*contract)].effective_from)
-            .or_else(|| {
-                versions.iter().min_by_key(|(contract, _)| {
-                    self.contracts[usize::from(*contract)].effective_from
-                })
-            })
-            .copied()
-            .unwrap_or(versions[0])
-    }
-
-    /// Routes a service value to the one contract service whose `match` it fits (or to the
-    /// versions of one contract).
-    fn route(&mut self, value: &str) -> Result<Route, String> {
-        if let Some(route) = self.routes.get(value) {
-            return route.clone();
+        if let Some(index) = bytes.and_then(|bytes| interned.find(field, bytes)) {
+            return Ok(Found::Interned(index));
         }
-        let matches: Vec<(u16, u16)> = self
-            .contracts
-            .iter()
-            .enumerate()
-            .flat_map(|(contract, terms)| {
-                terms
-                    .services
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, service)| service.matches(value))
-                    .map(move |(service, _)| (contract as u16, service as u16))
-            })
-            .collect();
-        // Several versions of one contract, each with one matching service.
-        let versions_of_one = matches.len() > 1
-            && matches.iter().enumerate().all(|(index, (contract, _))| {
-                self.contracts[usize::from(*contract)].id
-                    == self.contracts[usize::from(matches[0].0)].id
-                    && matches[..index]
-                        .iter()
-                        .all(|(earlier, _)| earlier != contract)
-            });
-        let route = match matches.as_slice() {
-            [(contract, service)] => Ok(Route::One(*contract, *service)),
-            _ if versions_of_one => Ok(Route::Versions(matches.into())),
-            [] => {
-                let ids: Vec<&str> = self
-                    .contracts
-                    .iter()
-                    .map(|contract| contract.id.as_str())
-                    .collect();
-                Err(format!("matches no service of contract {}", ids.join(", ")))
+        let text = self.text(field)?;
+        if let (Some(bytes), Some(text)) = (bytes, text) {
+            if let Some(index) = interned.remember(field, bytes, text) {
+                return Ok(Found::Interned(index));
             }
-            several => {
-                let names: Vec<String> = several
-                    .iter()
-                    .map(|(contract, service)| {
-                        let terms = &self.contracts[usize::from(*contract)];
-                        format!("{}/{}", terms.id, terms.services[usize::from(*service)].id)
-                    })
-                    .collect();
-                Err(format!(
-                    "matches several services ({}); make the `match` patterns disjoint",
-                    names.join(", ")
-                ))
-            }
-        };
-        if self.routes.len() < ROUTE_CACHE_LIMIT {
-            self.routes.insert(value.into(), route.clone());
         }
-        route
+        Ok(Found::Cell(text))
     }
 }

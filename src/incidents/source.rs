@@ -394,10 +394,16 @@ impl Source {
         }
         let path = Path::new(name_or_path);
         if !path.exists() {
-            return Err(Error::Usage(format!(
+            let mut message = format!(
                 "--source `{name_or_path}` is neither a preset ({}) nor a mapping file that exists",
                 PRESETS.join(", ")
-            )));
+            );
+            if let Some(suggestion) = crate::contract::suggest::did_you_mean(name_or_path, PRESETS)
+            {
+                message.push_str("; ");
+                message.push_str(&suggestion);
+            }
+            return Err(Error::Usage(message));
         }
         Self::load(path)
     }
@@ -409,22 +415,41 @@ impl Source {
             source,
         })?;
         let file = path.display().to_string();
-        let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false, };
-        let raw: RawSource =
-            serde_saphyr::from_str_with_options(&text, options).map_err(|error| {
-                let (line, column) = error
-                    .location()
-                    .map_or((0, 0), |place| (place.line(), place.column()));
-                let location = Location {
-                    file: file.clone(),
-                    line: line as u32,
-                    column: column as u32,
-                };
-                Error::Source {
-                    location,
-                    message: crate::contract::yaml_message(&error),
+        let raw = parse_mapping(&file, &text).map_err(|diagnostic| Error::Source {
+            location: diagnostic.location,
+            message: diagnostic.message,
+        })?;
+        Self::from_raw(&file, &raw)
+    }
+
+    /// Checks a mapping file's text for `slacredit validate`: a YAML or shape problem is a
+    /// `schema` diagnostic, a value that does not parse an `invalid-value` one, each with its
+    /// YAML path. The first problem stops the check, as it stops a report.
+    pub fn check_text(file: &str, text: &str) -> Result<Self, Box<crate::error::Diagnostic>> {
+        let raw = parse_mapping(file, text)?;
+        Self::from_raw(file, &raw).map_err(|error| {
+            Box::new(match error {
+                Error::Source { location, message } => {
+                    let path = crate::contract::path_at(text, location.line, location.column);
+                    crate::error::Diagnostic::error("invalid-value", location, path, message)
                 }
-            })?;
+                other => crate::error::Diagnostic::error(
+                    "invalid-value",
+                    Location {
+                        file: file.to_owned(),
+                        line: 0,
+                        column: 0,
+                    },
+                    "",
+                    other.to_string(),
+                ),
+            })
+        })
+    }
+
+    /// The checked mapping from its parsed shape.
+    fn from_raw(file: &str, raw: &RawSource) -> Result<Self, Error> {
+        let file = file.to_owned();
         let fail = |at: &serde_saphyr::Location, message: String| Error::Source {
             location: Location {
                 file: file.clone(),
@@ -453,16 +478,8 @@ impl Source {
                 encoding: Encoding::Utf8,
                 collapse: None,
             },
-            Some(name) => Self::preset(&name.value).ok_or_else(|| {
-                fail(
-                    &name.referenced,
-                    format!(
-                        "unknown preset `{}` (expected one of: {})",
-                        name.value,
-                        PRESETS.join(", ")
-                    ),
-                )
-            })?,
+            Some(name) => Self::preset(&name.value)
+                .ok_or_else(|| fail(&name.referenced, preset_message(&name.value)))?,
         };
         source.name.clone_from(&file);
         if let Some(fields) = &raw.fields {
@@ -490,7 +507,7 @@ impl Source {
                 None => start(message),
             });
         }
-        source.apply_settings(&raw, &file)?;
+        source.apply_settings(raw, &file)?;
         Ok(source)
     }
 
@@ -553,6 +570,30 @@ impl Source {
         }
         Ok(())
     }
+}
+
+/// Parses a mapping file's YAML shape; a problem is a `schema` diagnostic in words a mapping's
+/// author understands (`crate::contract::yaml_diagnostic`).
+fn parse_mapping(file: &str, text: &str) -> Result<RawSource, Box<crate::error::Diagnostic>> {
+    let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false, };
+    serde_saphyr::from_str_with_options(text, options).map_err(|error| {
+        let mut diagnostic = crate::contract::yaml_diagnostic(file, text, &error);
+        diagnostic.hint = Some("see docs/sources.md for the mapping file format".to_owned());
+        Box::new(diagnostic)
+    })
+}
+
+/// The error for a preset name that is not one, with the closest preset if any.
+fn preset_message(name: &str) -> String {
+    let mut message = format!(
+        "unknown preset `{name}` (expected one of: {})",
+        PRESETS.join(", ")
+    );
+    if let Some(suggestion) = crate::contract::suggest::did_you_mean(name, PRESETS) {
+        message.push_str("; ");
+        message.push_str(&suggestion);
+    }
+    message
 }
 
 fn mapping_of(field: Field, raw: &RawMapping) -> Result<Mapping, String> {
@@ -679,8 +720,9 @@ fn timestamp_format(
             (
                 name.referenced,
                 format!(
-                    "unknown timezone `{}` (use an IANA name like Europe/Berlin)",
-                    name.value
+                    "unknown timezone `{}`; {}",
+                    name.value,
+                    crate::contract::suggest::timezone_hint(&name.value)
                 ),
             )
         })?,
@@ -714,6 +756,17 @@ fn timestamp_format(
         ambiguous,
     })
 }
+
+/// The top-level keys of a mapping file (`validate` tells mapping files from contracts by them).
+pub const MAPPING_KEYS: [&str; 7] = [
+    "preset",
+    "fields",
+    "timestamps",
+    "delimiter",
+    "missing",
+    "encoding",
+    "collapse",
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -366,40 +366,28 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::contract::{Contract, load_contract_text};
-    use crate::incidents::{Incident, Incidents, Input, Source, read_incidents};
+    use crate::incidents::row::{Answer, Fault, Row};
+    use crate::incidents::testing::{Copies, shown as shown_reading};
+    use crate::incidents::{ExclusionReason, Field, Input, Reading, Source, read_into};
 
-    const CONTRACT: &str = r"
-id: SPLIT
-title: Split test
-provider: P
-customer: C
-currency: EUR
-timezone: UTC
-effective: { from: 2026-01-01, to: 2027-01-01 }
-services:
-  - { id: web, match: [web], fee: 1000.00, availability: { target: 99.9 } }
-  - { id: api, match: ['api-*'], fee: 1000.00, availability: { target: 99.9 } }
-severities:
-  - { id: sev1, match: [P1], downtime: 1.0, respond: { within: 15m }, resolve: { within: 4h } }
-  - { id: sev2, match: [P2], downtime: 0, resolve: { within: 1d } }
-credits:
-  rules:
-    - { id: response, kind: per_breach, target: respond, credit: 10.00 }
-";
-
-    fn contract() -> Contract {
-        load_contract_text("split.yaml", CONTRACT).expect("the test contract loads")
-    }
-
-    /// Rows opened on a day divisible by 3 are excluded, so exclusions are counted per part.
-    fn keep(incident: &Incident, _: &str) -> Result<(), crate::incidents::ExclusionReason> {
-        if (incident.opened / 86_400) % 3 == 0 {
-            Err(crate::incidents::ExclusionReason::Other(
-                "opened on a day divisible by three",
-            ))
+    /// What a contract with services `web` and `api-*` and severities `P1` and `P2` would answer;
+    /// rows opened on a day divisible by 3 are excluded, so exclusions are counted per part.
+    fn rule(row: &Row<'_>) -> Answer {
+        let fault = |field, value: &str, reason: &str| {
+            Answer::Rejected(Box::new(Fault {
+                field,
+                value: value.to_owned(),
+                reason: reason.to_owned(),
+            }))
+        };
+        if row.service != "web" && !row.service.starts_with("api-") {
+            fault(Field::Service, row.service, "matches no service")
+        } else if !["P1", "P2"].contains(&row.severity.value) {
+            fault(Field::Severity, row.severity.value, "matches no severity")
+        } else if (row.facts.opened / 86_400) % 3 == 0 {
+            Answer::Excluded(ExclusionReason::Other("opened on a day divisible by three"))
         } else {
-            Ok(())
+            Answer::Counted
         }
     }
 
@@ -490,17 +478,17 @@ credits:
         path
     }
 
-    fn read(path: &Path, threads: usize, min_part: u64) -> Incidents {
+    fn read(path: &Path, threads: usize, min_part: u64) -> Reading<Copies> {
         let input = Input::open(path)
             .expect("opens")
             .threads(threads)
             .min_part(min_part);
-        read_incidents(vec![input], &Source::generic(), &[contract()], &keep).expect("reads")
+        read_into(vec![input], &Source::generic(), Copies::new(rule)).expect("reads")
     }
 
     /// What reading `path` on up to `threads` threads gives, shown in full.
     fn shown(path: &Path, threads: usize) -> String {
-        format!("{:?}", read(path, threads, 1))
+        shown_reading(&read(path, threads, 1))
     }
 
     /// Reads `path` in one pass, and asserts that reading it on each of `threads` threads gives
@@ -515,11 +503,9 @@ credits:
 
     /// The parts a file is read in, or `None` when it is read front to back.
     fn parts(path: &Path, parts: usize) -> Option<usize> {
-        let contracts = [contract()];
         let source = Source::generic();
-        let keep: &crate::incidents::Keep<'_> = &keep;
-        let sink = crate::incidents::Collect::default();
-        let rows = Rows::new(&source, &contracts, keep, &sink);
+        let sink = Copies::new(rule);
+        let rows = Rows::new(&source, &sink);
         let size = std::fs::metadata(path).expect("exists").len();
         let job = Job {
             path,
@@ -557,9 +543,13 @@ credits:
         let line_start = text[..middle].rfind('\n').expect("a line") + 1;
         text.insert_str(line_start, "Q1,web,P1,2026-03-03T10:00:00Z,,,5\" screen\n");
         let path = write("stray-quote", &text);
-        let whole = assert_every_split_reads_the_same(&path, &[4]);
+        assert_every_split_reads_the_same(&path, &[4]);
         assert!(
-            whole.contains("title: \"5\\\" screen\""),
+            read(&path, 1, 1)
+                .sink
+                .kept
+                .iter()
+                .any(|kept| kept.title == "5\" screen"),
             "the row is read whole"
         );
         // The first part joined; the rest was read as one.
@@ -650,8 +640,8 @@ credits:
         assert_eq!(parts(&path, 1), None);
         // The least part size keeps small files in one piece.
         assert_eq!(
-            format!("{:?}", read(&path, 4, 1 << 20)),
-            format!("{:?}", read(&path, 1, 1))
+            shown_reading(&read(&path, 4, 1 << 20)),
+            shown_reading(&read(&path, 1, 1))
         );
         std::fs::remove_file(&path).expect("removed");
     }
@@ -661,8 +651,8 @@ credits:
         #[test]
         fn any_split_gives_the_same_result(rows in 0_usize..400, seed in 0_u64..1_000, threads in 2_usize..8, min_part in 1_u64..2_000) {
             let path = write(&format!("prop-{seed}-{rows}-{threads}"), &export(rows, seed, seed % 2 == 0));
-            let whole = format!("{:?}", read(&path, 1, 1));
-            let split = format!("{:?}", read(&path, threads, min_part));
+            let whole = shown_reading(&read(&path, 1, 1));
+            let split = shown_reading(&read(&path, threads, min_part));
             std::fs::remove_file(&path).expect("removed");
             proptest::prop_assert_eq!(split, whole);
         }

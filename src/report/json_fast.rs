@@ -40,6 +40,7 @@ pub fn write_report_json(out: &mut dyn Write, report: &Report) -> io::Result<()>
         as_of,
         contracts,
         rows,
+        totals,
     } = report;
     // The report is an object at level 0: its keys are on lines indented once.
     json.buffer.push(b'{');
@@ -48,6 +49,10 @@ pub fn write_report_json(out: &mut dyn Write, report: &Report) -> io::Result<()>
     json.key(false, 1, "contracts")?;
     json.array(1, contracts, Json::contract)?;
     json.field(false, 1, "rows", rows)?;
+    // Left out for a single period (`skip_serializing_if`).
+    if let Some(totals) = totals {
+        json.field(false, 1, "totals", totals)?;
+    }
     new_line(&mut json.buffer, false, 0)?;
     json.buffer.extend_from_slice(b"}\n");
     json.spill()?;
@@ -470,6 +475,7 @@ mod tests {
     fn a_shipped_report_is_written_as_serde_writes_it() {
         let report = shipped();
         assert_eq!(report.contracts.len(), 3, "one contract-period a month");
+        assert!(report.totals.is_some(), "a range has totals");
         assert!(
             report
                 .contracts
@@ -534,6 +540,10 @@ mod tests {
             contract.breaches.clear();
         }
         assert_eq!(fast(&report), plain(&report));
+        // A single period has no totals, and serde leaves the key out.
+        report.totals = None;
+        assert_eq!(fast(&report), plain(&report));
+        assert!(!fast(&report).contains("\"totals\""));
         report.contracts.clear();
         assert_eq!(fast(&report), plain(&report));
         assert!(fast(&report).contains("\"contracts\": [],\n"));
@@ -596,6 +606,7 @@ mod tests {
         fn generated_breach_rows_are_written_as_serde_writes_them(
             per_contract in prop::collection::vec(prop::collection::vec(breach_row(), 0..4), 0..4),
             as_of in prop::option::of(text()),
+            with_totals in any::<bool>(),
         ) {
             let mut report = shipped().clone();
             let template = report.contracts[1].clone();
@@ -608,6 +619,9 @@ mod tests {
                 })
                 .collect();
             report.as_of = as_of;
+            if !with_totals {
+                report.totals = None;
+            }
             prop_assert_eq!(fast(&report), plain(&report));
         }
     }

@@ -2,8 +2,10 @@
 //! table, CSV, Markdown and JSON (the model serialized as it is).
 
 mod csv;
+pub mod html;
 mod json;
 mod json_fast;
+mod markdown;
 mod scorecard;
 mod table;
 mod words;
@@ -11,6 +13,8 @@ mod words;
 pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
 pub use self::json::write_json;
 pub use self::json_fast::write_report_json;
+pub use html::write_report_html;
+pub use markdown::{write_credits_markdown, write_report_markdown};
 pub use scorecard::{
     note_text, write_scorecard_csv, write_scorecard_markdown, write_scorecard_table,
 };

@@ -273,11 +273,10 @@ pub fn write_scorecard_table(out: &mut dyn Write, scorecard: &Scorecard) -> io::
     Ok(())
 }
 
-/// Escapes a Markdown table cell: a `|` would end the cell, a line break the row.
+/// Escapes a Markdown table cell, heading or list item as every Markdown output does (HTML as
+/// entities, markup with a backslash, `|` kept in its cell, a line break as `<br>`).
 fn markdown_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
+    super::markdown::escape(text)
 }
 
 fn markdown_table(

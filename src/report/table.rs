@@ -1,10 +1,10 @@
-//! Terminal tables for people: the breach report and the credit lines.
+//! Terminal tables for people: the breach report, the credit lines and a range's totals.
 
 use std::io::{self, Write};
 
 use comfy_table::{CellAlignment, Table, presets};
 
-use crate::calc::model::{ContractReport, Report};
+use crate::calc::model::{ContractReport, RangeTotal, Report};
 use crate::incidents::RowAccounting;
 use crate::time::format_duration;
 
@@ -135,6 +135,7 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
         }
         writeln!(out)?;
     }
+    write_totals(out, report)?;
     write_rows(out, &report.rows)
 }
 
@@ -145,7 +146,45 @@ pub fn write_credits_table(out: &mut dyn Write, report: &Report) -> io::Result<(
         write_lines(out, contract)?;
         writeln!(out)?;
     }
-    Ok(())
+    write_totals(out, report)
+}
+
+/// The totals of a range of more than one period, then a blank line; nothing for one period.
+fn write_totals(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let Some(totals) = &report.totals else {
+        return Ok(());
+    };
+    let mut table = table(&[
+        "contract",
+        "from",
+        "to",
+        "periods",
+        "credit lines",
+        "total credit",
+        "currency",
+    ]);
+    for total in totals {
+        let RangeTotal {
+            contract,
+            currency,
+            first_period,
+            last_period,
+            periods,
+            credit_lines,
+            credit_total,
+        } = total;
+        table.add_row([
+            contract.clone(),
+            first_period.clone(),
+            last_period.clone(),
+            periods.to_string(),
+            credit_lines.to_string(),
+            credit_total.to_string(),
+            currency.clone(),
+        ]);
+    }
+    right_align(&mut table, &[3, 4, 5]);
+    writeln!(out, "Totals {}\n{table}\n", report.period)
 }
 
 fn write_lines(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()> {
@@ -206,7 +245,7 @@ fn write_rows(out: &mut dyn Write, rows: &RowAccounting) -> io::Result<()> {
 
 /// Incident ids for a terminal cell: all of them up to six; beyond that the first five and how
 /// many more (CSV and JSON list every id).
-fn incident_list(ids: &[String]) -> String {
+pub(super) fn incident_list(ids: &[String]) -> String {
     const SHOWN: usize = 5;
     if ids.len() <= SHOWN + 1 {
         return ids.join(";");

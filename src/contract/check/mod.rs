@@ -163,7 +163,7 @@ fn check_timezone_known(context: &Context<'_>) -> Vec<Diagnostic> {
             "timezone",
             format!("unknown timezone `{}`", zone.value),
         )
-        .with_hint("use an IANA name such as Europe/Berlin, America/New_York or UTC"),
+        .with_hint(crate::contract::suggest::timezone_hint(&zone.value)),
     ]
 }
 
@@ -328,7 +328,11 @@ fn unknown_references(
                 format!("{path}[{position}]"),
                 format!("{owner} names unknown {what} `{}`", reference.value),
             )
-            .with_hint(format!("known {what} ids: {}", known.join(", "))),
+            .with_hint(crate::contract::suggest::hint_from(
+                &reference.value,
+                &format!("{what} ids"),
+                known,
+            )),
         );
     }
 }
@@ -396,8 +400,19 @@ fn check_escalation_not_circular(context: &Context<'_>) -> Vec<Diagnostic> {
     diagnostics
 }
 
-/// Each availability band's threshold with its position: (threshold, inclusive, location, path).
-fn bands(context: &Context<'_>) -> Vec<Vec<(Decimal, bool, Location, String)>> {
+/// One availability band as written: its threshold, whether it is inclusive (`at_or_below`),
+/// where the threshold is, its path, and the band in flow form (`{ below: 99.9, credit: 10% }`).
+struct BandAt {
+    threshold: Decimal,
+    inclusive: bool,
+    location: Location,
+    path: String,
+    written: String,
+}
+
+/// Each availability rule's bands, in the order written; a band whose threshold does not parse
+/// is left out (`invalid-value` reports it).
+fn bands(context: &Context<'_>) -> Vec<Vec<BandAt>> {
     let Some(credits) = &context.contract.credits else {
         return Vec::new();
     };
@@ -420,12 +435,16 @@ fn bands(context: &Context<'_>) -> Vec<Vec<(Decimal, bool, Location, String)>> {
                                 _ => return None,
                             };
                         let threshold = parse_percent(&value.value.0).ok()?;
-                        Some((
+                        Some(BandAt {
                             threshold,
                             inclusive,
-                            context.at(value),
-                            format!("credits.rules[{rule_index}].bands[{index}].{key}"),
-                        ))
+                            location: context.at(value),
+                            path: format!("credits.rules[{rule_index}].bands[{index}].{key}"),
+                            written: format!(
+                                "{{ {key}: {}, credit: {} }}",
+                                value.value.0, band.value.credit.value.0
+                            ),
+                        })
                     })
                     .collect(),
             )
@@ -437,15 +456,13 @@ fn check_bands_in_range(context: &Context<'_>) -> Vec<Diagnostic> {
     bands(context)
         .into_iter()
         .flatten()
-        .filter(|(threshold, ..)| {
-            threshold.is_sign_negative() || *threshold > crate::money::HUNDRED
-        })
-        .map(|(threshold, _, location, path)| {
+        .filter(|band| band.threshold.is_sign_negative() || band.threshold > crate::money::HUNDRED)
+        .map(|band| {
             Diagnostic::error(
                 "bands-in-range",
-                location,
-                path,
-                format!("band threshold {threshold} is outside 0-100 %"),
+                band.location,
+                band.path,
+                format!("band threshold {} is outside 0-100 %", band.threshold),
             )
             .with_hint("availability thresholds are percentages: `below: 99.9` means under 99.9 %")
         })
@@ -455,28 +472,43 @@ fn check_bands_in_range(context: &Context<'_>) -> Vec<Diagnostic> {
 fn check_bands_ordered(context: &Context<'_>) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for bands in bands(context) {
+        // The same bands, most lenient first: falling thresholds, and at one threshold
+        // `at_or_below` before `below`.
+        let mut ordered: Vec<&BandAt> = bands.iter().collect();
+        ordered.sort_by(|one, other| {
+            (other.threshold, other.inclusive).cmp(&(one.threshold, one.inclusive))
+        });
+        let reordered = ordered
+            .iter()
+            .map(|band| band.written.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         for pair in bands.windows(2) {
             let (previous, current) = (&pair[0], &pair[1]);
             // A later band must be strictly stricter: a lower threshold, or the same threshold
             // going from `at_or_below` to `below`.
-            if (current.0, current.1) < (previous.0, previous.1) {
+            if (current.threshold, current.inclusive) < (previous.threshold, previous.inclusive) {
                 continue;
             }
-            let describe = |band: &(Decimal, bool, Location, String)| {
+            let describe = |band: &BandAt| {
                 format!(
                     "{} {}",
-                    if band.1 { "at_or_below:" } else { "below:" },
-                    band.0
+                    if band.inclusive {
+                        "at_or_below:"
+                    } else {
+                        "below:"
+                    },
+                    band.threshold
                 )
             };
             diagnostics.push(
                 Diagnostic::error(
                     "bands-ordered",
-                    current.2.clone(),
-                    current.3.clone(),
+                    current.location.clone(),
+                    current.path.clone(),
                     format!("band `{}` comes after `{}`; bands go from the most lenient to the strictest", describe(current), describe(previous)),
                 )
-                .with_hint("order bands by falling threshold: [{ below: 99.9, credit: 10% }, { below: 99.0, credit: 25% }]"),
+                .with_hint(format!("put them in this order: bands: [{reordered}]")),
             );
         }
     }
@@ -510,6 +542,11 @@ fn check_day_unit_on_business_calendar(context: &Context<'_>) -> Vec<Diagnostic>
                 continue;
             };
             let within = &target.value.within;
+            // A value that is not a duration at all (`5bd`) is `invalid-value`'s error; a
+            // warning about what it means would be about nothing.
+            let Ok(seconds) = crate::time::parse_duration(&within.value.0) else {
+                continue;
+            };
             if within.value.0.contains('d') {
                 diagnostics.push(
                     Diagnostic::warning(
@@ -520,7 +557,7 @@ fn check_day_unit_on_business_calendar(context: &Context<'_>) -> Vec<Diagnostic>
                             "`{}` on calendar `{}` means {} hours of opening time, not calendar days",
                             within.value.0,
                             calendar.value,
-                            crate::time::parse_duration(&within.value.0).map_or(0, |seconds| seconds / 3_600)
+                            seconds / 3_600
                         ),
                     )
                     .with_hint("write the opening hours you mean (`30h` is three 10-hour office days), or measure on `always`"),

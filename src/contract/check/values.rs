@@ -50,9 +50,13 @@ pub(super) fn check_target_looks_like_fraction(context: &Context<'_>) -> Vec<Dia
             ));
         }
     }
-    for (threshold, _, location, path) in bands(context).into_iter().flatten() {
-        if looks_like_fraction(threshold) {
-            diagnostics.push(fraction_warning(location, path, &threshold.to_string()));
+    for band in bands(context).into_iter().flatten() {
+        if looks_like_fraction(band.threshold) {
+            diagnostics.push(fraction_warning(
+                band.location,
+                band.path,
+                &band.threshold.to_string(),
+            ));
         }
     }
     diagnostics
