@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use slacredit::report::{
-    write_breaches_csv, write_json, write_report_html, write_report_markdown, write_report_table,
+    write_breaches_csv, write_report_html, write_report_json, write_report_markdown,
+    write_report_table,
 };
 
 use slacredit::calc::Detail;
@@ -26,7 +27,7 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
     match args.format {
         Format::Table => write_report_table(&mut out, report)?,
         Format::Csv => write_breaches_csv(&mut out, report)?,
-        Format::Json => write_json(&mut out, report)?,
+        Format::Json => write_report_json(&mut out, report)?,
         Format::Markdown => write_report_markdown(&mut out, report)?,
         Format::Html => write_report_html(&mut out, report)?,
     }

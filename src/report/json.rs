@@ -21,7 +21,7 @@ pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()
 /// of a line one level at a time; a report of ten thousand breaches has a few hundred thousand
 /// lines, each indented four to five levels.
 #[derive(Default)]
-struct Pretty {
+pub(super) struct Pretty {
     level: usize,
     has_value: bool,
 }
@@ -31,7 +31,11 @@ struct Pretty {
 const LINE: &[u8] = b",\n                                                                ";
 
 /// Writes a line end (after a comma when `comma`), then the indent of `level`.
-fn new_line<W: ?Sized + Write>(writer: &mut W, comma: bool, level: usize) -> io::Result<()> {
+pub(super) fn new_line<W: ?Sized + Write>(
+    writer: &mut W,
+    comma: bool,
+    level: usize,
+) -> io::Result<()> {
     let from = usize::from(!comma);
     let mut spaces = 2 * level;
     let head = spaces.min(LINE.len() - 2);
@@ -46,6 +50,15 @@ fn new_line<W: ?Sized + Write>(writer: &mut W, comma: bool, level: usize) -> io:
 }
 
 impl Pretty {
+    /// The layout of a value that starts at indent `level`: an object under a key of a line
+    /// indented `level` times.
+    pub(super) fn at(level: usize) -> Self {
+        Self {
+            level,
+            has_value: false,
+        }
+    }
+
     /// Opens an array or object with `bracket`, a level deeper.
     fn open<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
         self.level += 1;

@@ -5,6 +5,7 @@ mod compare;
 mod csv;
 pub mod html;
 mod json;
+mod json_fast;
 mod markdown;
 mod scorecard;
 mod table;
@@ -12,6 +13,7 @@ mod words;
 
 pub use self::csv::{write_breaches_csv, write_credit_lines_csv};
 pub use self::json::write_json;
+pub use self::json_fast::write_report_json;
 pub use compare::{
     compare_note_text, write_comparison_csv, write_comparison_markdown, write_comparison_table,
 };
