@@ -12,7 +12,7 @@ use slacredit::report::{
     write_json,
 };
 
-use super::inputs::{load_contracts, read_and_run, rejections};
+use super::inputs::{account_for_rows, load_contracts, read_and_run};
 use super::{EXIT_FINDINGS, EXIT_OK, leave, open_output};
 use crate::cli::{CompareArgs, CompareFormat};
 
@@ -63,14 +63,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     }
     // Both reports carry the accounting of the one reading.
     let rows = &report_a.rows;
-    eprintln!(
-        "rows: {} read = {} counted + {} excluded + {} rejected",
-        rows.read,
-        rows.counted,
-        rows.excluded_rows(),
-        rows.rejected_rows()
-    );
-    let failed = rejections(rows, inputs);
+    let failed = account_for_rows(rows, inputs);
     leave((report_a, report_b, comparison));
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

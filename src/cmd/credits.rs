@@ -9,7 +9,7 @@ use slacredit::report::{
 
 use slacredit::calc::Detail;
 
-use super::inputs::{Loaded, calculate, report_rejections};
+use super::inputs::{Loaded, account_for_rows, calculate};
 use super::{EXIT_FINDINGS, EXIT_OK, leave, open_output};
 use crate::cli::{CalcArgs, Format};
 
@@ -44,14 +44,7 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     let rows = &report.rows;
-    eprintln!(
-        "rows: {} read = {} counted + {} excluded + {} rejected",
-        rows.read,
-        rows.counted,
-        rows.excluded_rows(),
-        rows.rejected_rows()
-    );
-    let failed = report_rejections(report, &args.inputs);
+    let failed = account_for_rows(rows, &args.inputs);
     leave(evaluation);
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

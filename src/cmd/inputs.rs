@@ -198,6 +198,19 @@ pub fn report_rejections(report: &Report, args: &InputArgs) -> bool {
     rejections(&report.rows, args)
 }
 
+/// Prints the row accounting (`rows: N read = … counted + … excluded + … rejected`) and each
+/// rejected row to stderr, and says whether the rejections fail the run (see [`rejections`]).
+pub fn account_for_rows(rows: &RowAccounting, args: &InputArgs) -> bool {
+    eprintln!(
+        "rows: {} read = {} counted + {} excluded + {} rejected",
+        rows.read,
+        rows.counted,
+        rows.excluded_rows(),
+        rows.rejected_rows()
+    );
+    rejections(rows, args)
+}
+
 /// [`report_rejections`] for any run's row accounting.
 pub fn rejections(rows: &RowAccounting, args: &InputArgs) -> bool {
     for rejection in &rows.rejected {

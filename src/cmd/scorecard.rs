@@ -7,7 +7,7 @@ use slacredit::report::{
     note_text, write_json, write_scorecard_csv, write_scorecard_markdown, write_scorecard_table,
 };
 
-use super::inputs::{load_and_run, rejections};
+use super::inputs::{account_for_rows, load_and_run};
 use super::{EXIT_FINDINGS, EXIT_OK, leave, open_output};
 use crate::cli::{ScorecardArgs, ScorecardFormat};
 
@@ -49,14 +49,7 @@ pub fn run(args: &ScorecardArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let rows = &scorecard.rows;
-    eprintln!(
-        "rows: {} read = {} counted + {} excluded + {} rejected",
-        rows.read,
-        rows.counted,
-        rows.excluded_rows(),
-        rows.rejected_rows()
-    );
-    let failed = rejections(rows, &args.inputs);
+    let failed = account_for_rows(rows, &args.inputs);
     leave(scorecard);
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

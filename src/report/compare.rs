@@ -4,8 +4,6 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{CellAlignment, Table, presets};
-
 use crate::calc::compare::{CompareNote, CompareRow, CompareTotal, Comparison, Side, SideFigures};
 
 use super::markdown::escape;
@@ -108,18 +106,7 @@ pub fn write_comparison_table(out: &mut dyn Write, comparison: &Comparison) -> i
         "Credits under A (terms as they are) and B (as proposed), {}",
         comparison.period
     )?;
-    let table = |header: &[&str], numeric: &[usize]| {
-        let mut table = Table::new();
-        table
-            .load_style(presets::UTF8_FULL_CONDENSED)
-            .set_header(header.iter().copied());
-        for index in numeric {
-            if let Some(column) = table.column_mut(*index) {
-                column.set_cell_alignment(CellAlignment::Right);
-            }
-        }
-        table
-    };
+    let table = super::table::numeric_table;
     let mut rows = table(&CSV_COLUMNS, &[2, 3, 4, 6, 7, 8, 9]);
     for row in &comparison.rows {
         rows.add_row(row_cells(row));

@@ -4,8 +4,6 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{CellAlignment, Table, presets};
-
 use crate::calc::scorecard::{Compliance, Note, ScoreLine, Scorecard, TimeFigures, Trend};
 use crate::money::Decimal;
 use crate::time::format_duration;
@@ -234,18 +232,7 @@ fn heading(scorecard: &Scorecard, contract: &str) -> String {
 /// The scorecard as terminal tables: per contract its lines, then each service's trend, then
 /// the notes.
 pub fn write_scorecard_table(out: &mut dyn Write, scorecard: &Scorecard) -> io::Result<()> {
-    let table = |header: &[&str], numeric: &[usize]| {
-        let mut table = Table::new();
-        table
-            .load_style(presets::UTF8_FULL_CONDENSED)
-            .set_header(header.iter().copied());
-        for index in numeric {
-            if let Some(column) = table.column_mut(*index) {
-                column.set_cell_alignment(CellAlignment::Right);
-            }
-        }
-        table
-    };
+    let table = super::table::numeric_table;
     for contract in contracts(scorecard) {
         writeln!(out, "{}", heading(scorecard, contract))?;
         let mut lines = table(&HEADER, &NUMERIC);

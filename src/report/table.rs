@@ -16,6 +16,14 @@ fn table(header: &[&str]) -> Table {
     table
 }
 
+/// A terminal table with `header`, the columns at `numeric` aligned right (for the scorecard and
+/// the comparison, whose columns are known before any row).
+pub(super) fn numeric_table(header: &[&str], numeric: &[usize]) -> Table {
+    let mut numbers = table(header);
+    right_align(&mut numbers, numeric);
+    numbers
+}
+
 fn right_align(table: &mut Table, columns: &[usize]) {
     for index in columns {
         if let Some(column) = table.column_mut(*index) {
