@@ -169,6 +169,9 @@ pub enum CompareFormat {
     Json,
     /// GitHub tables, with totals per service and overall.
     Markdown,
+    /// One self-contained page (inline CSS and SVG): A against B per period, the rows, the
+    /// totals.
+    Html,
 }
 
 /// The view periods of `scorecard --by`.

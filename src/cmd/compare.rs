@@ -8,8 +8,8 @@ use anyhow::bail;
 use slacredit::calc::Detail;
 use slacredit::calc::compare::compare;
 use slacredit::report::{
-    compare_note_text, write_comparison_csv, write_comparison_markdown, write_comparison_table,
-    write_json,
+    compare_note_text, write_comparison_csv, write_comparison_html, write_comparison_markdown,
+    write_comparison_table, write_json,
 };
 
 use super::inputs::{account_for_rows, load_contracts, read_and_run};
@@ -53,9 +53,10 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         CompareFormat::Markdown => write_comparison_markdown(&mut out, &comparison)?,
         CompareFormat::Csv => write_comparison_csv(&mut out, &comparison)?,
         CompareFormat::Json => write_json(&mut out, &comparison)?,
+        CompareFormat::Html => write_comparison_html(&mut out, &comparison)?,
     }
     out.flush()?;
-    // The table and the Markdown show their notes; CSV and JSON readers see them here.
+    // The table, the Markdown and the HTML show their notes; CSV and JSON readers see them here.
     if matches!(args.format, CompareFormat::Csv | CompareFormat::Json) {
         for note in &comparison.notes {
             eprintln!("note: {}", compare_note_text(note));

@@ -7,11 +7,13 @@
 //! this module and from [`chart`], whose SVG plotters builds from escaped text.
 
 pub mod chart;
+mod compare;
 mod report;
 
 use std::fmt::{self, Display};
 use std::io::{self, Write};
 
+pub use compare::write_comparison_html;
 pub use report::write_report_html;
 
 use self::chart::Figure;
