@@ -208,6 +208,9 @@ pub enum ScorecardFormat {
     Json,
     /// GitHub tables, with each service's trend.
     Markdown,
+    /// One self-contained page (inline CSS and SVG): availability against target, credits and
+    /// MTTR p90 per view period, the lines and the trend.
+    Html,
 }
 
 /// `explain`: the inputs and what to explain.

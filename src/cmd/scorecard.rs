@@ -4,7 +4,8 @@
 use std::process::ExitCode;
 
 use slacredit::report::{
-    note_text, write_json, write_scorecard_csv, write_scorecard_markdown, write_scorecard_table,
+    note_text, write_json, write_scorecard_csv, write_scorecard_html, write_scorecard_markdown,
+    write_scorecard_table,
 };
 
 use super::inputs::{account_for_rows, load_and_run};
@@ -40,9 +41,10 @@ pub fn run(args: &ScorecardArgs) -> anyhow::Result<ExitCode> {
         ScorecardFormat::Markdown => write_scorecard_markdown(&mut out, &scorecard)?,
         ScorecardFormat::Csv => write_scorecard_csv(&mut out, &scorecard)?,
         ScorecardFormat::Json => write_json(&mut out, &scorecard)?,
+        ScorecardFormat::Html => write_scorecard_html(&mut out, &scorecard)?,
     }
     out.flush()?;
-    // The table and the Markdown show their notes; CSV and JSON readers see them here.
+    // The table, the Markdown and the HTML show their notes; CSV and JSON readers see them here.
     if matches!(args.format, ScorecardFormat::Csv | ScorecardFormat::Json) {
         for note in &scorecard.notes {
             eprintln!("note: {}", note_text(note));

@@ -17,7 +17,7 @@ pub use self::json_fast::write_report_json;
 pub use compare::{
     compare_note_text, write_comparison_csv, write_comparison_markdown, write_comparison_table,
 };
-pub use html::{write_comparison_html, write_report_html};
+pub use html::{write_comparison_html, write_report_html, write_scorecard_html};
 pub use markdown::{write_credits_markdown, write_report_markdown};
 pub use scorecard::{
     note_text, write_scorecard_csv, write_scorecard_markdown, write_scorecard_table,

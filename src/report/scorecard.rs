@@ -114,7 +114,7 @@ pub fn note_text(note: &Note) -> String {
 }
 
 /// The columns of the table and the Markdown, and which are right-aligned.
-const HEADER: [&str; 14] = [
+pub(super) const HEADER: [&str; 14] = [
     "service",
     "period",
     "severity",
@@ -130,9 +130,9 @@ const HEADER: [&str; 14] = [
     "downtime",
     "credits",
 ];
-const NUMERIC: [usize; 11] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+pub(super) const NUMERIC: [usize; 11] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
 
-const TREND_HEADER: [&str; 7] = [
+pub(super) const TREND_HEADER: [&str; 7] = [
     "service",
     "period",
     "availability %",
@@ -141,10 +141,10 @@ const TREND_HEADER: [&str; 7] = [
     "change (pp)",
     "trend",
 ];
-const TREND_NUMERIC: [usize; 4] = [2, 3, 4, 5];
+pub(super) const TREND_NUMERIC: [usize; 4] = [2, 3, 4, 5];
 
 /// The cells of one line for people: counts as met/breached/pending, durations as `1h30m`.
-fn cells(line: &ScoreLine) -> [String; 14] {
+pub(super) fn cells(line: &ScoreLine) -> [String; 14] {
     let counts = |compliance: &Compliance| {
         format!(
             "{}/{}/{}",
@@ -192,7 +192,7 @@ fn change(value: Option<Decimal>) -> String {
     }
 }
 
-fn trend_cells(trend: &Trend) -> [String; 7] {
+pub(super) fn trend_cells(trend: &Trend) -> [String; 7] {
     [
         trend.service.clone(),
         trend.period.to_string(),
@@ -212,7 +212,7 @@ fn trend_cells(trend: &Trend) -> [String; 7] {
 }
 
 /// The contract ids in order of their lines.
-fn contracts(scorecard: &Scorecard) -> Vec<&str> {
+pub(super) fn contracts(scorecard: &Scorecard) -> Vec<&str> {
     let mut ids: Vec<&str> = Vec::new();
     for line in &scorecard.lines {
         if ids.last() != Some(&line.contract.as_str()) {
@@ -222,7 +222,7 @@ fn contracts(scorecard: &Scorecard) -> Vec<&str> {
     ids
 }
 
-fn heading(scorecard: &Scorecard, contract: &str) -> String {
+pub(super) fn heading(scorecard: &Scorecard, contract: &str) -> String {
     let by = scorecard
         .by
         .map_or("the contract's own period", |by| by.name());

@@ -9,12 +9,14 @@
 pub mod chart;
 mod compare;
 mod report;
+mod scorecard;
 
 use std::fmt::{self, Display};
 use std::io::{self, Write};
 
 pub use compare::write_comparison_html;
 pub use report::write_report_html;
+pub use scorecard::write_scorecard_html;
 
 use self::chart::Figure;
 
@@ -40,7 +42,8 @@ caption{text-align:left;font-weight:600;padding:.2em 0 .4em}
 th,td{padding:.3em .5em;text-align:left;vertical-align:top;border-bottom:1px solid #ddd;\
 overflow-wrap:break-word}
 th{background:#f2f3f5;border-bottom:2px solid #bbb;font-weight:600}
-.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{white-space:nowrap}
 tfoot td{font-weight:600;border-top:2px solid #bbb;border-bottom:0}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(400px,1fr));gap:14px;\
 margin:.6em 0 1.2em}
