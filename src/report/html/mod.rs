@@ -67,6 +67,7 @@ table.cards tr{border:1px solid #ddd;border-radius:4px;margin:0 0 8px;padding:.2
 table.cards td{display:grid;grid-template-columns:minmax(6.5em,38%) minmax(0,1fr);gap:.6em;\
 border:0;padding:.15em .6em;text-align:left;white-space:normal}
 table.cards td:empty{display:none}
+table.cards caption{display:block}
 table.cards td::before{content:attr(data-label);color:#555;font-weight:400}
 }
 @page{size:A4;margin:14mm 12mm}
