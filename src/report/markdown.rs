@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::calc::model::{ContractReport, Report, TargetCounts};
+use crate::calc::model::{ContractReport, Report};
 use crate::incidents::RowAccounting;
 use crate::time::format_duration;
 
@@ -132,23 +132,8 @@ fn write_services(out: &mut dyn Write, contract: &ContractReport) -> io::Result<
         ("resolve met/breached/pending", false),
         ("credit", true),
     ]);
-    let counts =
-        |counts: &TargetCounts| format!("{}/{}/{}", counts.met, counts.breached, counts.pending);
     for service in &contract.services {
-        services.row([
-            service.service.clone(),
-            service.fee.to_string(),
-            service.availability.to_string(),
-            service
-                .availability_target
-                .map(|target| target.to_string())
-                .unwrap_or_default(),
-            format_duration(service.downtime_seconds),
-            format_duration(service.maintenance_excluded_seconds),
-            counts(&service.respond),
-            counts(&service.resolve),
-            service.credit.to_string(),
-        ]);
+        services.row(super::table::service_cells(service));
     }
     writeln!(out, "{}", services.text)
 }

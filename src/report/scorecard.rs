@@ -145,12 +145,7 @@ pub(super) const TREND_NUMERIC: [usize; 4] = [2, 3, 4, 5];
 
 /// The cells of one line for people: counts as met/breached/pending, durations as `1h30m`.
 pub(super) fn cells(line: &ScoreLine) -> [String; 14] {
-    let counts = |compliance: &Compliance| {
-        format!(
-            "{}/{}/{}",
-            compliance.counts.met, compliance.counts.breached, compliance.counts.pending
-        )
-    };
+    let counts = |compliance: &Compliance| super::table::counts_text(&compliance.counts);
     let optional =
         |value: Option<Decimal>| value.map(|value| value.to_string()).unwrap_or_default();
     let times = |figures: Option<TimeFigures>| {

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use comfy_table::{CellAlignment, Table, presets};
 
-use crate::calc::model::{ContractReport, RangeTotal, Report};
+use crate::calc::model::{ContractReport, RangeTotal, Report, ServiceSummary, TargetCounts};
 use crate::incidents::RowAccounting;
 use crate::time::format_duration;
 
@@ -22,6 +22,30 @@ pub(super) fn numeric_table(header: &[&str], numeric: &[usize]) -> Table {
     let mut numbers = table(header);
     right_align(&mut numbers, numeric);
     numbers
+}
+
+/// Targets as `met/breached/pending`.
+pub(super) fn counts_text(counts: &TargetCounts) -> String {
+    format!("{}/{}/{}", counts.met, counts.breached, counts.pending)
+}
+
+/// A service summary's cells in the table and the Markdown: service, fee, availability, target,
+/// downtime, maintenance excluded, respond and resolve counts, credit.
+pub(super) fn service_cells(service: &ServiceSummary) -> [String; 9] {
+    [
+        service.service.clone(),
+        service.fee.to_string(),
+        service.availability.to_string(),
+        service
+            .availability_target
+            .map(|target| target.to_string())
+            .unwrap_or_default(),
+        format_duration(service.downtime_seconds),
+        format_duration(service.maintenance_excluded_seconds),
+        counts_text(&service.respond),
+        counts_text(&service.resolve),
+        service.credit.to_string(),
+    ]
 }
 
 fn right_align(table: &mut Table, columns: &[usize]) {
@@ -66,23 +90,7 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
             "credit",
         ]);
         for service in &contract.services {
-            let counts = |counts: &crate::calc::model::TargetCounts| {
-                format!("{}/{}/{}", counts.met, counts.breached, counts.pending)
-            };
-            services.add_row([
-                service.service.clone(),
-                service.fee.to_string(),
-                service.availability.to_string(),
-                service
-                    .availability_target
-                    .map(|target| target.to_string())
-                    .unwrap_or_default(),
-                format_duration(service.downtime_seconds),
-                format_duration(service.maintenance_excluded_seconds),
-                counts(&service.respond),
-                counts(&service.resolve),
-                service.credit.to_string(),
-            ]);
+            services.add_row(service_cells(service));
         }
         right_align(&mut services, &[1, 2, 3, 4, 5, 8]);
         writeln!(out, "{services}")?;

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use super::Page;
 use super::chart::{self, Chart, Figure, Series};
-use crate::calc::model::{ContractReport, RangeTotal, Report, TargetCounts};
+use crate::calc::model::{ContractReport, RangeTotal, Report};
 use crate::incidents::RowAccounting;
 use crate::money::Decimal;
 use crate::time::format_duration;
@@ -187,8 +187,7 @@ fn write_period(page: &mut Page<'_>, period: &ContractReport) -> io::Result<()> 
 }
 
 fn write_services(page: &mut Page<'_>, period: &ContractReport) -> io::Result<()> {
-    let counts =
-        |counts: &TargetCounts| format!("{}/{}/{}", counts.met, counts.breached, counts.pending);
+    let counts = crate::report::table::counts_text;
     let mut table = page.table(
         "Services",
         &[
