@@ -33,6 +33,10 @@ pub enum Command {
     /// What-if: the same incidents under two sets of terms (A: as they are, B: as proposed),
     /// credits, availability and breaches side by side per period and service.
     Compare(CompareArgs),
+    /// Month-end reconciliation: the credits owed against the credit notes received, per
+    /// contract, period and service, with each shortfall's claim window; exit 1 while a
+    /// shortfall can still be claimed.
+    Reconcile(ReconcileArgs),
     /// Every step behind one incident's or one service's figures, with the contract clause and
     /// export row each step used.
     Explain(ExplainArgs),
@@ -156,6 +160,56 @@ pub struct CompareArgs {
     /// Write the output to this file instead of stdout.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `reconcile`: the inputs, the credit notes received and where the output goes.
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Contracts, exports and periods. `--as-of` also fixes the date claim windows are judged on
+    /// (default: today, in each contract's time zone).
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Credit notes received: CSV with the columns contract, period, amount, currency and
+    /// reference, and optionally service and rule (repeatable).
+    #[arg(long, required = true, value_name = "CSV", value_hint = ValueHint::FilePath)]
+    pub received: Vec<PathBuf>,
+    /// A YAML mapping naming the received files' columns (`fields: { amount: Betrag }`) and
+    /// `delimiter`.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub received_source: Option<PathBuf>,
+    /// Received and owed amounts at most this far apart are matched.
+    #[arg(long, default_value = "0.01", value_name = "AMOUNT", value_parser = parse_tolerance)]
+    pub tolerance: slacredit::money::Decimal,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReconcileFormat::Table)]
+    pub format: ReconcileFormat,
+    /// Write the output to this file instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub output: Option<PathBuf>,
+}
+
+/// `--tolerance`: a plain decimal at or above zero.
+fn parse_tolerance(text: &str) -> Result<slacredit::money::Decimal, String> {
+    let tolerance = slacredit::money::parse_decimal(text)?;
+    if tolerance.is_sign_negative() && !tolerance.is_zero() {
+        return Err(format!(
+            "`{text}` is negative; a tolerance is 0 or more, like 0.01"
+        ));
+    }
+    Ok(tolerance)
+}
+
+/// Output formats of `reconcile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReconcileFormat {
+    /// Terminal tables, with the totals per contract and currency.
+    Table,
+    /// One row per contract, period and service, in fixed columns.
+    Csv,
+    /// The reconciliation model, with the totals and the received rows' accounting.
+    Json,
+    /// GitHub tables, with the totals per contract and currency.
+    Markdown,
 }
 
 /// Output formats of `compare`.

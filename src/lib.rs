@@ -13,6 +13,7 @@ pub mod incidents;
 pub mod money;
 pub mod parallel;
 pub mod pipeline;
+pub mod received;
 pub mod report;
 pub mod time;
 

@@ -8,6 +8,7 @@ pub mod compare;
 mod credits;
 mod history;
 pub mod model;
+pub mod reconcile;
 mod route;
 pub mod scorecard;
 mod tally;
@@ -608,7 +609,7 @@ fn service_report(
 
 /// The date by which the period's credits must be claimed: the period end plus `claim.within`,
 /// counted in whole local days when it is a number of days.
-fn claim_by(contract: &Contract, scope: Scope) -> Option<chrono::NaiveDate> {
+pub(crate) fn claim_by(contract: &Contract, scope: Scope) -> Option<chrono::NaiveDate> {
     let within = contract.credits.claim_within?;
     let end_date = scope.period.spec.next_first_day();
     let date = if within % 86_400 == 0 {

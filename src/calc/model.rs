@@ -296,7 +296,7 @@ pub struct CreditLine {
     clippy::trivially_copy_pass_by_ref,
     reason = "serde's `serialize_with` hands over a reference to the field"
 )]
-fn serialize_date<S: serde::Serializer>(
+pub(crate) fn serialize_date<S: serde::Serializer>(
     date: &Option<NaiveDate>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {

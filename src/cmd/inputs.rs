@@ -183,7 +183,7 @@ fn progress_bar(inputs: &[Input]) -> Option<ProgressBar> {
     Some(ProgressBar::new(total).with_style(style))
 }
 
-fn parse_as_of(text: &str) -> anyhow::Result<Instant> {
+pub fn parse_as_of(text: &str) -> anyhow::Result<Instant> {
     TimestampFormat::Rfc3339.parse(text).map_err(|_| {
         anyhow::anyhow!(
             "--as-of `{text}` is not RFC 3339 with an offset (like 2026-10-31T23:00:00Z)"
@@ -201,20 +201,29 @@ pub fn report_rejections(report: &Report, args: &InputArgs) -> bool {
 /// Prints the row accounting (`rows: N read = … counted + … excluded + … rejected`) and each
 /// rejected row to stderr, and says whether the rejections fail the run (see [`rejections`]).
 pub fn account_for_rows(rows: &RowAccounting, args: &InputArgs) -> bool {
+    account_for(rows, args, "row")
+}
+
+/// [`account_for_rows`] for rows of another kind, named `row` (`received row`).
+pub fn account_for(rows: &RowAccounting, args: &InputArgs, row: &str) -> bool {
     eprintln!(
-        "rows: {} read = {} counted + {} excluded + {} rejected",
+        "{row}s: {} read = {} counted + {} excluded + {} rejected",
         rows.read,
         rows.counted,
         rows.excluded_rows(),
         rows.rejected_rows()
     );
-    rejections(rows, args)
+    rejected(rows, args, row)
 }
 
 /// [`report_rejections`] for any run's row accounting.
 pub fn rejections(rows: &RowAccounting, args: &InputArgs) -> bool {
+    rejected(rows, args, "row")
+}
+
+fn rejected(rows: &RowAccounting, args: &InputArgs, row: &str) -> bool {
     for rejection in &rows.rejected {
-        eprintln!("warning: rejected row {rejection}");
+        eprintln!("warning: rejected {row} {rejection}");
     }
     let rejected = rows.rejected_rows();
     if rejected == 0 || args.allow_rejected {
@@ -226,7 +235,7 @@ pub fn rejections(rows: &RowAccounting, args: &InputArgs) -> bool {
         .map(|rejection| rejection.file.as_str())
         .collect();
     eprintln!(
-        "error: {rejected} of {} rows rejected (in {}); the figures above leave them out. Fix the rows, or pass --allow-rejected to accept the figures without them",
+        "error: {rejected} of {} {row}s rejected (in {}); the figures above leave them out. Fix the rows, or pass --allow-rejected to accept the figures without them",
         rows.read,
         files.into_iter().collect::<Vec<_>>().join(", ")
     );

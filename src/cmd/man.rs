@@ -45,6 +45,10 @@ fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
             "slacredit explain --contract contracts/ --incidents export.csv --period 2026-10 --incident INC-1042",
             "Every step behind one incident's figures.",
         )],
+        "slacredit-reconcile" => &[(
+            "slacredit reconcile --contract contracts/ --incidents export.csv --period 2026-10 --received credit-notes.csv --format csv",
+            "The month's credits owed against the credit notes received; exit 1 while a shortfall can still be claimed.",
+        )],
         "slacredit-schema" => &[(
             "slacredit schema > contract.schema.json",
             "Save the JSON Schema for an editor.",
@@ -91,7 +95,7 @@ fn write_common_sections(out: &mut dyn Write, name: &str) -> io::Result<()> {
         ),
         (
             "1",
-            "Findings that should fail a pipeline: an invalid contract, mapping or exceptions file, or rejected rows under \\-\\-strict.",
+            "Findings that should fail a pipeline: an invalid contract, mapping or exceptions file; rejected rows (unless \\-\\-allow\\-rejected); for reconcile, a credit short or not credited that can still be claimed.",
         ),
         ("2", "Usage error, unreadable input, or internal error."),
     ] {

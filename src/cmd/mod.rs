@@ -6,6 +6,7 @@ mod credits;
 mod explain;
 mod inputs;
 mod man;
+mod reconcile;
 mod report;
 mod scorecard;
 mod validate;
@@ -36,6 +37,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain(args) => explain::run(&args),
         Command::Scorecard(args) => scorecard::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Reconcile(args) => reconcile::run(&args),
         Command::Completions { shell } => {
             let mut command = man::for_completions();
             clap_complete::generate(shell, &mut command, "slacredit", &mut io::stdout().lock());

@@ -7,6 +7,7 @@ pub mod html;
 mod json;
 mod json_fast;
 mod markdown;
+mod reconcile;
 mod scorecard;
 mod table;
 mod words;
@@ -19,6 +20,9 @@ pub use compare::{
 };
 pub use html::{write_comparison_html, write_report_html, write_scorecard_html};
 pub use markdown::{write_credits_markdown, write_report_markdown};
+pub use reconcile::{
+    write_reconciliation_csv, write_reconciliation_markdown, write_reconciliation_table,
+};
 pub use scorecard::{
     note_text, write_scorecard_csv, write_scorecard_markdown, write_scorecard_table,
 };
