@@ -43,7 +43,8 @@ th,td{padding:.3em .5em;text-align:left;vertical-align:top;border-bottom:1px sol
 overflow-wrap:break-word}
 th{background:#f2f3f5;border-bottom:2px solid #bbb;font-weight:600}
 .num{text-align:right;font-variant-numeric:tabular-nums}
-td.num{white-space:nowrap}
+td.num{white-space:normal}
+table.wide{font-size:.8em}
 tfoot td{font-weight:600;border-top:2px solid #bbb;border-bottom:0}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(400px,1fr));gap:14px;\
 margin:.6em 0 1.2em}
@@ -216,9 +217,16 @@ impl<'a> Page<'a> {
         columns: &'p [&'p str],
         numeric: &'p [usize],
     ) -> io::Result<Table<'p, 'a>> {
+        // A table of many columns (the scorecard's 14) is set smaller, so it fits the page
+        // beside the charts instead of running past their right edge.
+        let wide = if columns.len() > WIDE_FROM_COLUMNS {
+            " wide"
+        } else {
+            ""
+        };
         write!(
             self.out,
-            "<table class=\"cards\">\n<caption>{}</caption>\n<thead><tr>",
+            "<table class=\"cards{wide}\">\n<caption>{}</caption>\n<thead><tr>",
             Escaped(caption)
         )?;
         for (index, column) in columns.iter().enumerate() {
@@ -285,6 +293,9 @@ impl Table<'_, '_> {
         writeln!(out, "</tr>")
     }
 }
+
+/// Tables with more columns than this are set in a smaller size (`table.wide`).
+const WIDE_FROM_COLUMNS: usize = 11;
 
 fn class_of(numeric: &[usize], index: usize) -> &'static str {
     if numeric.contains(&index) {
