@@ -2,16 +2,20 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{CellAlignment, Table, presets};
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 
 use crate::calc::model::{ContractReport, RangeTotal, Report, ServiceSummary, TargetCounts};
 use crate::incidents::RowAccounting;
 use crate::time::format_duration;
 
+/// A table with `header`. On a terminal it fits the terminal's width, long cells (descriptions,
+/// titles) wrapping inside their column; written to a pipe or a file it keeps each row on one
+/// line, however wide, so scripts and diffs see whole rows.
 fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table
         .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(header.iter().copied());
     table
 }
