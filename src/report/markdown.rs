@@ -51,13 +51,13 @@ pub fn escape(text: &str) -> String {
 }
 
 /// A GitHub table: a header row, an alignment row and one row per entry, each cell escaped.
-struct MarkdownTable {
-    text: String,
+pub(super) struct MarkdownTable {
+    pub(super) text: String,
 }
 
 impl MarkdownTable {
     /// A table with `columns`, each a name and whether its figures align right.
-    fn new(columns: &[(&str, bool)]) -> Self {
+    pub(super) fn new(columns: &[(&str, bool)]) -> Self {
         let mut text = String::new();
         for (name, _) in columns {
             text.push_str("| ");
@@ -72,7 +72,7 @@ impl MarkdownTable {
         Self { text }
     }
 
-    fn row<S: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = S>) {
+    pub(super) fn row<S: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = S>) {
         for cell in cells {
             self.text.push_str("| ");
             self.text.push_str(&escape(cell.as_ref()));
