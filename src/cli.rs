@@ -27,6 +27,10 @@ pub enum Command {
     Report(CalcArgs),
     /// Invoice credit lines, ready to post.
     Credits(CalcArgs),
+    /// Claim documents for one period: per contract that owes credits, a letter to the provider
+    /// with each line's arithmetic, the clauses that grant it, the incidents behind it and the
+    /// claim-by date.
+    Claim(ClaimArgs),
     /// Vendor scorecard over a range: per contract, service, month, quarter or year and
     /// severity, the targets met, times to acknowledge and resolve, availability and credits.
     Scorecard(ScorecardArgs),
@@ -127,6 +131,32 @@ pub struct CalcArgs {
     /// Write the output to this file instead of stdout.
     #[arg(short = 'o', long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub output: Option<PathBuf>,
+}
+
+/// `claim`: the inputs (one period), the format and where the documents go.
+#[derive(Debug, Args)]
+pub struct ClaimArgs {
+    /// Contracts, exports and the period (`--period` only: a claim is for one period).
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ClaimFormat::Markdown)]
+    pub format: ClaimFormat,
+    /// Write one file per contract that owes credits into this directory (created if need be),
+    /// named after the contract id (`ACME-SOC-2026.md`), and print each file's path; without it
+    /// the documents go to stdout.
+    #[arg(short = 'o', long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub output: Option<PathBuf>,
+}
+
+/// Output formats of `claim`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClaimFormat {
+    /// One document per contract, separated by a horizontal rule on stdout.
+    Markdown,
+    /// One self-contained page (printable on A4); on stdout, every claim on one page, each
+    /// starting on a new sheet when printed.
+    Html,
 }
 
 /// `scorecard`: the inputs, the view and where the output goes.

@@ -279,6 +279,16 @@ const CONTRACT_CASES: &[(&str, &str, &str)] = &[
         "effective: { to: 2027-01-01 }",
     ),
     ("list written as text", "match: [P3]", "match: P3"),
+    (
+        "unknown claim template placeholder",
+        "claim: { within: 30d }",
+        "claim: { within: 30d, template: { opening: \"{customer} claims {totl}\" } }",
+    ),
+    (
+        "unclosed claim template placeholder",
+        "claim: { within: 30d }",
+        "claim: { within: 30d, template: { closing: \"by {claim_by\" } }",
+    ),
 ];
 
 /// A valid mapping file.

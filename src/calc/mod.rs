@@ -4,6 +4,7 @@
 mod availability;
 mod binding;
 mod breach;
+pub mod claim;
 pub mod compare;
 mod credits;
 mod history;
@@ -610,7 +611,7 @@ fn service_report(
 /// The date by which the period's credits must be claimed: the period end plus `claim.within`,
 /// counted in whole local days when it is a number of days.
 pub(crate) fn claim_by(contract: &Contract, scope: Scope) -> Option<chrono::NaiveDate> {
-    let within = contract.credits.claim_within?;
+    let within = contract.credits.claim.as_ref()?.within?;
     let end_date = scope.period.spec.next_first_day();
     let date = if within % 86_400 == 0 {
         end_date + chrono::Days::new(within.unsigned_abs() / 86_400)

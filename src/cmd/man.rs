@@ -41,6 +41,16 @@ fn examples(command: &str) -> &'static [(&'static str, &'static str)] {
             "slacredit credits --contract contracts/ --incidents export.csv --period 2026-Q4 --format csv -o credits.csv",
             "The credit lines of a quarter, ready to post.",
         )],
+        "slacredit-claim" => &[
+            (
+                "slacredit claim --contract contracts/ --incidents export.csv --period 2026-10 -o claims/",
+                "One claim document per contract that owes credits in October, into claims/.",
+            ),
+            (
+                "slacredit claim --contract contracts/acme-soc.yaml --incidents export.csv --period 2026-10 --format html > claim.html",
+                "The claim as one page to print on A4.",
+            ),
+        ],
         "slacredit-explain" => &[(
             "slacredit explain --contract contracts/ --incidents export.csv --period 2026-10 --incident INC-1042",
             "Every step behind one incident's figures.",

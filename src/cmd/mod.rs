@@ -1,6 +1,7 @@
 //! Subcommands: each file owns one. This module holds what they share: exit codes, finding
 //! contract files, loading inputs and opening the output.
 
+mod claim;
 mod compare;
 mod credits;
 mod explain;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Credits(args) => credits::run(&args),
+        Command::Claim(args) => claim::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Scorecard(args) => scorecard::run(&args),
         Command::Compare(args) => compare::run(&args),

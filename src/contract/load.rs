@@ -42,6 +42,7 @@ pub fn load_contract_text(file: &str, text: &str) -> Result<Contract, Vec<Diagno
     let mut diagnostics = check::run_checks(file, &raw);
     let mut contract = Converter {
         file,
+        text,
         diagnostics: &mut diagnostics,
         calendar_names: Vec::new(),
     }
@@ -128,6 +129,8 @@ pub fn location_of<T>(file: &str, value: &Spanned<T>) -> Location {
 
 struct Converter<'a> {
     file: &'a str,
+    /// The file's text, to place a mistake inside a multi-line value (`claim.rs`).
+    text: &'a str,
     diagnostics: &'a mut Vec<Diagnostic>,
     /// Calendar names by index: `always` first, then the declared ones in name order.
     calendar_names: Vec<String>,
@@ -275,7 +278,9 @@ impl Converter<'_> {
                 per_period_cap: None,
                 per_year_cap: None,
                 minimum: None,
-                claim_within: None,
+                claim: None,
+                cap_at: None,
+                minimum_at: None,
                 rules: Vec::new(),
             },
             |credits| self.credits(raw, &credits.value),
@@ -887,11 +892,10 @@ impl Converter<'_> {
                 non_negative(parse_decimal(&text.0))
             })
         });
-        let claim_within = raw.claim.as_ref().and_then(|claim| {
-            self.parsed(&claim.value.within, "credits.claim.within", |text| {
-                parse_duration(&text.0)
-            })
-        });
+        let claim = raw
+            .claim
+            .as_ref()
+            .map(|claim| super::claim::convert(self.file, self.text, claim, self.diagnostics));
         let rules = raw
             .rules
             .iter()
@@ -906,7 +910,9 @@ impl Converter<'_> {
             per_period_cap,
             per_year_cap,
             minimum,
-            claim_within,
+            claim,
+            cap_at: raw.cap.as_ref().map(super::claim::position_of),
+            minimum_at: raw.minimum.as_ref().map(super::claim::position_of),
             rules,
         }
     }

@@ -2,10 +2,13 @@
 //! `Contract` exists, so `calc/` never re-checks.
 
 pub mod check;
+mod claim;
+pub mod excerpt;
 mod load;
 pub mod raw;
 pub mod schema;
 pub mod suggest;
+pub mod template;
 mod yaml_error;
 mod yaml_path;
 
@@ -390,10 +393,39 @@ pub struct Credits {
     pub per_year_cap: Option<Amount>,
     /// Lines below this amount are listed but not issued.
     pub minimum: Option<Decimal>,
-    /// How long after the period end a credit may be claimed.
-    pub claim_within: Option<Seconds>,
+    /// How credits are claimed: the window, where claims go, the claim document's paragraphs.
+    pub claim: Option<Claim>,
+    /// Where `cap` is written, for quoting the clause behind a capped line.
+    pub cap_at: Option<TextPosition>,
+    /// Where `minimum` is written, for quoting the clause behind a line below it.
+    pub minimum_at: Option<TextPosition>,
     /// Rules in contract order (the order caps reduce them in).
     pub rules: Vec<Rule>,
+}
+
+/// The `credits.claim` section, checked: most contracts pay a credit only when the customer
+/// claims it in writing within a window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// How long after the period end a credit may be claimed; `None`: no window.
+    pub within: Option<Seconds>,
+    /// Where claims go: an address or e-mail.
+    pub contact: Option<String>,
+    /// The claim document's opening paragraph, if the contract words its own.
+    pub opening: Option<template::Template>,
+    /// Its closing paragraph, likewise.
+    pub closing: Option<template::Template>,
+    /// Where the section is written.
+    pub at: TextPosition,
+}
+
+/// Where a value is written in the contract file: line and column, from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextPosition {
+    /// Line.
+    pub line: u32,
+    /// Column.
+    pub column: u32,
 }
 
 /// One credit rule.

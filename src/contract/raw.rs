@@ -283,19 +283,38 @@ pub struct RawCredits {
     /// Lines below this amount are listed at 0.00, not issued.
     #[schemars(with = "Option<schema::Money>")]
     pub minimum: Option<Spanned<Text>>,
-    /// How long after the period end a credit may be claimed.
+    /// How credits are claimed: how long after the period end, where claims go, and the paragraphs of the document `slacredit claim` writes.
     #[schemars(with = "Option<RawClaim>")]
     pub claim: Option<Spanned<RawClaim>>,
 }
 
-/// `claim: { within }`: how long after the period end a credit may be claimed.
+/// `claim: { within, contact, template }`: how credits are claimed.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Claim")]
 pub struct RawClaim {
-    /// The claim period, e.g. `30d`; the claim-by date is the period end plus this.
-    #[schemars(with = "schema::Duration")]
-    pub within: Spanned<Text>,
+    /// The claim period, e.g. `30d`; the claim-by date is the period end plus this (absent: the contract sets no window).
+    #[schemars(with = "Option<schema::Duration>")]
+    pub within: Option<Spanned<Text>>,
+    /// Where claims go, shown under the addressee of the claim document: an address or e-mail, e.g. `credits@acme.example, Acme Security GmbH, Berlin`.
+    #[schemars(with = "Option<String>")]
+    pub contact: Option<Spanned<String>>,
+    /// The opening and closing paragraphs of the claim document, in place of the default ones.
+    #[schemars(with = "Option<RawClaimTemplate>")]
+    pub template: Option<Spanned<RawClaimTemplate>>,
+}
+
+/// `template: { opening, closing }`: paragraphs with placeholders `{provider}`, `{customer}`, `{contract}`, `{title}`, `{period}`, `{total}`, `{currency}` and `{claim_by}`; `{{` and `}}` write a literal brace.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ClaimTemplate")]
+pub struct RawClaimTemplate {
+    /// The paragraph before the credit lines.
+    #[schemars(with = "Option<schema::Template>")]
+    pub opening: Option<Spanned<String>>,
+    /// The paragraph after the claim-by date.
+    #[schemars(with = "Option<schema::Template>")]
+    pub closing: Option<Spanned<String>>,
 }
 
 /// `rounding: { places, mode }`.

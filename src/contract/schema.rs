@@ -179,6 +179,16 @@ marker!(
     })
 );
 marker!(
+    /// A paragraph of the claim document with placeholders.
+    Template,
+    "Template",
+    json!({
+        "description": "Text with placeholders `{provider}`, `{customer}`, `{contract}`, `{title}`, `{period}`, `{total}`, `{currency}`, `{claim_by}`; `{{` and `}}` write a literal brace.",
+        "type": "string",
+        "pattern": super::template::pattern()
+    })
+);
+marker!(
     /// The name of a calendar.
     CalendarName,
     "CalendarName",

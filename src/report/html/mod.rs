@@ -7,6 +7,7 @@
 //! this module and from [`chart`], whose SVG plotters builds from escaped text.
 
 pub mod chart;
+mod claim;
 mod compare;
 mod report;
 mod scorecard;
@@ -14,11 +15,13 @@ mod scorecard;
 use std::fmt::{self, Display};
 use std::io::{self, Write};
 
+pub use claim::write_claims_html;
 pub use compare::write_comparison_html;
 pub use report::write_report_html;
 pub use scorecard::write_scorecard_html;
 
 use self::chart::Figure;
+use crate::contract::excerpt::QuotedLine;
 
 /// Screen first; one column of charts and tables as cards on a phone; A4 in print.
 const STYLE: &str = "\
@@ -129,16 +132,77 @@ pub struct Page<'a> {
 impl<'a> Page<'a> {
     /// Writes the document head (title, viewport, policy, style) and opens the body.
     pub fn start(out: &'a mut dyn Write, title: &str) -> io::Result<Self> {
+        Self::start_with_style(out, title, "")
+    }
+
+    /// [`Page::start`], with `style` (the page's own rules, a constant of its module) after the
+    /// shared style.
+    pub fn start_with_style(
+        out: &'a mut dyn Write,
+        title: &str,
+        style: &'static str,
+    ) -> io::Result<Self> {
         write!(
             out,
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
-             style-src 'unsafe-inline'\">\n<title>{}</title>\n<style>\n{STYLE}</style>\n\
+             style-src 'unsafe-inline'\">\n<title>{}</title>\n<style>\n{STYLE}{style}</style>\n\
              </head>\n<body>\n<main>\n",
             Escaped(title)
         )?;
         Ok(Self { out })
+    }
+
+    /// Opens a `<section>` of `class` (one of the page's style classes); [`Page::end_section`]
+    /// closes it.
+    pub fn section(&mut self, class: &'static str) -> io::Result<()> {
+        writeln!(self.out, "<section class=\"{class}\">")
+    }
+
+    /// Closes the section [`Page::section`] opened.
+    pub fn end_section(&mut self) -> io::Result<()> {
+        writeln!(self.out, "</section>")
+    }
+
+    /// A paragraph whose middle part is in bold: `before`, `strong`, `after`, each escaped.
+    pub fn paragraph_with_strong(
+        &mut self,
+        class: &'static str,
+        (before, strong, after): (&dyn Display, &dyn Display, &dyn Display),
+    ) -> io::Result<()> {
+        let open = if class.is_empty() {
+            "<p>".to_owned()
+        } else {
+            format!("<p class=\"{class}\">")
+        };
+        writeln!(
+            self.out,
+            "{open}{}<strong>{}</strong>{}</p>",
+            Escaped(before),
+            Escaped(strong),
+            Escaped(after)
+        )
+    }
+
+    /// Lines quoted from a file, each after its line number, as preformatted text under
+    /// `caption` (the page's style gives `pre.quote` its look).
+    pub fn quote(&mut self, caption: impl Display, lines: &[QuotedLine<'_>]) -> io::Result<()> {
+        writeln!(self.out, "<p class=\"quoted\">{}</p>", Escaped(caption))?;
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let width = lines.last().map_or(1, |line| line.number.to_string().len());
+        write!(self.out, "<pre class=\"quote\">")?;
+        for line in lines {
+            writeln!(
+                self.out,
+                "<span class=\"n\">{:>width$}</span> {}",
+                line.number,
+                Escaped(line.text)
+            )?;
+        }
+        writeln!(self.out, "</pre>")
     }
 
     /// `<h1>` to `<h6>` (levels outside 1–6 are taken as the nearest).
