@@ -72,7 +72,7 @@ pub fn load_contracts(
         match load_contract_file(&path) {
             Ok(contract) => {
                 for warning in &contract.warnings {
-                    eprintln!("{warning}");
+                    to_stderr!("{warning}");
                 }
                 contracts.push(contract);
             }
@@ -83,7 +83,7 @@ pub fn load_contracts(
     problems.extend(slacredit::check::check_versions(&contracts));
     if !problems.is_empty() {
         for problem in &problems {
-            eprintln!("{problem}");
+            to_stderr!("{problem}");
         }
         return Ok(None);
     }
@@ -93,12 +93,13 @@ pub fn load_contracts(
     };
     for contract in contracts.iter().filter(|contract| !in_range(contract)) {
         if contract.period == range.kind() {
-            eprintln!(
+            to_stderr!(
                 "note: {} ({}) is not in force in {range}; left out",
-                contract.id, contract.file
+                contract.id,
+                contract.file
             );
         } else {
-            eprintln!(
+            to_stderr!(
                 "note: {} ({}) is measured per {}, and {range} is not one; left out",
                 contract.id,
                 contract.file,
@@ -111,9 +112,10 @@ pub fn load_contracts(
     }
     for periods in slacredit::calc::plan(&contracts, range) {
         if let Some(first) = periods.first().filter(|first| !first.reported) {
-            eprintln!(
+            to_stderr!(
                 "note: {} looks back to {} for its year cap, escalation or termination terms; those periods are computed as history, not reported",
-                contracts[first.contract].id, first.spec
+                contracts[first.contract].id,
+                first.spec
             );
         }
     }
@@ -201,7 +203,7 @@ pub fn report_rejections(report: &Report, args: &InputArgs) -> bool {
 /// Prints the row accounting (`rows: N read = … counted + … excluded + … rejected`) and each
 /// rejected row to stderr, and says whether the rejections fail the run (see [`rejections`]).
 pub fn account_for_rows(rows: &RowAccounting, args: &InputArgs) -> bool {
-    eprintln!(
+    to_stderr!(
         "rows: {} read = {} counted + {} excluded + {} rejected",
         rows.read,
         rows.counted,
@@ -214,7 +216,7 @@ pub fn account_for_rows(rows: &RowAccounting, args: &InputArgs) -> bool {
 /// [`report_rejections`] for any run's row accounting.
 pub fn rejections(rows: &RowAccounting, args: &InputArgs) -> bool {
     for rejection in &rows.rejected {
-        eprintln!("warning: rejected row {rejection}");
+        to_stderr!("warning: rejected row {rejection}");
     }
     let rejected = rows.rejected_rows();
     if rejected == 0 || args.allow_rejected {
@@ -225,7 +227,7 @@ pub fn rejections(rows: &RowAccounting, args: &InputArgs) -> bool {
         .iter()
         .map(|rejection| rejection.file.as_str())
         .collect();
-    eprintln!(
+    to_stderr!(
         "error: {rejected} of {} rows rejected (in {}); the figures above leave them out. Fix the rows, or pass --allow-rejected to accept the figures without them",
         rows.read,
         files.into_iter().collect::<Vec<_>>().join(", ")

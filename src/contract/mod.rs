@@ -2,6 +2,7 @@
 //! `Contract` exists, so `calc/` never re-checks.
 
 pub mod check;
+mod holidays;
 mod load;
 pub mod raw;
 pub mod schema;
@@ -16,7 +17,11 @@ use wildmatch::WildMatch;
 use crate::money::{Amount, Decimal, Rounding};
 use crate::time::{Calendar, PeriodKind, PeriodSpec, Seconds};
 
-pub use load::{load_contract_file, load_contract_text, location_of, parse_contract, yaml_message};
+pub use holidays::{MAX_EVENT_DAYS, MAX_HOLIDAY_FILE_BYTES};
+pub use load::{
+    decode_text, load_contract_file, load_contract_text, load_contract_text_with, location_of,
+    parse_contract, utf8_diagnostic, yaml_message,
+};
 pub use yaml_error::yaml_diagnostic;
 pub use yaml_path::path_at;
 
