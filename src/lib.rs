@@ -8,6 +8,7 @@
 pub mod calc;
 pub mod contract;
 pub mod error;
+pub mod escape;
 pub mod explain;
 pub mod incidents;
 pub mod money;

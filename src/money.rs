@@ -21,6 +21,41 @@ pub const LARGEST: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0)
 /// The largest percentage a credit or cap may state.
 pub const LARGEST_PERCENT: Decimal = Decimal::from_parts(1_000, 0, 0, false, 0);
 
+/// The largest multiplier an escalation or `downtime_multiple` rule may state. Real contracts
+/// escalate by 1.5 to 3 and credit 10 to 30 times the downtime; with it, one priced breach stays
+/// inside `Decimal` whatever the export says: the largest rate (a quarter's fee, 3 × 10^12, at
+/// 1000 %) times the most one-second units of lateness two instants can be apart (chrono's
+/// ±262,143 years, under 1.7 × 10^13 s) times 100 is under 5 × 10^28, below `Decimal`'s
+/// 7.9 × 10^28.
+pub const LARGEST_MULTIPLIER: Decimal = Decimal::from_parts(100, 0, 0, false, 0);
+
+/// The most one credit line may come to before caps: 10^18, a million times [`LARGEST`]. Only a
+/// line summing breaches priced near the bound of [`LARGEST_MULTIPLIER`] can reach it; such a
+/// line is held there, so that summing lines (a billion of them at most, each at most this)
+/// stays below 10^27, inside `Decimal`, and no sum of money in the calculation can overflow.
+pub const LARGEST_LINE: Decimal = Decimal::from_parts(0xA764_0000, 0x0DE0_B6B3, 0, false, 0);
+
+/// `amounts` summed, held at [`LARGEST_LINE`]: the total of one credit line before caps.
+pub fn line_total(amounts: impl IntoIterator<Item = Decimal>) -> Decimal {
+    amounts.into_iter().fold(Decimal::ZERO, |sum, amount| {
+        sum.saturating_add(amount).min(LARGEST_LINE)
+    })
+}
+
+/// Parses a multiplier: a plain non-negative decimal of at most [`LARGEST_MULTIPLIER`].
+pub fn parse_multiplier(text: &str) -> Result<Decimal, String> {
+    let value = parse_decimal(text)?;
+    if value.is_sign_negative() {
+        return Err(format!("`{value}` is negative"));
+    }
+    if value > LARGEST_MULTIPLIER {
+        return Err(format!(
+            "`{text}` is more than {LARGEST_MULTIPLIER}, the largest multiplier a contract may state"
+        ));
+    }
+    Ok(value)
+}
+
 /// Whether `value` is above zero: a sign and zero test, cheaper than comparing with
 /// `Decimal::ZERO` (which aligns the scales first), for checks made on every incident.
 pub fn is_positive(value: Decimal) -> bool {
@@ -44,9 +79,14 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     }
     let value = Decimal::from_str(trimmed.strip_prefix('+').unwrap_or(trimmed))
         .map_err(|_| format!("`{text}` is not a decimal number (write it like `42000.10`)"))?;
-    if value.abs() > LARGEST || value.scale() > 10 {
+    if value.abs() > LARGEST {
         return Err(format!(
-            "`{text}` is too large or too precise (at most 1,000,000,000,000,000 and 10 decimal places)"
+            "`{text}` is larger than 1,000,000,000,000 (10^12), the largest number a contract may state"
+        ));
+    }
+    if value.scale() > 10 {
+        return Err(format!(
+            "`{text}` has more than 10 decimal places, the most a contract may state"
         ));
     }
     Ok(value)
@@ -206,15 +246,46 @@ mod tests {
         assert_eq!(LARGEST.to_string(), "1000000000000");
         assert_eq!(LARGEST_PERCENT.to_string(), "1000");
         assert!(parse_decimal("1000000000000").is_ok());
-        assert!(
-            parse_decimal("1000000000001")
-                .unwrap_err()
-                .contains("too large")
+        // The message states the real limit, 10^12 (not 10^15 or 10^18).
+        assert_eq!(
+            parse_decimal("1000000000001"),
+            Err("`1000000000001` is larger than 1,000,000,000,000 (10^12), the largest number a contract may state".to_owned())
         );
+        assert_eq!(
+            parse_decimal("0.00000000001"),
+            Err(
+                "`0.00000000001` has more than 10 decimal places, the most a contract may state"
+                    .to_owned()
+            )
+        );
+        assert_eq!(LARGEST_LINE.to_string(), "1000000000000000000");
+        assert_eq!(LARGEST_MULTIPLIER.to_string(), "100");
+        assert_eq!(parse_multiplier("100"), Ok(Decimal::ONE_HUNDRED));
+        assert_eq!(
+            parse_multiplier("1000000000000"),
+            Err(
+                "`1000000000000` is more than 100, the largest multiplier a contract may state"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            parse_multiplier("-1.5"),
+            Err("`-1.5` is negative".to_owned())
+        );
+        // The largest breach one rule can price: rate 3 × 10^13 (a quarter's fee at 1000 %)
+        // × 1.66 × 10^13 one-second units (chrono's whole range of instants) × 100.
+        let rate = Decimal::from(3) * LARGEST * LARGEST_PERCENT / HUNDRED;
+        let units = Decimal::from(16_600_000_000_000_i64);
+        assert!((rate * units).checked_mul(LARGEST_MULTIPLIER).is_some());
+        // A line of many such breaches is held at LARGEST_LINE rather than overflowing, and
+        // a billion lines at that ceiling still sum inside Decimal.
+        let breach = rate * units * LARGEST_MULTIPLIER;
+        assert_eq!(line_total([breach, breach, breach]), LARGEST_LINE);
+        assert_eq!(line_total([Decimal::ONE, Decimal::TWO]), Decimal::from(3));
         assert!(
-            parse_decimal("0.00000000001")
-                .unwrap_err()
-                .contains("too precise")
+            LARGEST_LINE
+                .checked_mul(Decimal::from(1_000_000_000))
+                .is_some()
         );
         assert!(
             Amount::parse("1001%")

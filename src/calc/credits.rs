@@ -230,7 +230,9 @@ fn breach_line(
             )
         })
         .collect();
-    let units: u64 = priced.iter().map(|priced| priced.units).sum();
+    let units: u64 = priced
+        .iter()
+        .fold(0, |sum, priced| sum.saturating_add(priced.units));
     let escalated = escalated_breaches(facts.escalated, index, &breaches);
     let (description, credit) = match rule.kind {
         RuleKind::PerUnitLate {
@@ -266,7 +268,9 @@ fn breach_line(
         description,
         rate: Rate::Amount(credit),
         quantity: units,
-        amount: priced.iter().map(|priced| priced.amount).sum(),
+        // Held at `LARGEST_LINE`: the one sum of money whose terms the contract's limits do not
+        // bound (units of lateness come from the export).
+        amount: crate::money::line_total(priced.iter().map(|priced| priced.amount)),
         incidents: breaches
             .iter()
             .map(|judged| judged.ticket.id.to_string())

@@ -47,9 +47,10 @@ pub fn run(args: &ClaimArgs) -> anyhow::Result<ExitCode> {
                 &evaluation.incidents,
             ));
         } else {
-            eprintln!(
+            to_stderr!(
                 "note: {} owes no credit in {}; no claim written for it",
-                period.contract, period.period
+                period.contract,
+                period.period
             );
         }
     }
@@ -69,7 +70,7 @@ pub fn run(args: &ClaimArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     if documents.is_empty() {
-        eprintln!(
+        to_stderr!(
             "note: no contract owes credits in {}; nothing written",
             report.period
         );

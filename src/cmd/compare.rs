@@ -13,7 +13,7 @@ use slacredit::report::{
 };
 
 use super::inputs::{account_for_rows, load_contracts, read_and_run};
-use super::{EXIT_FINDINGS, EXIT_OK, leave, open_output};
+use super::{EXIT_FINDINGS, EXIT_OK, leave, open_output, open_text_output};
 use crate::cli::{CompareArgs, CompareFormat};
 
 /// Runs `compare`.
@@ -47,7 +47,11 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             )
         })?;
     let comparison = compare(&report_a, &report_b)?;
-    let mut out = open_output(args.output.as_deref())?;
+    let mut out = if matches!(args.format, CompareFormat::Csv | CompareFormat::Json) {
+        open_output(args.output.as_deref())?
+    } else {
+        open_text_output(args.output.as_deref())?
+    };
     match args.format {
         CompareFormat::Table => write_comparison_table(&mut out, &comparison)?,
         CompareFormat::Markdown => write_comparison_markdown(&mut out, &comparison)?,
@@ -59,7 +63,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     // The table, the Markdown and the HTML show their notes; CSV and JSON readers see them here.
     if matches!(args.format, CompareFormat::Csv | CompareFormat::Json) {
         for note in &comparison.notes {
-            eprintln!("note: {}", compare_note_text(note));
+            to_stderr!("note: {}", compare_note_text(note));
         }
     }
     // Both reports carry the accounting of the one reading.

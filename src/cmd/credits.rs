@@ -10,7 +10,7 @@ use slacredit::report::{
 use slacredit::calc::Detail;
 
 use super::inputs::{Loaded, account_for_rows, calculate};
-use super::{EXIT_FINDINGS, EXIT_OK, leave, open_output};
+use super::{EXIT_FINDINGS, EXIT_OK, leave, open_output, open_text_output};
 use crate::cli::{CalcArgs, Format};
 
 /// Runs `credits`.
@@ -29,7 +29,11 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_FINDINGS));
     };
     let report = &evaluation.report;
-    let mut out = open_output(args.output.as_deref())?;
+    let mut out = if matches!(args.format, Format::Csv | Format::Json) {
+        open_output(args.output.as_deref())?
+    } else {
+        open_text_output(args.output.as_deref())?
+    };
     match args.format {
         Format::Table => write_credits_table(&mut out, report)?,
         Format::Csv => write_credit_lines_csv(&mut out, report)?,

@@ -7,7 +7,7 @@ use slacredit::explain::{Subject, explain};
 use slacredit::calc::Detail;
 
 use super::inputs::{Loaded, calculate, report_rejections};
-use super::{EXIT_FINDINGS, EXIT_OK, open_output};
+use super::{EXIT_FINDINGS, EXIT_OK, open_text_output};
 use crate::cli::ExplainArgs;
 
 /// Runs `explain`.
@@ -27,7 +27,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_FINDINGS));
     };
     let text = explain(&evaluation, &subject)?;
-    let mut out = open_output(args.output.as_deref())?;
+    let mut out = open_text_output(args.output.as_deref())?;
     out.write_all(text.as_bytes())?;
     out.flush()?;
     let failed = report_rejections(&evaluation.report, &args.inputs);

@@ -72,7 +72,7 @@ pub fn load_contracts(
         match load_contract_file(&path) {
             Ok(contract) => {
                 for warning in &contract.warnings {
-                    eprintln!("{warning}");
+                    to_stderr!("{warning}");
                 }
                 contracts.push(contract);
             }
@@ -83,7 +83,7 @@ pub fn load_contracts(
     problems.extend(slacredit::check::check_versions(&contracts));
     if !problems.is_empty() {
         for problem in &problems {
-            eprintln!("{problem}");
+            to_stderr!("{problem}");
         }
         return Ok(None);
     }
@@ -93,12 +93,13 @@ pub fn load_contracts(
     };
     for contract in contracts.iter().filter(|contract| !in_range(contract)) {
         if contract.period == range.kind() {
-            eprintln!(
+            to_stderr!(
                 "note: {} ({}) is not in force in {range}; left out",
-                contract.id, contract.file
+                contract.id,
+                contract.file
             );
         } else {
-            eprintln!(
+            to_stderr!(
                 "note: {} ({}) is measured per {}, and {range} is not one; left out",
                 contract.id,
                 contract.file,
@@ -111,9 +112,10 @@ pub fn load_contracts(
     }
     for periods in slacredit::calc::plan(&contracts, range) {
         if let Some(first) = periods.first().filter(|first| !first.reported) {
-            eprintln!(
+            to_stderr!(
                 "note: {} looks back to {} for its year cap, escalation or termination terms; those periods are computed as history, not reported",
-                contracts[first.contract].id, first.spec
+                contracts[first.contract].id,
+                first.spec
             );
         }
     }
@@ -206,7 +208,7 @@ pub fn account_for_rows(rows: &RowAccounting, args: &InputArgs) -> bool {
 
 /// [`account_for_rows`] for rows of another kind, named `row` (`received row`).
 pub fn account_for(rows: &RowAccounting, args: &InputArgs, row: &str) -> bool {
-    eprintln!(
+    to_stderr!(
         "{row}s: {} read = {} counted + {} excluded + {} rejected",
         rows.read,
         rows.counted,
@@ -223,7 +225,7 @@ pub fn rejections(rows: &RowAccounting, args: &InputArgs) -> bool {
 
 fn rejected(rows: &RowAccounting, args: &InputArgs, row: &str) -> bool {
     for rejection in &rows.rejected {
-        eprintln!("warning: rejected {row} {rejection}");
+        to_stderr!("warning: rejected {row} {rejection}");
     }
     let rejected = rows.rejected_rows();
     if rejected == 0 || args.allow_rejected {
@@ -234,7 +236,7 @@ fn rejected(rows: &RowAccounting, args: &InputArgs, row: &str) -> bool {
         .iter()
         .map(|rejection| rejection.file.as_str())
         .collect();
-    eprintln!(
+    to_stderr!(
         "error: {rejected} of {} {row}s rejected (in {}); the figures above leave them out. Fix the rows, or pass --allow-rejected to accept the figures without them",
         rows.read,
         files.into_iter().collect::<Vec<_>>().join(", ")

@@ -1,6 +1,14 @@
 //! Subcommands: each file owns one. This module holds what they share: exit codes, finding
 //! contract files, loading inputs and opening the output.
 
+/// Writes one line to stderr, like `eprintln!`, but escaped and without panicking when stderr
+/// is full or closed (see [`stderr`]).
+macro_rules! to_stderr {
+    ($($argument:tt)*) => {
+        $crate::cmd::stderr::line(format_args!($($argument)*))
+    };
+}
+
 mod claim;
 mod compare;
 mod credits;
@@ -10,6 +18,7 @@ mod man;
 mod reconcile;
 mod report;
 mod scorecard;
+pub mod stderr;
 mod validate;
 
 use std::fs::File;
@@ -18,6 +27,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+
+use slacredit::escape::EscapeControls;
 
 use crate::cli::{Cli, Command};
 
@@ -41,8 +52,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => compare::run(&args),
         Command::Reconcile(args) => reconcile::run(&args),
         Command::Completions { shell } => {
+            // Into memory first: the generator panics when its writer fails (a full disk, a
+            // closed pipe); written here, that is an error like any other.
             let mut command = man::for_completions();
-            clap_complete::generate(shell, &mut command, "slacredit", &mut io::stdout().lock());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "slacredit", &mut script);
+            let mut out = io::stdout().lock();
+            out.write_all(&script)?;
+            out.flush()?;
             Ok(ExitCode::from(EXIT_OK))
         }
         Command::Schema { mapping } => {
@@ -61,21 +78,53 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man {
             directory: Some(directory),
         } => {
+            let mut out = EscapeControls::new(io::stdout().lock());
             for page in man::write_pages(&directory)? {
-                println!("{}", page.display());
+                writeln!(out, "{}", page.display())?;
             }
+            out.flush()?;
             Ok(ExitCode::from(EXIT_OK))
         }
     }
 }
 
-/// Whether the error is a closed stdout (`slacredit report | head`), which is not an error.
+/// Whether the error is a closed stdout (`slacredit report | head`), which is not an error:
+/// an I/O error of that kind anywhere in the chain, also when the CSV or JSON writer wrapped it.
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-    })
+    error.chain().any(is_broken_pipe_cause)
+}
+
+fn is_broken_pipe_cause(cause: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(io) = cause.downcast_ref::<io::Error>() {
+        return io.kind() == io::ErrorKind::BrokenPipe
+            || io
+                .get_ref()
+                .is_some_and(|inner| is_broken_pipe_cause(inner));
+    }
+    if let Some(json) = cause.downcast_ref::<serde_json::Error>() {
+        return json.io_error_kind() == Some(io::ErrorKind::BrokenPipe);
+    }
+    if let Some(csv) = cause.downcast_ref::<csv::Error>() {
+        return matches!(csv.kind(), csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::BrokenPipe);
+    }
+    cause.source().is_some_and(is_broken_pipe_cause)
+}
+
+/// The error as one line, its causes after colons; a cause whose words are already in the line
+/// (an I/O error that names its reason, then the reason itself) is not repeated.
+pub fn error_text(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let words = cause.to_string();
+        if text.contains(&words) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&words);
+    }
+    text
 }
 
 /// Expands directories into the `*.yaml` / `*.yml` files below them, sorted; files pass as given.
@@ -112,15 +161,26 @@ pub fn contract_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The `*.yaml`/`*.yml` regular files below `directory`. Symlinks to directories are not
+/// followed, so links that loop (two links to `..`) cannot make the walk endless; a symlink to
+/// a file is read like the file. FIFOs, devices and sockets are left out, whatever their name.
 fn collect_yaml(directory: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
     for entry in std::fs::read_dir(directory)? {
-        let path = entry?.path();
-        if path.is_dir() {
+        let entry = entry?;
+        let path = entry.path();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
             collect_yaml(&path, found)?;
-        } else if path
+            continue;
+        }
+        let yaml = path
             .extension()
-            .is_some_and(|extension| extension == "yaml" || extension == "yml")
-        {
+            .is_some_and(|extension| extension == "yaml" || extension == "yml");
+        // A symlink's target decides: a regular file is read, anything else (a directory, a
+        // dangling link, a FIFO) is left out.
+        let regular = kind.is_file()
+            || (kind.is_symlink() && std::fs::metadata(&path).is_ok_and(|target| target.is_file()));
+        if yaml && regular {
             found.push(path);
         }
     }
@@ -132,6 +192,13 @@ fn collect_yaml(directory: &Path, found: &mut Vec<PathBuf>) -> io::Result<()> {
 /// strings one by one would take tens of milliseconds.
 pub fn leave<T>(computed: T) {
     std::mem::forget(computed);
+}
+
+/// Stdout, or the `-o` file, for a text format read by people (table, Markdown, HTML,
+/// `explain`): control characters from the data are written escaped (see
+/// [`slacredit::escape`]). CSV and JSON use [`open_output`] and stay exact.
+pub fn open_text_output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
+    Ok(Box::new(EscapeControls::new(open_output(path)?)))
 }
 
 /// Stdout, or the `-o` file.

@@ -89,7 +89,7 @@ fn claims_open(reconciliation: &Reconciliation) -> bool {
     if open.is_empty() {
         return false;
     }
-    eprintln!(
+    to_stderr!(
         "error: {} credit{} owed still to claim: {}",
         open.len(),
         if open.len() == 1 { "" } else { "s" },

@@ -9,7 +9,7 @@ use slacredit::report::{
 };
 
 use super::inputs::{account_for_rows, load_and_run};
-use super::{EXIT_FINDINGS, EXIT_OK, leave, open_output};
+use super::{EXIT_FINDINGS, EXIT_OK, leave, open_output, open_text_output};
 use crate::cli::{ScorecardArgs, ScorecardFormat};
 
 /// Runs `scorecard`.
@@ -35,7 +35,11 @@ pub fn run(args: &ScorecardArgs) -> anyhow::Result<ExitCode> {
     else {
         return Ok(ExitCode::from(EXIT_FINDINGS));
     };
-    let mut out = open_output(args.output.as_deref())?;
+    let mut out = if matches!(args.format, ScorecardFormat::Csv | ScorecardFormat::Json) {
+        open_output(args.output.as_deref())?
+    } else {
+        open_text_output(args.output.as_deref())?
+    };
     match args.format {
         ScorecardFormat::Table => write_scorecard_table(&mut out, &scorecard)?,
         ScorecardFormat::Markdown => write_scorecard_markdown(&mut out, &scorecard)?,
@@ -47,7 +51,7 @@ pub fn run(args: &ScorecardArgs) -> anyhow::Result<ExitCode> {
     // The table, the Markdown and the HTML show their notes; CSV and JSON readers see them here.
     if matches!(args.format, ScorecardFormat::Csv | ScorecardFormat::Json) {
         for note in &scorecard.notes {
-            eprintln!("note: {}", note_text(note));
+            to_stderr!("note: {}", note_text(note));
         }
     }
     let rows = &scorecard.rows;

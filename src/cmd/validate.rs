@@ -8,8 +8,9 @@ use std::process::ExitCode;
 
 use slacredit::check::{check_versions, render};
 use slacredit::contract::raw::CONTRACT_KEYS;
-use slacredit::contract::{load_contract_text, suggest};
+use slacredit::contract::{load_contract_text_with, suggest, utf8_diagnostic};
 use slacredit::error::{Level, Location};
+use slacredit::escape::EscapeControls;
 use slacredit::incidents::{Exceptions, MAPPING_KEYS, Source};
 use slacredit::pipeline::check_dry_run;
 use slacredit::{Diagnostic, Error};
@@ -20,6 +21,12 @@ use crate::cli::{FileKind, ValidateArgs, ValidateFormat};
 /// Runs `validate`.
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let files = contract_files(&args.paths)?;
+    // `--check` and `--skip` decide which checks run at all, not only which are shown: a
+    // skipped check costs nothing.
+    let selected = |check: &str| {
+        (args.checks.is_empty() || args.checks.iter().any(|name| name == check))
+            && !args.skips.iter().any(|name| name == check)
+    };
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut contracts = Vec::new();
     let mut sources = HashMap::new();
@@ -29,12 +36,28 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             path: file.clone(),
             source,
         })?;
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        match args.kind.unwrap_or_else(|| kind_of(file, &text)) {
-            FileKind::Contract => match load_contract_text(&name, &text) {
+        // Contracts and mapping files are UTF-8; an exceptions file is read by the export
+        // reader, which knows other encodings too.
+        let (text, not_utf8) = match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(error) => (
+                String::from_utf8_lossy(error.as_bytes()).into_owned(),
+                Some(utf8_diagnostic(&name, error.as_bytes(), error.utf8_error())),
+            ),
+        };
+        let kind = args.kind.unwrap_or_else(|| kind_of(file, &text));
+        if let Some(diagnostic) = not_utf8.filter(|_| kind != FileKind::Exceptions) {
+            diagnostics.push(diagnostic);
+            sources.insert(name, text);
+            continue;
+        }
+        match kind {
+            FileKind::Contract => match load_contract_text_with(&name, &text, &selected) {
                 Ok(mut contract) => {
                     diagnostics.append(&mut contract.warnings);
-                    diagnostics.extend(check_dry_run(&contract));
+                    if selected("dry-run") {
+                        diagnostics.extend(check_dry_run(&contract));
+                    }
                     contracts.push(contract);
                 }
                 Err(found) => diagnostics.extend(found),
@@ -53,13 +76,10 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         sources.insert(name, text);
     }
     diagnostics.extend(check_versions(&contracts));
-    diagnostics.retain(|diagnostic| {
-        (args.checks.is_empty() || args.checks.iter().any(|name| name == diagnostic.check))
-            && !args.skips.iter().any(|name| name == diagnostic.check)
-    });
+    diagnostics.retain(|diagnostic| selected(diagnostic.check));
     match args.format {
         ValidateFormat::Text => {
-            let mut err = std::io::stderr().lock();
+            let mut err = super::stderr::writer();
             render::write_text(&mut err, &diagnostics, &sources)?;
             let errors = diagnostics
                 .iter()
@@ -79,7 +99,9 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             slacredit::report::write_json(&mut out, &diagnostics)?;
         }
         ValidateFormat::Github => {
-            render::write_github(&mut std::io::stdout().lock(), &diagnostics)?;
+            let mut out = EscapeControls::new(std::io::stdout().lock());
+            render::write_github(&mut out, &diagnostics)?;
+            out.flush()?;
         }
     }
     let failing = diagnostics

@@ -9,7 +9,7 @@ use super::raw::RawClaim;
 use super::template::{Field, Problem, Template};
 use super::{Claim, TextPosition};
 use crate::error::{Diagnostic, Location};
-use crate::time::parse_duration;
+use crate::time::parse_bounded_duration;
 
 /// Converts the claim section of contract `file`, whose text is `text`, adding a diagnostic
 /// for each problem.
@@ -20,7 +20,7 @@ pub(super) fn convert(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Claim {
     let within = raw.value.within.as_ref().and_then(|within| {
-        parse_duration(&within.value.0)
+        parse_bounded_duration(&within.value.0)
             .map_err(|message| {
                 diagnostics.push(Diagnostic::error(
                     "invalid-value",

@@ -21,25 +21,81 @@ use super::{
     Rule, RuleKind, Service, Severity, SeverityBasis, Target, TargetKind, Termination, Trigger,
 };
 use crate::error::{Diagnostic, Error, Level, Location};
-use crate::money::{Amount, Rounding, parse_decimal, parse_percent};
+use crate::money::{Amount, Rounding, parse_decimal, parse_multiplier, parse_percent};
 use crate::time::{
-    BusinessCalendar, Calendar, PeriodKind, parse_days, parse_duration, parse_interval,
+    BusinessCalendar, Calendar, PeriodKind, check_date_bound, parse_bounded_duration, parse_days,
+    parse_interval,
 };
 
 /// Reads and checks one contract file. I/O problems are `Error::Read`; anything wrong with the
 /// contract is `Error::Contract` with every diagnostic found.
 pub fn load_contract_file(path: &Path) -> Result<Contract, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
     })?;
-    load_contract_text(&path.display().to_string(), &text).map_err(Error::Contract)
+    let file = path.display().to_string();
+    let text =
+        decode_text(&file, bytes).map_err(|diagnostic| Error::Contract(vec![*diagnostic]))?;
+    load_contract_text(&file, &text).map_err(Error::Contract)
+}
+
+/// The text of a file read as `bytes`: UTF-8, or one `schema` diagnostic at the line and column
+/// of the first byte that is not.
+pub fn decode_text(file: &str, bytes: Vec<u8>) -> Result<String, Box<Diagnostic>> {
+    String::from_utf8(bytes)
+        .map_err(|error| Box::new(utf8_diagnostic(file, error.as_bytes(), error.utf8_error())))
+}
+
+/// The `schema` diagnostic of `file`, whose `bytes` are not UTF-8 as `error` says: one message
+/// at the line and column of the first bad byte.
+pub fn utf8_diagnostic(file: &str, bytes: &[u8], error: std::str::Utf8Error) -> Diagnostic {
+    let (line, column) = utf8_position(bytes, error);
+    let byte = bytes[error.valid_up_to()];
+    Diagnostic::error(
+        "schema",
+        Location {
+            file: file.to_owned(),
+            line,
+            column,
+        },
+        "",
+        format!("the file is not UTF-8: byte 0x{byte:02X} here is not valid UTF-8"),
+    )
+    .with_hint(
+        "save the file as UTF-8 (a Latin-1 `é` is the single byte 0xE9; in UTF-8 it is 0xC3 0xA9)",
+    )
+}
+
+/// The line and column, from 1, of the first byte of `bytes` that `error` says is not UTF-8;
+/// the column counts characters, as the YAML reader's columns do.
+pub(super) fn utf8_position(bytes: &[u8], error: std::str::Utf8Error) -> (u32, u32) {
+    let valid = &bytes[..error.valid_up_to()];
+    let line_start = valid
+        .iter()
+        .rposition(|byte| *byte == b'\n')
+        .map_or(0, |newline| newline + 1);
+    let line = bytecount::count(valid, b'\n') + 1;
+    let column =
+        std::str::from_utf8(&valid[line_start..]).map_or(0, |text| text.chars().count()) + 1;
+    (line as u32, column as u32)
 }
 
 /// Checks contract `text` read from `file`. On success the contract carries its warnings.
 pub fn load_contract_text(file: &str, text: &str) -> Result<Contract, Vec<Diagnostic>> {
+    load_contract_text_with(file, text, &|_| true)
+}
+
+/// [`load_contract_text`] running only the named checks `selected` accepts; the checks made
+/// while converting values (`schema`, `invalid-value`, `calendar-intervals-valid`) always run,
+/// since without them there is no contract.
+pub fn load_contract_text_with(
+    file: &str,
+    text: &str,
+    selected: &dyn Fn(&str) -> bool,
+) -> Result<Contract, Vec<Diagnostic>> {
     let raw = parse_contract(file, text).map_err(|diagnostic| vec![*diagnostic])?;
-    let mut diagnostics = check::run_checks(file, &raw);
+    let mut diagnostics = check::run_selected_checks(file, &raw, selected);
     let mut contract = Converter {
         file,
         text,
@@ -178,6 +234,7 @@ impl Converter<'_> {
         self.parsed(value, path, |text| {
             NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .map_err(|_| format!("`{text}` is not a date (write it like 2026-01-01)"))
+                .and_then(|date| check_date_bound(text, date))
         })
     }
 
@@ -431,7 +488,7 @@ impl Converter<'_> {
         let duration = |converter: &mut Self, value: &Option<Spanned<Text>>, key: &str| {
             value.as_ref().and_then(|value| {
                 converter.parsed(value, &format!("maintenance.{key}"), |text| {
-                    parse_duration(&text.0)
+                    parse_bounded_duration(&text.0)
                 })
             })
         };
@@ -553,8 +610,10 @@ impl Converter<'_> {
                 .is_some_and(|extension| extension.eq_ignore_ascii_case("ics"))
             {
                 holidays.extend(
-                    self.parsed(holiday, &path, |file| holidays_from_ics(self.file, file))
-                        .unwrap_or_default(),
+                    self.parsed(holiday, &path, |file| {
+                        super::holidays::holidays_from_ics(self.file, file)
+                    })
+                    .unwrap_or_default(),
                 );
             } else if let Some(date) = self.date(holiday, &path) {
                 holidays.insert(date);
@@ -1132,7 +1191,7 @@ impl Converter<'_> {
         });
         let min_outage = match &rule.min_outage {
             Some(min) => self.parsed(min, &format!("{path}.min_outage"), |text| {
-                parse_duration(&text.0)
+                parse_bounded_duration(&text.0)
             })?,
             None => 0,
         };
@@ -1213,7 +1272,7 @@ impl Converter<'_> {
             positive_duration(&text.0)
         });
         let multiplier = self.parsed(multiplier?, &format!("{path}.multiplier"), |text| {
-            non_negative(parse_decimal(&text.0))
+            parse_multiplier(&text.0)
         });
         Some(RuleKind::Escalation {
             applies_to: targets,
@@ -1234,7 +1293,7 @@ impl Converter<'_> {
             example,
         )?;
         let multiplier = self.parsed(multiplier, &format!("{path}.multiplier"), |text| {
-            non_negative(parse_decimal(&text.0))
+            parse_multiplier(&text.0)
         })?;
         Some(RuleKind::DowntimeMultiple { multiplier })
     }
@@ -1306,37 +1365,6 @@ impl Converter<'_> {
     }
 }
 
-/// The dates of the all-day events in an iCalendar file (`path` relative to the contract file):
-/// each event covers `DTSTART` up to, not including, `DTEND` (one day without `DTEND`).
-fn holidays_from_ics(contract_file: &str, path: &str) -> Result<Vec<NaiveDate>, String> {
-    use icalendar::{Component, DatePerhapsTime};
-    let full = Path::new(contract_file)
-        .parent()
-        .unwrap_or_else(|| Path::new(""))
-        .join(path);
-    let text = std::fs::read_to_string(&full)
-        .map_err(|error| format!("cannot read holidays from {}: {error}", full.display()))?;
-    let calendar: icalendar::Calendar = text
-        .parse()
-        .map_err(|error| format!("{} is not an iCalendar file: {error}", full.display()))?;
-    let mut dates = Vec::new();
-    for event in calendar.events() {
-        let summary = event.get_summary().unwrap_or("an event").to_owned();
-        let Some(DatePerhapsTime::Date(start)) = event.get_start() else {
-            return Err(format!(
-                "{}: `{summary}` is not an all-day event; only whole days can be holidays",
-                full.display()
-            ));
-        };
-        let end = match event.get_end() {
-            Some(DatePerhapsTime::Date(end)) if end > start => end,
-            _ => start.succ_opt().unwrap_or(start),
-        };
-        dates.extend(start.iter_days().take_while(|date| *date < end));
-    }
-    Ok(dates)
-}
-
 const DAY_NAMES: [&str; 7] = [
     "Monday",
     "Tuesday",
@@ -1371,20 +1399,16 @@ fn non_negative(
 /// The most periods a termination trigger may look back: a hundred years of months.
 const MAX_PERIODS_BACK: u32 = 1_200;
 
-/// A target's allowed time: at most ten years, so deadlines stay far inside the calendar.
+/// A target's allowed time: at most [`crate::time::MAX_DURATION`], like every duration of a
+/// contract, so deadlines stay far inside the calendar.
 fn target_duration(text: &str) -> Result<crate::time::Seconds, String> {
-    let seconds = parse_duration(text)?;
-    if seconds > 3_650 * 86_400 {
-        Err(format!(
-            "`{text}` is longer than ten years; no service target is that long"
-        ))
-    } else {
-        Ok(seconds)
-    }
+    parse_bounded_duration(text)
 }
 
+/// A unit or window that must have a length: above zero, at most
+/// [`crate::time::MAX_DURATION`].
 fn positive_duration(text: &str) -> Result<crate::time::Seconds, String> {
-    let seconds = parse_duration(text)?;
+    let seconds = parse_bounded_duration(text)?;
     if seconds == 0 {
         Err(format!("`{text}` is zero; a unit must have a length"))
     } else {

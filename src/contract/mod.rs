@@ -4,6 +4,7 @@
 pub mod check;
 mod claim;
 pub mod excerpt;
+mod holidays;
 mod load;
 pub mod raw;
 pub mod schema;
@@ -19,7 +20,11 @@ use wildmatch::WildMatch;
 use crate::money::{Amount, Decimal, Rounding};
 use crate::time::{Calendar, PeriodKind, PeriodSpec, Seconds};
 
-pub use load::{load_contract_file, load_contract_text, location_of, parse_contract, yaml_message};
+pub use holidays::{MAX_EVENT_DAYS, MAX_HOLIDAY_FILE_BYTES};
+pub use load::{
+    decode_text, load_contract_file, load_contract_text, load_contract_text_with, location_of,
+    parse_contract, utf8_diagnostic, yaml_message,
+};
 pub use yaml_error::yaml_diagnostic;
 pub use yaml_path::path_at;
 

@@ -109,13 +109,13 @@ pub fn write_comparison_table(out: &mut dyn Write, comparison: &Comparison) -> i
     let table = super::table::numeric_table;
     let mut rows = table(&CSV_COLUMNS, &[2, 3, 4, 6, 7, 8, 9]);
     for row in &comparison.rows {
-        rows.add_row(row_cells(row));
+        rows.add_row(super::table::escaped(row_cells(row)));
     }
     writeln!(out, "{rows}")?;
     writeln!(out, "Totals over {}", comparison.period)?;
     let mut totals = table(&TOTAL_COLUMNS, &[1, 2, 3]);
     for total in &comparison.totals {
-        totals.add_row(total_cells(total));
+        totals.add_row(super::table::escaped(total_cells(total)));
     }
     writeln!(out, "{totals}")?;
     for note in &comparison.notes {

@@ -236,7 +236,7 @@ pub fn write_scorecard_table(out: &mut dyn Write, scorecard: &Scorecard) -> io::
             .iter()
             .filter(|line| line.contract == contract)
         {
-            lines.add_row(cells(line));
+            lines.add_row(super::table::escaped(cells(line)));
         }
         writeln!(out, "{lines}")?;
         let mut trends = table(&TREND_HEADER, &TREND_NUMERIC);
@@ -245,7 +245,7 @@ pub fn write_scorecard_table(out: &mut dyn Write, scorecard: &Scorecard) -> io::
             .iter()
             .filter(|trend| trend.contract == contract)
         {
-            trends.add_row(trend_cells(trend));
+            trends.add_row(super::table::escaped(trend_cells(trend)));
         }
         writeln!(out, "\nTrend against the previous period\n{trends}\n")?;
     }

@@ -28,6 +28,16 @@ pub(super) fn numeric_table(header: &[&str], numeric: &[usize]) -> Table {
     numbers
 }
 
+/// A row's cells with their control characters escaped before the table is laid out, so a
+/// column stays aligned when an id or title holds an escape sequence (the writer escapes again,
+/// finding nothing left to do).
+pub(super) fn escaped<const N: usize>(cells: [String; N]) -> [String; N] {
+    cells.map(|cell| match crate::escape::escape_controls(&cell) {
+        std::borrow::Cow::Borrowed(_) => cell,
+        std::borrow::Cow::Owned(escaped) => escaped,
+    })
+}
+
 /// Targets as `met/breached/pending`.
 pub(super) fn counts_text(counts: &TargetCounts) -> String {
     format!("{}/{}/{}", counts.met, counts.breached, counts.pending)
@@ -94,7 +104,7 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
             "credit",
         ]);
         for service in &contract.services {
-            services.add_row(service_cells(service));
+            services.add_row(escaped(service_cells(service)));
         }
         right_align(&mut services, &[1, 2, 3, 4, 5, 8]);
         writeln!(out, "{services}")?;
@@ -104,7 +114,7 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
                 "over by", "source",
             ]);
             for breach in &contract.breaches {
-                breaches.add_row([
+                breaches.add_row(escaped([
                     breach.service.to_string(),
                     breach.incident.to_string(),
                     breach.severity.to_string(),
@@ -114,7 +124,7 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
                     format_duration(breach.actual_seconds),
                     format_duration(breach.over_by_seconds),
                     breach.source.to_string(),
-                ]);
+                ]));
             }
             right_align(&mut breaches, &[5, 6, 7]);
             writeln!(out, "\nBreaches\n{breaches}")?;
@@ -193,7 +203,7 @@ fn write_totals(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             credit_lines,
             credit_total,
         } = total;
-        table.add_row([
+        table.add_row(escaped([
             contract.clone(),
             first_period.clone(),
             last_period.clone(),
@@ -201,7 +211,7 @@ fn write_totals(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             credit_lines.to_string(),
             credit_total.to_string(),
             currency.clone(),
-        ]);
+        ]));
     }
     right_align(&mut table, &[3, 4, 5]);
     writeln!(out, "Totals {}\n{table}\n", report.period)
@@ -220,7 +230,7 @@ fn write_lines(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()>
         "incidents",
     ]);
     for line in &contract.credit_lines {
-        lines.add_row([
+        lines.add_row(escaped([
             line.service.clone(),
             line.rule.clone(),
             line.description.to_string(),
@@ -230,7 +240,7 @@ fn write_lines(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()>
                 .map(ToString::to_string)
                 .unwrap_or_default(),
             incident_list(&line.incidents),
-        ]);
+        ]));
     }
     right_align(&mut lines, &[3]);
     writeln!(out, "\nCredit lines\n{lines}")?;

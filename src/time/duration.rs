@@ -2,6 +2,32 @@
 
 use super::Seconds;
 
+/// The longest duration anything slacredit reads may state: 3650 days (ten years). No target,
+/// claim window, escalation window, maintenance notice or cap, credit unit, or pause total of a
+/// real contract or ticket comes near it, and with it every deadline and look-back stays far
+/// inside the calendar (an instant of year 9999 plus this is still a valid date) and every
+/// product of a duration with a count of breaches stays far inside `i64`.
+pub const MAX_DURATION: Seconds = 3_650 * 86_400;
+
+/// [`parse_duration`], refusing anything longer than [`MAX_DURATION`] with the bound in the
+/// message.
+pub fn parse_bounded_duration(text: &str) -> Result<Seconds, String> {
+    let seconds = parse_duration(text)?;
+    check_duration_bound(text, seconds)
+}
+
+/// `seconds` (written `text`) when it is at most [`MAX_DURATION`]; an error naming the bound
+/// otherwise.
+pub fn check_duration_bound(text: &str, seconds: Seconds) -> Result<Seconds, String> {
+    if seconds > MAX_DURATION {
+        Err(format!(
+            "`{text}` is longer than 3650d (ten years), the longest duration slacredit accepts"
+        ))
+    } else {
+        Ok(seconds)
+    }
+}
+
 /// Parses a duration such as `15m` or `1h30m` into seconds. `d` is 24 hours.
 ///
 /// Units must appear from largest to smallest, each at most once, and a bare number is refused
@@ -100,6 +126,34 @@ mod tests {
         ] {
             assert!(parse_duration(text).is_err(), "{text} should be refused");
         }
+    }
+
+    #[test]
+    fn durations_are_bounded_at_ten_years() {
+        // 3650 d × 86,400 s = 315,360,000 s.
+        assert_eq!(MAX_DURATION, 315_360_000);
+        assert_eq!(parse_bounded_duration("3650d"), Ok(315_360_000));
+        assert_eq!(
+            parse_bounded_duration("3650d1s"),
+            Err("`3650d1s` is longer than 3650d (ten years), the longest duration slacredit accepts".to_owned())
+        );
+        // Parsed without overflow, then refused by the bound rather than wrapping.
+        assert!(
+            parse_bounded_duration("100000000d")
+                .unwrap_err()
+                .contains("3650d")
+        );
+        assert!(
+            parse_bounded_duration("9223372036854775807s")
+                .unwrap_err()
+                .contains("3650d")
+        );
+        // Past i64 the text is not a duration at all.
+        assert!(
+            parse_bounded_duration("9223372036854775808s")
+                .unwrap_err()
+                .contains("not a duration")
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@ mod period;
 mod timestamp;
 
 pub use calendar::{BusinessCalendar, Calendar, local_date, parse_days, parse_interval};
-pub use duration::{format_duration, parse_duration};
+pub use duration::{
+    MAX_DURATION, check_duration_bound, format_duration, parse_bounded_duration, parse_duration,
+};
 pub use intervals::{merge_intervals, subtract};
 pub use period::{Period, PeriodKind, PeriodRange, PeriodSpec};
 pub use timestamp::{AmbiguousPolicy, TimestampError, TimestampFormat};
@@ -18,6 +20,27 @@ pub type Instant = i64;
 
 /// A length of time in whole seconds.
 pub type Seconds = i64;
+
+/// The first year a contract's dates (effective dates, holidays, dated maintenance windows) may
+/// fall in. Together with [`LAST_YEAR`] and [`MAX_DURATION`] it bounds every look-back: no run
+/// computes periods before 1900.
+pub const FIRST_YEAR: i32 = 1900;
+
+/// The last year a contract's dates may fall in: dates stay four-digit years, as periods do.
+pub const LAST_YEAR: i32 = 9999;
+
+/// `date` (written `text`) when its year is within [`FIRST_YEAR`]..=[`LAST_YEAR`]; an error
+/// naming the bound otherwise.
+pub fn check_date_bound(text: &str, date: chrono::NaiveDate) -> Result<chrono::NaiveDate, String> {
+    use chrono::Datelike as _;
+    if (FIRST_YEAR..=LAST_YEAR).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(format!(
+            "`{text}` is outside the years {FIRST_YEAR} to {LAST_YEAR}, the dates slacredit accepts"
+        ))
+    }
+}
 
 /// Serializes an instant as [`format_instant`] writes it: for `#[serde(serialize_with)]` on the
 /// typed instants of the report model.

@@ -144,10 +144,28 @@ pub fn check_names() -> Vec<&'static str> {
 
 /// Runs every check on one parsed contract.
 pub fn run_checks(file: &str, contract: &RawContract) -> Vec<Diagnostic> {
-    let context = Context { file, contract };
-    CHECKS
+    run_selected_checks(file, contract, &|_| true)
+}
+
+/// Runs the checks whose names `selected` accepts (`validate --check`/`--skip`); the others do
+/// not run at all.
+pub fn run_selected_checks(
+    file: &str,
+    contract: &RawContract,
+    selected: &dyn Fn(&str) -> bool,
+) -> Vec<Diagnostic> {
+    run_listed(CHECKS, &Context { file, contract }, selected)
+}
+
+fn run_listed(
+    checks: &[Check],
+    context: &Context<'_>,
+    selected: &dyn Fn(&str) -> bool,
+) -> Vec<Diagnostic> {
+    checks
         .iter()
-        .flat_map(|check| (check.run)(&context))
+        .filter(|check| selected(check.name))
+        .flat_map(|check| (check.run)(context))
         .collect()
 }
 
@@ -617,4 +635,40 @@ pub fn check_versions(contracts: &[crate::contract::Contract]) -> Vec<Diagnostic
         );
     }
     diagnostics
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refuses_to_run(_: &Context<'_>) -> Vec<Diagnostic> {
+        panic!("a skipped check ran")
+    }
+
+    #[test]
+    fn a_check_that_is_not_selected_does_not_run() {
+        let raw = crate::contract::parse_contract(
+            "c.yaml",
+            "id: T\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\neffective: { from: 2026-01-01 }\nservices: []\nseverities: []\n",
+        )
+        .expect("a minimal contract");
+        let context = Context {
+            file: "c.yaml",
+            contract: &raw,
+        };
+        let checks = [Check {
+            name: "refuses-to-run",
+            summary: "panics when run",
+            run: refuses_to_run,
+        }];
+        let asked = std::cell::RefCell::new(Vec::new());
+        let found = run_listed(&checks, &context, &|name| {
+            asked.borrow_mut().push(name.to_owned());
+            name != "refuses-to-run"
+        });
+        assert!(found.is_empty());
+        assert_eq!(asked.into_inner(), ["refuses-to-run"]);
+        // Every named check runs when nothing is skipped, none when all are.
+        assert!(run_selected_checks("c.yaml", &raw, &|_| false).is_empty());
+    }
 }
