@@ -435,7 +435,8 @@ fn parse_row(
 mod tests {
     use super::*;
 
-    fn read(text: &str) -> Received {
+    /// Reads `text` as one received-credits file.
+    fn read_text(text: &str) -> Result<Received, Error> {
         let directory = std::env::temp_dir().join(format!(
             "slacredit-received-{}-{}",
             std::process::id(),
@@ -444,9 +445,13 @@ mod tests {
         std::fs::create_dir_all(&directory).unwrap();
         let path = directory.join("received.csv");
         std::fs::write(&path, text).unwrap();
-        let received = read_received(&[&path], &ReceivedMapping::default()).unwrap();
+        let received = read_received(&[&path], &ReceivedMapping::default());
         std::fs::remove_dir_all(&directory).unwrap();
         received
+    }
+
+    fn read(text: &str) -> Received {
+        read_text(text).unwrap()
     }
 
     #[test]
@@ -527,13 +532,7 @@ mod tests {
 
     #[test]
     fn a_missing_required_column_names_the_mapping_key() {
-        let directory =
-            std::env::temp_dir().join(format!("slacredit-received-header-{}", std::process::id()));
-        std::fs::create_dir_all(&directory).unwrap();
-        let path = directory.join("received.csv");
-        std::fs::write(&path, "contract,period,amount,currency,ref\n").unwrap();
-        let error = read_received(&[&path], &ReceivedMapping::default()).unwrap_err();
-        std::fs::remove_dir_all(&directory).unwrap();
+        let error = read_text("contract,period,amount,currency,ref\n").unwrap_err();
         let message = error.to_string();
         assert!(message.contains("no `reference` column"), "{message}");
         assert!(
