@@ -74,7 +74,9 @@ pub fn evaluate_detailed(
         kept: incidents::Collect::default(),
     };
     let reading = incidents::read_into(inputs, source, sink)?;
-    check_every_exception_read(exceptions, |id| reading.sink.binding.waived().contains(id))?;
+    check_every_exception_read(exceptions, &reading.rows.rejected, |id| {
+        reading.sink.binding.waived().contains(id)
+    })?;
     let incidents::Reading { files, sink, rows } = reading;
     let report = sink.binding.report(&files, rows.clone());
     let kept = sink.kept.into_sorted();
@@ -117,7 +119,7 @@ pub fn evaluate_pair(
     };
     let reading = incidents::read_into(inputs, source, sink)?;
     let Pair { first, second } = &reading.sink;
-    check_every_exception_read(exceptions, |id| {
+    check_every_exception_read(exceptions, &reading.rows.rejected, |id| {
         first.waived().contains(id) || second.waived().contains(id)
     })?;
     let incidents::Reading { files, sink, rows } = reading;
@@ -167,7 +169,7 @@ impl<A: Sink, B: Sink> Sink for Pair<A, B> {
         self.second.take_back(rows);
     }
 
-    fn shift_lines(&mut self, lines: u32) {
+    fn shift_lines(&mut self, lines: u64) {
         self.first.shift_lines(lines);
         self.second.shift_lines(lines);
     }
@@ -245,7 +247,7 @@ impl Sink for Collecting<'_> {
         self.kept.take_back(rows);
     }
 
-    fn shift_lines(&mut self, lines: u32) {
+    fn shift_lines(&mut self, lines: u64) {
         self.kept.shift_lines(lines);
     }
 
@@ -255,9 +257,11 @@ impl Sink for Collecting<'_> {
 }
 
 /// An error naming the exceptions whose incident is in no export read (`seen` tells the ids
-/// that were): almost certainly typos.
+/// that were): almost certainly typos. An exception whose incident is only in rejected rows says
+/// so, and names the rejection: the row, not the exception, needs correcting.
 fn check_every_exception_read(
     exceptions: &Exceptions,
+    rejected: &[incidents::Rejection],
     seen: impl Fn(&str) -> bool,
 ) -> Result<(), Error> {
     let mut unknown: Vec<&incidents::Exception> = exceptions
@@ -269,17 +273,35 @@ fn check_every_exception_read(
         return Ok(());
     }
     unknown.sort_by_key(|exception| exception.line);
+    let mut all_unread = true;
     let lines: Vec<String> = unknown
         .iter()
         .map(|exception| {
+            let place = format!("{}:{}", exceptions.file, exception.line);
+            let id = &exception.incident;
+            let mut rows = rejected
+                .iter()
+                .filter(|rejection| rejection.id.as_deref() == Some(id.as_str()));
+            let Some(first) = rows.next() else {
+                return format!("{place}: incident `{id}` is in no incident export read");
+            };
+            all_unread = false;
+            let more = match rows.count() {
+                0 => String::new(),
+                others => format!(" (and {others} more of its rows)"),
+            };
             format!(
-                "{}:{}: incident `{}` is in no incident export read",
-                exceptions.file, exception.line, exception.incident
+                "{place}: incident `{id}` is only in rejected rows, so there is nothing to waive: {first}{more}"
             )
         })
         .collect();
+    let heading = if all_unread {
+        "unknown incidents in the exceptions file"
+    } else {
+        "exceptions that waive no incident counted"
+    };
     Err(Error::Usage(format!(
-        "unknown incidents in the exceptions file:\n  {}",
+        "{heading}:\n  {}",
         lines.join("\n  ")
     )))
 }
@@ -338,7 +360,7 @@ impl Sink for Evaluating<'_> {
         self.kept.take_back(rows);
     }
 
-    fn shift_lines(&mut self, lines: u32) {
+    fn shift_lines(&mut self, lines: u64) {
         self.binding.shift_lines(lines);
         self.kept.shift_lines(lines);
     }
@@ -404,7 +426,9 @@ pub fn evaluate_scorecard(
         tally: calc::scorecard::ScorecardTally::new(&in_force, (range, as_of), by),
     };
     let reading = incidents::read_into(inputs, source, sink)?;
-    check_every_exception_read(exceptions, |id| reading.sink.binding.waived().contains(id))?;
+    check_every_exception_read(exceptions, &reading.rows.rejected, |id| {
+        reading.sink.binding.waived().contains(id)
+    })?;
     let incidents::Reading { files, sink, rows } = reading;
     let report = sink.binding.report(&files, rows);
     Ok(sink.tally.finish(&report))
@@ -451,7 +475,7 @@ impl Sink for Scoring<'_> {
         self.tally.take_back(&counted);
     }
 
-    fn shift_lines(&mut self, lines: u32) {
+    fn shift_lines(&mut self, lines: u64) {
         self.binding.shift_lines(lines);
         self.tally.shift_lines(lines);
     }
@@ -670,7 +694,7 @@ L1,web,P1,2026-04-02T10:00:00Z,,,Later
 
         fn take_back(&mut self, _: &[RowCopy]) {}
 
-        fn shift_lines(&mut self, _: u32) {}
+        fn shift_lines(&mut self, _: u64) {}
 
         fn join(&mut self, _: Self) {}
     }

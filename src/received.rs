@@ -280,10 +280,11 @@ fn read_file(path: &Path, mapping: &ReceivedMapping, received: &mut Received) ->
             }),
             Err((field, value, reason)) => received.rejected.push(Rejection {
                 file: file.clone(),
-                line: u32::try_from(line).unwrap_or(u32::MAX),
+                line,
                 column: field.map_or_else(String::new, |field| mapping.column(field).to_owned()),
                 value,
                 reason,
+                id: None,
             }),
         }
     }
@@ -487,7 +488,7 @@ mod tests {
         );
         assert_eq!(received.read, 6);
         assert!(received.lines.is_empty());
-        let places: Vec<(u32, &str)> = received
+        let places: Vec<(u64, &str)> = received
             .rejected
             .iter()
             .map(|rejection| (rejection.line, rejection.column.as_str()))

@@ -381,7 +381,7 @@ CONFLICT,web,P1,2026-09-13T10:00:00Z,,,2026-09-13T12:00:00Z,second copy differs
         accounting.counted + accounting.excluded_rows() + accounting.rejected_rows(),
         accounting.read
     );
-    let lines: Vec<u32> = accounting
+    let lines: Vec<u64> = accounting
         .rejected
         .iter()
         .map(|rejection| rejection.line)

@@ -616,7 +616,7 @@ fn a_copy_rejected_for_its_title_is_no_duplicate() {
     let rows = &incidents.rows;
     assert_eq!((rows.read, rows.counted), (2, 1));
     assert_eq!(rows.excluded_rows(), 0);
-    let rejected: Vec<(u32, &str)> = rows
+    let rejected: Vec<(u64, &str)> = rows
         .rejected
         .iter()
         .map(|rejection| (rejection.line, rejection.column.as_str()))

@@ -321,7 +321,7 @@ impl Sink for Binding<'_> {
         }
     }
 
-    fn shift_lines(&mut self, lines: u32) {
+    fn shift_lines(&mut self, lines: u64) {
         for service in self
             .plans
             .iter_mut()

@@ -192,7 +192,7 @@ impl Judging<'_> {
     }
 
     /// `file:line` of a row.
-    fn origin(&self, file: u16, line: u32) -> String {
+    fn origin(&self, file: u16, line: u64) -> String {
         Origin {
             file: Arc::clone(&self.files[usize::from(file)]),
             line,

@@ -226,8 +226,8 @@ pub struct BreachRow {
 pub struct Origin {
     /// The file, as the inputs name it.
     pub file: Arc<str>,
-    /// The CSV line (the header is line 1).
-    pub line: u32,
+    /// The line of the row in its file.
+    pub line: u64,
 }
 
 impl std::fmt::Display for Origin {

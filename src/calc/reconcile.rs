@@ -179,10 +179,11 @@ pub fn reconcile(
             Ok(None) => outside += 1,
             Err((column, value, reason)) => accounting.rejected.push(Rejection {
                 file: line.file.clone(),
-                line: u32::try_from(line.line).unwrap_or(u32::MAX),
+                line: line.line,
                 column: column.to_owned(),
                 value,
                 reason,
+                id: None,
             }),
         }
     }

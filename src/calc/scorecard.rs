@@ -409,7 +409,7 @@ struct Downtimes {
     /// Outages of copies taken back, removed when the tally finishes.
     gone_outages: Vec<Outage>,
     /// Rows (file, line) of maintenance copies taken back.
-    gone_rows: HashSet<(u16, u32)>,
+    gone_rows: HashSet<(u16, u64)>,
 }
 
 /// One view period: `[start, end)`, clipped to the range, and per service and severity slot
@@ -561,7 +561,7 @@ impl<'a> ScorecardTally<'a> {
     }
 
     /// Moves the line of every row kept down by `lines` (a part read from the middle of a file).
-    pub fn shift_lines(&mut self, lines: u32) {
+    pub fn shift_lines(&mut self, lines: u64) {
         for downtimes in self.downtimes_mut() {
             for incident in &mut downtimes.maintenance {
                 incident.line = incident.line.saturating_add(lines);

@@ -25,7 +25,7 @@ pub struct Ticket {
     /// Index of the input file.
     pub file: u16,
     /// CSV line of the row.
-    pub line: u32,
+    pub line: u64,
     /// The severity judged at, in the period's contract version.
     pub severity: u16,
     /// Ticket opened.
@@ -119,7 +119,7 @@ pub struct ServiceTally {
 /// The rows (file, line) and outages of incidents taken back, not yet removed from the lists.
 #[derive(Debug, Clone, Default)]
 struct TakenBack {
-    rows: HashSet<(u16, u32)>,
+    rows: HashSet<(u16, u64)>,
     outages: Vec<Outage>,
 }
 
@@ -204,8 +204,8 @@ impl ServiceIncidents {
     }
 
     /// Moves every line number down by `lines` (a part read from the middle of a file).
-    pub fn shift_lines(&mut self, lines: u32) {
-        let shift = |line: &mut u32| *line = line.saturating_add(lines);
+    pub fn shift_lines(&mut self, lines: u64) {
+        let shift = |line: &mut u64| *line = line.saturating_add(lines);
         for (incident, origin) in &mut self.held {
             shift(&mut incident.line);
             if let Some((routed, _)) = origin {

@@ -20,7 +20,7 @@
 //! own `opened` time counts from `opened`. A ticket still in a pause state at its latest event,
 //! and not resolved, stays paused.
 
-use super::fingerprint;
+use super::fingerprint::IdHash;
 use super::records::Record;
 use crate::time::{Instant, merge_intervals};
 
@@ -45,15 +45,15 @@ pub struct Event {
     pub updated: Instant,
     /// Input file index.
     pub file: u16,
-    /// CSV line.
-    pub line: u32,
+    /// Line of the row in its file.
+    pub line: u64,
     /// The state after the event.
     pub state: Option<StateKind>,
 }
 
 impl Event {
     /// The fold order: `updated`, then file order.
-    fn order(&self) -> (Instant, u16, u32) {
+    fn order(&self) -> (Instant, u16, u64) {
         (self.updated, self.file, self.line)
     }
 }
@@ -140,9 +140,9 @@ pub struct Accumulator {
     pub record: Record,
 }
 
-/// The length of a block's head: the latest event's `updated` (8 bytes), line (4), file (2) and
+/// The length of a block's head: the latest event's `updated` (8 bytes), line (8), file (2) and
 /// state (1).
-const HEAD: usize = 15;
+const HEAD: usize = 19;
 
 /// Slots of the id table hold the top bits of the id's hash above the incident's index + 1.
 const INDEX_BITS: u32 = 40;
@@ -163,8 +163,10 @@ const ID_CELL: u64 = 1;
 /// Ids are found through an open-addressed table of 8-byte slots. An incident of the UCI shape
 /// costs about 160 bytes in all (its block, its place in the list and its slots) where a copy of
 /// its latest row and a list of its events took 1.25 KB (see `docs/performance.md`).
-#[derive(Default)]
 pub struct Folding {
+    /// How ids are hashed for the table; ids are found by their text (a slot's hash bits only
+    /// skip the blocks whose id cannot match).
+    id_hash: IdHash,
     /// The id table (linear probing, at most half full): 0 for an empty slot.
     slots: Vec<u64>,
     /// One block per incident.
@@ -176,7 +178,25 @@ pub struct Folding {
     cell_bytes: Vec<u8>,
 }
 
+impl Default for Folding {
+    fn default() -> Self {
+        Self::new(IdHash::STANDARD)
+    }
+}
+
 impl Folding {
+    /// No incidents yet; ids hashed by `id_hash`.
+    pub fn new(id_hash: IdHash) -> Self {
+        Self {
+            id_hash,
+            slots: Vec::new(),
+            blocks: Vec::new(),
+            columns: Vec::new(),
+            event_bytes: Vec::new(),
+            cell_bytes: Vec::new(),
+        }
+    }
+
     /// Adds one event row of incident `id`. `columns` are the columns its incident is read from
     /// once folded (every column the mapping reads); those cells of `record` are kept when the
     /// event is the latest yet, and no other.
@@ -191,7 +211,7 @@ impl Folding {
         if (self.blocks.len() + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let hash = fingerprint::of_text(id);
+        let hash = self.id_hash.of(id);
         match self.find(hash, id.as_bytes()) {
             Ok(index) => self.update(index, event, record, columns, id.as_bytes()),
             Err(slot) => {
@@ -273,7 +293,7 @@ impl Folding {
         for (index, block) in self.blocks.iter().enumerate() {
             let id = block_id(block);
             // Ids were added as text: the bytes are UTF-8.
-            let hash = fingerprint::of_text(std::str::from_utf8(id).unwrap_or_default());
+            let hash = self.id_hash.of(std::str::from_utf8(id).unwrap_or_default());
             let mut at = hash as usize & (size - 1);
             while self.slots[at] != 0 {
                 at = (at + 1) & (size - 1);
@@ -333,22 +353,22 @@ fn write_head(out: &mut Vec<u8>, event: Event) {
 /// Writes the head of a block: its latest event.
 fn set_head(block: &mut [u8], event: Event) {
     block[..8].copy_from_slice(&event.updated.to_le_bytes());
-    block[8..12].copy_from_slice(&event.line.to_le_bytes());
-    block[12..14].copy_from_slice(&event.file.to_le_bytes());
-    block[14] = state_code(event.state) as u8;
+    block[8..16].copy_from_slice(&event.line.to_le_bytes());
+    block[16..18].copy_from_slice(&event.file.to_le_bytes());
+    block[18] = state_code(event.state) as u8;
 }
 
 /// The latest event of a block.
 fn head(block: &[u8]) -> Event {
     let mut updated = [0; 8];
     updated.copy_from_slice(&block[..8]);
-    let mut line = [0; 4];
-    line.copy_from_slice(&block[8..12]);
+    let mut line = [0; 8];
+    line.copy_from_slice(&block[8..16]);
     Event {
         updated: Instant::from_le_bytes(updated),
-        line: u32::from_le_bytes(line),
-        file: u16::from_le_bytes([block[12], block[13]]),
-        state: state_of(u64::from(block[14])),
+        line: u64::from_le_bytes(line),
+        file: u16::from_le_bytes([block[16], block[17]]),
+        state: state_of(u64::from(block[18])),
     }
 }
 
@@ -379,7 +399,7 @@ fn put_cells(out: &mut Vec<u8>, record: &Record, columns: &[usize], id: &[u8]) {
 fn put_event(out: &mut Vec<u8>, event: Event, base: Option<Event>) {
     let base = base.unwrap_or(ORIGIN);
     let moved = event.file != base.file;
-    let line = zigzag(i64::from(event.line) - i64::from(base.line));
+    let line = zigzag(event.line.wrapping_sub(base.line) as i64);
     put_varint(
         out,
         line << 4 | u64::from(moved) << 3 | state_code(event.state),
@@ -438,7 +458,7 @@ fn unfold(block: &[u8], columns: &[Option<Box<[usize]>>]) -> Accumulator {
         let event = Event {
             updated,
             file,
-            line: (i64::from(from.line) + unzigzag(first >> 4)) as u32,
+            line: from.line.wrapping_add(unzigzag(first >> 4) as u64),
             state: state_of(first & 7),
         };
         if base.is_none_or(|base| event.order() >= base.order()) {
@@ -519,7 +539,7 @@ mod tests {
             .map(|(index, (updated, state))| Event {
                 updated: *updated,
                 file: 0,
-                line: index as u32 + 2,
+                line: index as u64 + 2,
                 state: Some(*state),
             })
             .collect()
@@ -598,7 +618,7 @@ mod tests {
         assert_eq!(incidents.len(), 2);
         assert_eq!(incidents[0].record.get(0), Some(&b"third"[..]));
         assert_eq!(incidents[0].latest, event(5 * H, 5));
-        let lines: Vec<u32> = incidents[0].events.iter().map(|e| e.line).collect();
+        let lines: Vec<u64> = incidents[0].events.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![4, 2, 5]);
         assert_eq!(incidents[1].record.get(0), Some(&b"other"[..]));
     }
@@ -652,16 +672,16 @@ mod tests {
             let event = Event {
                 updated: 1_456_708_560 + step * H,
                 file: 0,
-                line: 2 + step as u32,
+                line: 2 + step as u64,
                 state: Some(StateKind::Working),
             };
             folding.add("INC0000045", event, &record, &[0, 1, 2, 3]);
         }
-        // Head 15; id 1 + 10; cells length 1, cells 1 (the id's tag) + 13 + 16 + 16 = 46;
+        // Head 19; id 1 + 10; cells length 1, cells 1 (the id's tag) + 13 + 16 + 16 = 46;
         // first event: line 2 → zigzag 4 << 4 | state 2 = 66 (1 byte), time 1,456,708,560 →
         // zigzag 2,913,417,120 (5 bytes: under 2^35); the next two: line +1 → 2 << 4 | 2 = 34
-        // (1 byte), time +3,600 → 7,200 (2 bytes). 15 + 11 + 1 + 46 + 6 + 3 + 3 = 85.
-        assert_eq!(folding.blocks[0].len(), 85);
+        // (1 byte), time +3,600 → 7,200 (2 bytes). 19 + 11 + 1 + 46 + 6 + 3 + 3 = 89.
+        assert_eq!(folding.blocks[0].len(), 89);
     }
 
     #[test]

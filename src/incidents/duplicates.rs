@@ -47,6 +47,8 @@ pub(super) fn repeated_ids(parts: &[(u16, &[u64])]) -> BTreeMap<u16, HashSet<u64
 /// Decides, for every id that occurs in more than one row, which copies do not count: copies
 /// identical in content to the first (in file and line order) are excluded as its duplicates;
 /// when any copy differs, every copy is rejected, since slacredit cannot know which is right.
+/// A rejected copy names the first copy (the first names the next) and how many others there
+/// are: the reasons grow with the number of copies, not with its square.
 /// Ids are compared by their text and rows by their content as read (`RowCopy::same_content`),
 /// so the verdict depends neither on hashes, nor on the order of the rows, nor on the contracts
 /// the rows are bound to.
@@ -87,18 +89,21 @@ pub(super) fn resolve_duplicates(
                     .map(|copy| (copy, Verdict::Duplicate(reason.clone()))),
             );
         } else {
-            let places: Vec<String> = group.iter().map(place).collect();
+            // Each copy names one other and counts the rest, so that n copies give n reasons of
+            // a few words each, not n lists of n - 1 places.
+            let (first, next) = (place(&group[0]), place(&group[1]));
+            let others = group.len() - 1;
             for (index, copy) in group.into_iter().enumerate() {
-                let others: Vec<&str> = places
-                    .iter()
-                    .enumerate()
-                    .filter(|(other, _)| *other != index)
-                    .map(|(_, place)| place.as_str())
-                    .collect();
-                let reason = format!(
-                    "the same id appears with different content at {}",
-                    others.join(", ")
-                );
+                let reason = match (others, index) {
+                    (1, 0) => format!("the same id appears with different content at {next}"),
+                    (1, _) => format!("the same id appears with different content at {first}"),
+                    (_, 0) => format!(
+                        "the same id appears with different content in {others} other rows, the next at {next}"
+                    ),
+                    _ => format!(
+                        "the same id appears with different content in {others} other rows, the first at {first}"
+                    ),
+                };
                 verdicts.push((copy, Verdict::Conflict(reason)));
             }
         }
@@ -237,7 +242,7 @@ mod tests {
     }
 
     /// A copy read again: `id` at `file:line`, resolved at `resolved`, counted.
-    fn copy(id: &str, file: u16, line: u32, resolved: i64) -> Candidate {
+    fn copy(id: &str, file: u16, line: u64, resolved: i64) -> Candidate {
         let facts = Facts {
             resolved: Some(resolved),
             ..Facts::default()

@@ -7,6 +7,8 @@ use std::io::{self, Read};
 
 use flate2::read::MultiGzDecoder;
 
+use super::records::LineEnds;
+
 /// The character encoding of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Encoding {
@@ -41,11 +43,14 @@ const GZIP_SIGNATURE: [u8; 2] = [0x1f, 0x8b];
 /// the reader looks for it.
 pub(super) const LOOK_AHEAD: u64 = 8 * 1024;
 
-/// The export's text as UTF-8 bytes with LF line ends: decompressed if it is gzip, transcoded
-/// if `encoding` says it is not UTF-8, and with each CR before an LF dropped if the first 8 KiB
-/// end lines with CRLF. (The CSV reader splits CRLF lines itself, but then counts every line
-/// after the first one short; its line numbers are the rejections' line numbers.)
-pub(super) fn decoded(reader: Box<dyn Read>, encoding: Encoding) -> io::Result<Box<dyn Read>> {
+/// The export's text as UTF-8 bytes: decompressed if it is gzip, transcoded if `encoding` says
+/// it is not UTF-8, and with each CR before an LF dropped if the first 8 KiB end lines with CRLF
+/// (so that such lines take the reader's fast path, which splits lines ended by LF), and how its
+/// lines end then: the reader counts a CR left in such text as a line end of its own.
+pub(super) fn decoded(
+    reader: Box<dyn Read>,
+    encoding: Encoding,
+) -> io::Result<(Box<dyn Read>, LineEnds)> {
     let (head, rest) = look_ahead(reader)?;
     if head.starts_with(&GZIP_SIGNATURE) {
         let decompressed = MultiGzDecoder::new(io::Cursor::new(head).chain(rest));
@@ -72,13 +77,18 @@ fn ends_lines_with_crlf(head: &[u8]) -> bool {
     head.windows(2).any(|pair| pair == b"\r\n")
 }
 
-fn filtered(head: Vec<u8>, rest: Box<dyn Read>, encoding: Encoding) -> Box<dyn Read> {
+fn filtered(head: Vec<u8>, rest: Box<dyn Read>, encoding: Encoding) -> (Box<dyn Read>, LineEnds) {
     let crlf = ends_lines_with_crlf(&head);
     let whole = Box::new(io::Cursor::new(head).chain(rest));
+    let line_ends = if crlf {
+        LineEnds::CrlfMerged
+    } else {
+        LineEnds::AsWritten
+    };
     if encoding == Encoding::Utf8 && !crlf {
-        return whole;
+        return (whole, line_ends);
     }
-    Box::new(Filter {
+    let filter = Box::new(Filter {
         inner: whole,
         encoding,
         crlf,
@@ -86,7 +96,8 @@ fn filtered(head: Vec<u8>, rest: Box<dyn Read>, encoding: Encoding) -> Box<dyn R
         raw: vec![0; 1 << 15],
         out: Vec::with_capacity(1 << 16),
         at: 0,
-    })
+    });
+    (filter, line_ends)
 }
 
 /// The characters Windows-1252 puts at bytes 0x80–0x9F. The five bytes it leaves undefined
@@ -175,6 +186,7 @@ mod tests {
         let mut text = String::new();
         decoded(Box::new(io::Cursor::new(bytes.to_vec())), encoding)
             .expect("readable")
+            .0
             .read_to_string(&mut text)
             .expect("UTF-8 out");
         text

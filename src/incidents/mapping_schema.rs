@@ -76,9 +76,9 @@ pub fn mapping_schema() -> Value {
                 }
             },
             "delimiter": {
-                "description": "The field separator: one ASCII character (default `,`).",
+                "description": "The field separator: one printable ASCII character other than a quote, or a tab (default `,`).",
                 "type": "string",
-                "pattern": "^[\\x00-\\x7F]$"
+                "pattern": "^[\\t!#-~]$"
             },
             "missing": {
                 "description": "Cell values that mean \"no value\" besides an empty cell, like [\"?\", \"NULL\"].",

@@ -3,6 +3,8 @@
 //! column and reason); the routed incident record the calculation folds ([`Incident`]).
 
 mod collapse;
+#[cfg(test)]
+mod collision_tests;
 mod duplicates;
 mod encoding;
 mod exceptions;
@@ -50,8 +52,9 @@ pub struct Incident {
     pub title: Box<str>,
     /// Index of the input file in the list given.
     pub file: u16,
-    /// CSV line of the row (the header is line 1).
-    pub line: u32,
+    /// Line of the row in its file (as an editor counts lines; the header is line 1 unless blank
+    /// lines come before it).
+    pub line: u64,
     /// Index of the contract among those loaded.
     pub contract: u16,
     /// Index of the service within the contract.
@@ -122,14 +125,19 @@ impl Incident {
 pub struct Rejection {
     /// The export file.
     pub file: String,
-    /// CSV line.
-    pub line: u32,
+    /// Line of the row in its file.
+    pub line: u64,
     /// The logical field or column at fault (empty when the whole row is at fault).
     pub column: String,
     /// The offending value.
     pub value: String,
     /// Why it was rejected.
     pub reason: String,
+    /// The row's id, when its id cell reads: so that a signed-off exception naming it can say
+    /// the row was rejected. Not part of the row accounting's output (the value names it where
+    /// the id is at fault).
+    #[serde(skip)]
+    pub id: Option<String>,
 }
 
 impl std::fmt::Display for Rejection {
@@ -245,7 +253,7 @@ impl Incidents {
         use std::fmt::Write;
         let file = &self.files[usize::from(incident.file)];
         // Room for the longest line number: one allocation, where `format!` would grow.
-        let mut origin = String::with_capacity(file.len() + 11);
+        let mut origin = String::with_capacity(file.len() + 21);
         origin.push_str(file);
         let _ = write!(origin, ":{}", incident.line);
         origin
@@ -276,7 +284,7 @@ pub trait Sink: Send + Sync {
 
     /// Moves the line of every row taken down by `lines`: a part read from the middle of a file
     /// counts its lines from where it started.
-    fn shift_lines(&mut self, lines: u32);
+    fn shift_lines(&mut self, lines: u64);
 
     /// Adds what another sink took.
     fn join(&mut self, other: Self)
@@ -313,14 +321,14 @@ impl Collect {
 
     /// Drops the incidents of the rows given.
     pub fn take_back(&mut self, rows: &[RowCopy]) {
-        let rows: std::collections::HashSet<(u16, u32)> =
+        let rows: std::collections::HashSet<(u16, u64)> =
             rows.iter().map(|row| (row.file, row.line)).collect();
         self.0
             .retain(|kept| !rows.contains(&(kept.file, kept.line)));
     }
 
     /// See [`Sink::shift_lines`].
-    pub fn shift_lines(&mut self, lines: u32) {
+    pub fn shift_lines(&mut self, lines: u64) {
         for incident in &mut self.0 {
             incident.line = incident.line.saturating_add(lines);
         }

@@ -182,7 +182,11 @@ fn run_file(contract: &Contract, path: &Path, threads: usize, min_part: u64, ask
 fn parts(path: &Path, threads: usize) -> Option<usize> {
     let source = Source::generic();
     let sink = Copies::new(|_| Answer::Counted);
-    let rows = Rows::new(&source, &sink);
+    let rows = Rows::new(
+        &source,
+        &sink,
+        crate::incidents::fingerprint::IdHash::STANDARD,
+    );
     let job = Job {
         path,
         size: std::fs::metadata(path).expect("exists").len(),
@@ -203,7 +207,7 @@ enum Outcome {
 }
 
 /// The outcome of the row at each of `lines` (every data row of the one export read).
-fn outcomes(run: &Run, lines: &[u32]) -> Vec<Outcome> {
+fn outcomes(run: &Run, lines: &[u64]) -> Vec<Outcome> {
     let incidents = &run.evaluation.incidents;
     lines
         .iter()
@@ -370,11 +374,11 @@ fn assert_same_but_for_order(left: &Run, right: &Run, what: &str) {
 }
 
 /// One export in `order`, its rows separated by `\n`, and each row's line.
-fn export(rows: &[&str], order: &[usize]) -> (String, Vec<u32>) {
+fn export(rows: &[&str], order: &[usize]) -> (String, Vec<u64>) {
     let mut text = HEADER.to_owned();
     let mut lines = Vec::new();
     for index in order {
-        lines.push(text.matches('\n').count() as u32 + 1);
+        lines.push(text.matches('\n').count() as u64 + 1);
         text.push_str(rows[*index]);
         text.push('\n');
     }
@@ -462,7 +466,7 @@ fn repeated_ids_get_the_same_verdicts_in_either_order_and_on_any_number_of_threa
             .collect();
         let duplicate = format!("duplicate of the identical row at {name}:2");
         assert_eq!(excluded, [(duplicate, 2)]);
-        let rejected: Vec<(u32, &str, &str, &str)> = accounting
+        let rejected: Vec<(u64, &str, &str, &str)> = accounting
             .rejected
             .iter()
             .map(|rejection| {
@@ -476,10 +480,10 @@ fn repeated_ids_get_the_same_verdicts_in_either_order_and_on_any_number_of_threa
             })
             .collect();
         let conflict =
-            |other: u32| format!("the same id appears with different content at {name}:{other}");
+            |other: u64| format!("the same id appears with different content at {name}:{other}");
         let (third, sixth) = (conflict(3), conflict(6));
         assert_eq!(rejected, [(3, "id", "Y", &*sixth), (6, "id", "Y", &*third)]);
-        let kept: Vec<(&str, u32, &str)> = whole
+        let kept: Vec<(&str, u64, &str)> = whole
             .evaluation
             .incidents
             .incidents
@@ -598,7 +602,7 @@ fn a_row_rejected_for_its_title_takes_no_part_in_deciding_its_id() {
     let other: &[u8] =
         b"A,web,P1,2026-03-10T10:00:00Z,,2026-03-10T10:20:00Z,2026-03-10T13:00:00Z,,,caf\xe9";
     let contract = contract();
-    let expected = |first: u32, rejected: u32| {
+    let expected = |first: u64, rejected: u64| {
         format!(
             "counted 1, excluded [\"1 x duplicate of the identical row at FILE:{first}\"], \
              rejected [\"line {rejected} title\"]; web: 1 incidents, 7200 s down; \
@@ -931,14 +935,14 @@ fn generated(incidents: &[(Content, Vec<Repeat>)]) -> Vec<Generated> {
 }
 
 /// An export of `rows`: its bytes, and the line of each row.
-fn export_of(rows: &[Generated]) -> (Vec<u8>, Vec<u32>) {
+fn export_of(rows: &[Generated]) -> (Vec<u8>, Vec<u64>) {
     let mut text = HEADER.as_bytes().to_vec();
     let mut lines = Vec::with_capacity(rows.len());
     let mut line = 2;
     for row in rows {
         lines.push(line);
         let record = row.csv();
-        line += bytecount::count(&record, b'\n') as u32;
+        line += bytecount::count(&record, b'\n') as u64;
         text.extend_from_slice(&record);
     }
     (text, lines)
@@ -950,14 +954,14 @@ enum Expected {
     /// The first (or only) valid row of its id: counted, or excluded for a reason of its own.
     First,
     /// Excluded as a copy of the row on that line.
-    DuplicateOf(u32),
+    DuplicateOf(u64),
     /// Rejected, naming the other copies' lines.
-    Conflict(Vec<u32>),
+    Conflict(Vec<u64>),
     /// Rejected for a cell of its own.
     Invalid,
 }
 
-fn expected(rows: &[Generated], lines: &[u32]) -> Vec<Expected> {
+fn expected(rows: &[Generated], lines: &[u64]) -> Vec<Expected> {
     let mut verdicts = vec![Expected::First; rows.len()];
     let mut by_incident: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (index, row) in rows.iter().enumerate() {
@@ -995,10 +999,10 @@ fn expected(rows: &[Generated], lines: &[u32]) -> Vec<Expected> {
 }
 
 /// Asserts the verdict on every row of `run` is the one design.md gives.
-fn assert_verdicts_as_designed(run: &Run, rows: &[Generated], lines: &[u32]) {
+fn assert_verdicts_as_designed(run: &Run, rows: &[Generated], lines: &[u64]) {
     let outcomes = outcomes(run, lines);
     let accounting = &run.evaluation.incidents.rows;
-    let mut duplicates: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut duplicates: BTreeMap<u64, u64> = BTreeMap::new();
     let mut firsts_excluded = 0;
     for ((expected, outcome), line) in expected(rows, lines).iter().zip(&outcomes).zip(lines) {
         match (expected, outcome) {
@@ -1008,17 +1012,19 @@ fn assert_verdicts_as_designed(run: &Run, rows: &[Generated], lines: &[u32]) {
                 *duplicates.entry(*first).or_default() += 1;
             }
             (Expected::Conflict(others), Outcome::Rejected { column, reason }) => {
-                let places: Vec<String> = others
-                    .iter()
-                    .map(|other| format!("{}:{other}", run.name))
-                    .collect();
+                // One other copy is named: the first of the id's rows, or for the first the
+                // next; more than one other is counted.
+                let named = format!("{}:{}", run.name, others[0]);
+                let which = if *line < others[0] { "next" } else { "first" };
                 assert_eq!(column, "id", "line {line}");
                 assert_eq!(
                     *reason,
-                    format!(
-                        "the same id appears with different content at {}",
-                        places.join(", ")
-                    ),
+                    match others.len() {
+                        1 => format!("the same id appears with different content at {named}"),
+                        count => format!(
+                            "the same id appears with different content in {count} other rows, the {which} at {named}"
+                        ),
+                    },
                     "line {line}"
                 );
             }
@@ -1037,7 +1043,7 @@ fn assert_verdicts_as_designed(run: &Run, rows: &[Generated], lines: &[u32]) {
     for exclusion in &accounting.excluded {
         match exclusion.reason.to_string().strip_prefix(&prefix) {
             Some(line) => {
-                duplicate_exclusions.insert(line.parse::<u32>().expect("a line"), exclusion.rows);
+                duplicate_exclusions.insert(line.parse::<u64>().expect("a line"), exclusion.rows);
             }
             None => other_exclusions += exclusion.rows,
         }
@@ -1062,9 +1068,9 @@ fn assert_verdicts_as_designed(run: &Run, rows: &[Generated], lines: &[u32]) {
 fn verdicts_by_incident(
     run: &Run,
     rows: &[Generated],
-    lines: &[u32],
+    lines: &[u64],
 ) -> BTreeMap<usize, ([usize; 3], Option<usize>)> {
-    let counted: BTreeMap<u32, usize> = run
+    let counted: BTreeMap<u64, usize> = run
         .evaluation
         .incidents
         .incidents

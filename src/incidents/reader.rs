@@ -13,7 +13,7 @@ use super::duplicates::{
     Candidate, Verdict, ids_rise_throughout, keep_repeated_ids, repeated_ids, resolve_duplicates,
 };
 use super::encoding::decoded;
-use super::fingerprint;
+use super::fingerprint::IdHash;
 use super::input::{Again, Bytes, Copied, Input, with_progress};
 use super::records::{Record, Records};
 use super::rows::{
@@ -37,13 +37,24 @@ pub fn read_into<S: Sink>(
     source: &Source,
     sink: S,
 ) -> Result<Reading<S>, Error> {
+    read_hashed(inputs, source, sink, IdHash::STANDARD)
+}
+
+/// [`read_into`], with ids hashed by `id_hash` to find the ones that may repeat.
+pub(crate) fn read_hashed<S: Sink>(
+    inputs: Vec<Input>,
+    source: &Source,
+    sink: S,
+    id_hash: IdHash,
+) -> Result<Reading<S>, Error> {
     let mut state = ReadState {
         source,
-        rows: Rows::new(source, &sink),
+        rows: Rows::new(source, &sink, id_hash),
         event_columns: Vec::new(),
-        folding: source.collapse.as_ref().map(|_| Folding::default()),
+        folding: source.collapse.as_ref().map(|_| Folding::new(id_hash)),
         parts: Vec::new(),
         again: Vec::new(),
+        id_hash,
     };
     let mut files = Vec::with_capacity(inputs.len());
     // The search for repeated ids runs on no more threads than any input may be read with.
@@ -97,6 +108,7 @@ pub fn read_into<S: Sink>(
                 column: "id".to_owned(),
                 value: copy.row.id.to_string(),
                 reason,
+                id: Some(copy.row.id.to_string()),
             }),
         }
         match copy.kept {
@@ -148,6 +160,8 @@ struct ReadState<'a, S> {
     /// How to read each input again: the rows of an id that occurs more than once are read
     /// again to compare them in full.
     again: Vec<Again>,
+    /// How ids are hashed to find the ones that may repeat.
+    id_hash: IdHash,
 }
 
 impl<S: Sink> ReadState<'_, S> {
@@ -205,17 +219,17 @@ impl<S: Sink> ReadState<'_, S> {
     /// Reads one export front to back: decoded, header resolved, every row read or folded.
     fn read_stream(&mut self, file: u16, name: &str, reader: Box<dyn Read>) -> Result<(), Error> {
         let source = self.source;
-        let unreadable = |message: String| Unreadable { line: 1, message };
-        let bytes = decoded(reader, source.encoding)
-            .map_err(|error| unreadable(error.to_string()).into_error(name, 0))?;
-        let mut reader = Records::new(bytes, source.delimiter, true);
-        let headers = read_header(&mut reader)
-            .map_err(|error| unreadable(error.to_string()).into_error(name, 0))?;
-        let columns = Columns::resolve(source, &headers, name)?;
+        let (bytes, line_ends) = decoded(reader, source.encoding)
+            .map_err(|error| Unreadable::io(1, &error).into_error(name, 0))?;
+        let mut reader = Records::new(bytes, source.delimiter, true, line_ends);
+        let (headers, header_line) =
+            read_header(&mut reader).map_err(|unreadable| unreadable.into_error(name, 0))?;
+        let columns = Columns::resolve(source, (&headers, header_line), name)?;
         let mut part = self.rows.part(file);
         let stretch = Stretch {
             name,
             header_len: headers.len(),
+            columns: &columns,
         };
         let no_stop = |_| false;
         let outcome = match &mut self.folding {
@@ -260,7 +274,7 @@ impl<S: Sink> ReadState<'_, S> {
         let mut copies = Vec::new();
         for (file, wanted) in repeated {
             let name = &files[usize::from(*file)];
-            let unreadable = |message: String| Unreadable { line: 1, message }.into_error(name, 0);
+            let unreadable = |message: String| Unreadable::io(1, &message).into_error(name, 0);
             let bytes: Box<dyn Read> = match &self.again[usize::from(*file)] {
                 Again::Path {
                     path,
@@ -285,18 +299,21 @@ impl<S: Sink> ReadState<'_, S> {
                         .clone(),
                 )),
             };
-            let bytes =
+            let (bytes, line_ends) =
                 decoded(bytes, source.encoding).map_err(|error| unreadable(error.to_string()))?;
-            let mut records = Records::new(bytes, source.delimiter, true);
-            let headers =
-                read_header(&mut records).map_err(|error| unreadable(error.to_string()))?;
-            let columns = Columns::resolve(source, &headers, name)?;
+            let mut records = Records::new(bytes, source.delimiter, true, line_ends);
+            let (headers, header_line) =
+                read_header(&mut records).map_err(|unreadable| unreadable.into_error(name, 0))?;
+            let columns = Columns::resolve(source, (&headers, header_line), name)?;
             let mut record = Record::default();
-            while let Some(began) = records
-                .read(&mut record)
-                .map_err(|error| unreadable(error.to_string()))?
-            {
-                let line = began.line as u32;
+            loop {
+                let next = records.position().line;
+                let began = match records.read(&mut record) {
+                    Ok(Some(began)) => began,
+                    Ok(None) => break,
+                    Err(error) => return Err(Unreadable::of(error, next).into_error(name, 0)),
+                };
+                let line = began.line;
                 let cells = Cells {
                     record: &record,
                     columns: &columns,
@@ -305,7 +322,7 @@ impl<S: Sink> ReadState<'_, S> {
                 };
                 let repeats = cells
                     .required(Field::Id)
-                    .is_ok_and(|id| wanted.contains(&fingerprint::of_text(id)));
+                    .is_ok_and(|id| wanted.contains(&self.id_hash.of(id)));
                 if !repeats || record.len() != headers.len() {
                     continue;
                 }
@@ -345,6 +362,7 @@ impl<S: Sink> ReadState<'_, S> {
             if let Err(mut rejection) = Rows::row(&mut part, latest.file, latest.line, &cells) {
                 rejection.file.clone_from(file_name);
                 rejection.line = latest.line;
+                rejection.id = cells.required(Field::Id).ok().map(str::to_owned);
                 part.rejected.push(*rejection);
             }
         }

@@ -1,5 +1,5 @@
 //! The records of an export, read as the `csv` crate reads them, with a fast path for the lines
-//! most exports are made of.
+//! most exports are made of, and the line numbers an editor shows.
 //!
 //! A record on one line whose cells are plain (no quote character, no carriage return) or quoted
 //! without doubled quotes or line ends inside (`"Degraded, partly"`) has as its fields the bytes
@@ -9,9 +9,26 @@
 //! 64-bit word. Every other record (doubled quotes, cells over several lines, `\r` line ends, a
 //! last line without a line end, and every line when the delimiter is itself a quote or a line
 //! end) goes to `csv_core`, the state machine the `csv` crate itself runs, with the `csv`
-//! crate's defaults and the export's delimiter. So the records, their line numbers and byte
-//! offsets are those the `csv` crate reads (compared by a property test below), whichever path
-//! a record takes.
+//! crate's defaults and the export's delimiter. So the fields of every record are those the
+//! `csv` crate reads (compared by a property test below), whichever path a record takes.
+//!
+//! Two things are this reader's own, because the `csv` crate's answer would lose rows:
+//!
+//! - **Lines.** LF, CRLF and a lone CR each end one line, inside quoted cells too, and a
+//!   record's line is the line its first byte is on, after any blank lines. (The `csv` crate
+//!   counts LF only, so every row of a CR-only file is its line 1, and gives a record read after
+//!   blank lines the first blank line's number; rows are taken back by their line, so two rows
+//!   on one line lose each other.) Lines are counted in a `u64`: no export wraps them.
+//! - **Quotes.** A quoted cell still open at the end of the input, or one that spans lines and
+//!   is followed by text where a delimiter or a line end belongs, means a quote is missing or
+//!   stray: the parser would read the lines in between as one cell, and the rows on them would
+//!   vanish. Both are an error at the line and column where the quote opened; so is a record
+//!   longer than [`MAX_RECORD_BYTES`], which would otherwise hold the rest of the export in
+//!   memory. (A quoted cell on one line followed by text, `"5" screen"`, stays the cell the
+//!   `csv` crate reads: no row is lost to it. A stray quote that pairs with a quote ending a
+//!   later plain cell, `27"` and a line end, still reads as a cell of several lines: nothing in
+//!   the text tells the two apart.) The quotes are followed only in records the parser reads;
+//!   a line the fast path splits has none open.
 
 use std::io::{self, Read};
 
@@ -20,12 +37,110 @@ use csv_core::ReadRecordResult;
 /// Bytes read from the input at a time (the buffer grows for a longer record).
 const BUFFER: usize = 1 << 18;
 
+/// The longest record read, in bytes of input: a quoted cell that never closes, or an input
+/// without line ends, is an error past this rather than the rest of the export held in memory.
+/// A spreadsheet cell holds at most 32,767 characters, so no real row comes near it.
+pub const MAX_RECORD_BYTES: u64 = 64 << 20;
+
 /// Where a record begins, or where reading stopped: the byte offset from the start of the input
-/// and the line (from 1), as `csv::Position` counts them.
+/// and the line (from 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
     pub byte: u64,
     pub line: u64,
+}
+
+/// How the text a reader is given ends its lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineEnds {
+    /// As the export wrote them: LF, CRLF and a lone CR each end one line.
+    AsWritten,
+    /// CRLF already turned into LF (`encoding::decoded` does, to keep such files on the fast
+    /// path): every CR left ended a line of its own in the export, even one right before an LF.
+    CrlfMerged,
+}
+
+/// Why records cannot be read on.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The input could not be read.
+    Io(io::Error),
+    /// The text is not CSV whose rows can be told apart.
+    Malformed(Malformed),
+}
+
+impl From<io::Error> for ReadError {
+    fn from(error: io::Error) -> Self {
+        Self::Io(error)
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Io(error) => error.fmt(formatter),
+            Self::Malformed(malformed) => formatter.write_str(&malformed.message(0)),
+        }
+    }
+}
+
+/// A quote missing or stray, or a record too long to be one: where it begins (line and column
+/// from 1, the column in characters, lines counted from where reading began) and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub line: u64,
+    pub column: u64,
+    pub kind: MalformedKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MalformedKind {
+    /// A quoted cell opened at the place given is still open at line `last`, the end of the
+    /// input.
+    NeverClosed { last: u64 },
+    /// A quoted cell opened at the place given closes on line `closed`, a later line, and
+    /// `text` follows its closing quote.
+    TextAfterClosingQuote { closed: u64, text: u8 },
+    /// The record beginning at the place given runs past [`MAX_RECORD_BYTES`], to line `last`;
+    /// `quote` is the line a quoted cell still open there opened on.
+    TooLong { last: u64, quote: Option<u64> },
+}
+
+impl Malformed {
+    /// The message, with every line moved down by `lines` (a part read from the middle of a
+    /// file counts its lines from where it started).
+    pub fn message(&self, lines: u64) -> String {
+        const FIX: &str = "a quote is missing or stray (a quote inside a quoted cell is written twice: \"\"); correct the export and read it again";
+        let line = self.line + lines;
+        match self.kind {
+            MalformedKind::NeverClosed { last } => format!(
+                "a quoted cell opened on line {line} is never closed: lines {line} to {} (the end of the export) would be read as that one cell and the rows on them lost; {FIX}",
+                last + lines
+            ),
+            MalformedKind::TextAfterClosingQuote { closed, text } => format!(
+                "a quoted cell opened on line {line} closes on line {}, followed by `{}` where a delimiter or a line end belongs: lines {line} to {} would be read as that one cell and the rows on them lost; {FIX}",
+                closed + lines,
+                text.escape_ascii(),
+                closed + lines
+            ),
+            MalformedKind::TooLong { last, quote } => {
+                let why = quote.map_or_else(
+                    || "without a record end".to_owned(),
+                    |quote| {
+                        format!(
+                            "inside a quoted cell opened on line {}: {FIX}",
+                            quote + lines
+                        )
+                    },
+                );
+                format!(
+                    "the row starting on line {line} runs on for more than {} MiB (to line {}) {why}",
+                    MAX_RECORD_BYTES >> 20,
+                    last + lines
+                )
+            }
+        }
+    }
 }
 
 /// One record: its fields' bytes, one after another.
@@ -78,6 +193,112 @@ impl<'f> FromIterator<&'f [u8]> for Record {
     }
 }
 
+/// Where the parser is in a record, as far as quotes go: the states of `csv_core`'s machine
+/// (no escape character, doubled quotes) that tell a quote missing or stray.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    /// At the start of a cell.
+    CellStart,
+    /// In a cell that does not start with a quote.
+    Plain,
+    /// In a quoted cell opened at this line and column.
+    Quoted { line: u64, column: u64 },
+    /// Just after a quote inside a quoted cell opened at this line: the cell's end, or the
+    /// first of a doubled quote.
+    AfterQuote { line: u64, column: u64 },
+}
+
+/// The line count, and the quoting of the record being parsed, kept byte by byte over the bytes
+/// the parser takes.
+struct Scan {
+    line: u64,
+    /// Characters since the line began.
+    column: u64,
+    /// Whether the last byte was a CR that an LF right after it ends the same line with.
+    after_cr: bool,
+    line_ends: LineEnds,
+    quoting: Quoting,
+}
+
+impl Scan {
+    /// Follows `bytes`, the next bytes of the record being parsed; `Err` at text after a quoted
+    /// cell that spans lines.
+    fn bytes(&mut self, bytes: &[u8], delimiter: u8) -> Result<(), Malformed> {
+        for &byte in bytes {
+            self.quote(byte, delimiter)?;
+            self.byte(byte);
+        }
+        Ok(())
+    }
+
+    /// Counts the line ends of `bytes`, in which no quoting matters (a line of plain cells, or
+    /// blank lines).
+    fn lines(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.byte(byte);
+        }
+    }
+
+    fn byte(&mut self, byte: u8) {
+        match byte {
+            b'\n' => {
+                if !self.after_cr {
+                    self.line += 1;
+                }
+                self.column = 0;
+                self.after_cr = false;
+            }
+            b'\r' => {
+                self.line += 1;
+                self.column = 0;
+                self.after_cr = self.line_ends == LineEnds::AsWritten;
+            }
+            _ => {
+                // A UTF-8 continuation byte adds no character.
+                self.column += u64::from(byte & 0xC0 != 0x80);
+                self.after_cr = false;
+            }
+        }
+    }
+
+    /// The quoting after `byte` (read at the current line and column), as `csv_core` moves.
+    fn quote(&mut self, byte: u8, delimiter: u8) -> Result<(), Malformed> {
+        let line_end = byte == b'\n' || byte == b'\r';
+        self.quoting = match self.quoting {
+            Quoting::CellStart if byte == b'"' => Quoting::Quoted {
+                line: self.line,
+                column: self.column + 1,
+            },
+            Quoting::CellStart | Quoting::Plain if byte == delimiter || line_end => {
+                Quoting::CellStart
+            }
+            Quoting::CellStart | Quoting::Plain => Quoting::Plain,
+            Quoting::Quoted { line, column } if byte == b'"' => {
+                Quoting::AfterQuote { line, column }
+            }
+            quoted @ Quoting::Quoted { .. } => quoted,
+            Quoting::AfterQuote { line, column } if byte == b'"' => {
+                Quoting::Quoted { line, column }
+            }
+            Quoting::AfterQuote { .. } if byte == delimiter || line_end => Quoting::CellStart,
+            Quoting::AfterQuote { line, column } => {
+                if line < self.line {
+                    return Err(Malformed {
+                        line,
+                        column,
+                        kind: MalformedKind::TextAfterClosingQuote {
+                            closed: self.line,
+                            text: byte,
+                        },
+                    });
+                }
+                Quoting::Plain
+            }
+        };
+        Ok(())
+    }
+}
+
 /// A reader of records from `input`.
 pub struct Records<R> {
     input: R,
@@ -91,8 +312,10 @@ pub struct Records<R> {
     done: bool,
     /// Whether a byte-order mark at the start is still to be skipped.
     at_start: bool,
-    /// The position of `buffer[start]`.
-    at: Position,
+    /// The byte offset of `buffer[start]`.
+    byte: u64,
+    /// The line of `buffer[start]`, and the quoting of the record being parsed.
+    scan: Scan,
     delimiter: u8,
     core: csv_core::Reader,
     /// The parser's output for one record: field bytes and where each field ends.
@@ -101,10 +324,10 @@ pub struct Records<R> {
 }
 
 impl<R: Read> Records<R> {
-    /// Reads records separated by `delimiter`. At the start of a file (`file_start`), a UTF-8
-    /// byte-order mark is skipped as the `csv` crate skips it; elsewhere (a part of a file read
-    /// from its middle) it is cell text.
-    pub fn new(input: R, delimiter: u8, file_start: bool) -> Self {
+    /// Reads records separated by `delimiter`, from text whose lines end as `line_ends` says. At
+    /// the start of a file (`file_start`), a UTF-8 byte-order mark is skipped as the `csv` crate
+    /// skips it; elsewhere (a part of a file read from its middle) it is cell text.
+    pub fn new(input: R, delimiter: u8, file_start: bool, line_ends: LineEnds) -> Self {
         let mut core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
         // The parser drops a byte-order mark from the first bytes it is given. It may first be
         // given a record in the middle of the input, so it is given an empty line first (which
@@ -119,7 +342,14 @@ impl<R: Read> Records<R> {
             eof: false,
             done: false,
             at_start: file_start,
-            at: Position { byte: 0, line: 1 },
+            byte: 0,
+            scan: Scan {
+                line: 1,
+                column: 0,
+                after_cr: false,
+                line_ends,
+                quoting: Quoting::CellStart,
+            },
             delimiter,
             core,
             fields,
@@ -127,18 +357,20 @@ impl<R: Read> Records<R> {
         }
     }
 
-    /// Where the next record begins (before any empty lines, which are skipped).
+    /// Where the next record's read begins (before any blank lines, which are skipped).
     pub fn position(&self) -> Position {
-        self.at
+        Position {
+            byte: self.byte,
+            line: self.scan.line,
+        }
     }
 
-    /// Reads the next record into `record`; returns the position its read began at (the `csv`
-    /// crate gives a record the position before the empty lines it skips), or `None` at the end.
+    /// Reads the next record into `record`; returns where it begins (its first byte, after any
+    /// blank lines), or `None` at the end.
     ///
     /// # Errors
-    /// When the input cannot be read.
-    pub fn read(&mut self, record: &mut Record) -> io::Result<Option<Position>> {
-        let began = self.at;
+    /// When the input cannot be read, or a quote is missing or stray (see the module comment).
+    pub fn read(&mut self, record: &mut Record) -> Result<Option<Position>, ReadError> {
         if self.at_start {
             // The mark's bytes count in the offsets after it, not in the first record's.
             self.at_start = false;
@@ -147,7 +379,7 @@ impl<R: Read> Records<R> {
             }
             if self.buffer[..self.end].starts_with(b"\xef\xbb\xbf") {
                 self.start = 3;
-                self.at.byte = 3;
+                self.byte = 3;
             }
         }
         loop {
@@ -155,11 +387,29 @@ impl<R: Read> Records<R> {
                 return Ok(None);
             }
             let rest = &self.buffer[self.start..self.end];
-            if rest.first() == Some(&b'\n') {
-                // An empty line: skipped.
-                self.advance(1);
-                continue;
+            match rest.first() {
+                None if self.eof => {
+                    self.done = true;
+                    return Ok(None);
+                }
+                None => {
+                    self.fill()?;
+                    continue;
+                }
+                Some(b'\n' | b'\r') => {
+                    // Blank lines are skipped, as the parser skips them, and counted.
+                    let blank = rest
+                        .iter()
+                        .position(|byte| *byte != b'\n' && *byte != b'\r')
+                        .unwrap_or(rest.len());
+                    self.scan.lines(&rest[..blank]);
+                    self.start += blank;
+                    self.byte += blank as u64;
+                    continue;
+                }
+                Some(_) => {}
             }
+            let began = self.position();
             // Lines are split without the parser unless the delimiter is itself a quote or a line
             // end.
             let split = if matches!(self.delimiter, b'"' | b'\n' | b'\r') {
@@ -168,10 +418,18 @@ impl<R: Read> Records<R> {
                 split_line(rest, self.delimiter, record)
             };
             if let Some(length) = split {
-                self.advance(length);
+                // One line, ended by its LF, with no CR in it.
+                self.start += length;
+                self.byte += length as u64;
+                self.scan.line += 1;
+                self.scan.column = 0;
+                self.scan.after_cr = false;
                 return Ok(Some(began));
             }
-            if !self.eof && memchr::memchr(b'\n', rest).is_none() {
+            if !self.eof
+                && memchr::memchr2(b'\n', b'\r', rest).is_none()
+                && (rest.len() as u64) < MAX_RECORD_BYTES
+            {
                 // The line goes on past the bytes read so far.
                 self.fill()?;
                 continue;
@@ -180,31 +438,52 @@ impl<R: Read> Records<R> {
         }
     }
 
-    /// Moves past `bytes` bytes: one line and its line end.
-    fn advance(&mut self, bytes: usize) {
-        self.start += bytes;
-        self.at.byte += bytes as u64;
-        self.at.line += 1;
-    }
-
     /// Reads one record with the parser; `false` at the end of the input.
-    fn parse(&mut self, record: &mut Record) -> io::Result<bool> {
-        self.core.set_line(self.at.line);
+    fn parse(&mut self, record: &mut Record) -> Result<bool, ReadError> {
+        let began = self.position();
+        self.scan.quoting = Quoting::CellStart;
         let (mut written, mut ended) = (0, 0);
         loop {
             if self.start == self.end && !self.eof {
                 self.fill()?;
+            }
+            if self.start == self.end {
+                if let Quoting::Quoted { line, column } = self.scan.quoting {
+                    // The last line with text on it, when the input ends with a line end.
+                    let last = self.scan.line - u64::from(self.scan.column == 0);
+                    return Err(ReadError::Malformed(Malformed {
+                        line,
+                        column,
+                        kind: MalformedKind::NeverClosed { last },
+                    }));
+                }
             }
             let (result, read, wrote, ends) = self.core.read_record(
                 &self.buffer[self.start..self.end],
                 &mut self.fields[written..],
                 &mut self.ends[ended..],
             );
+            self.scan
+                .bytes(&self.buffer[self.start..self.start + read], self.delimiter)
+                .map_err(ReadError::Malformed)?;
             self.start += read;
-            self.at.byte += read as u64;
-            self.at.line = self.core.line();
+            self.byte += read as u64;
             written += wrote;
             ended += ends;
+            if self.byte - began.byte > MAX_RECORD_BYTES {
+                let quote = match self.scan.quoting {
+                    Quoting::Quoted { line, .. } | Quoting::AfterQuote { line, .. } => Some(line),
+                    Quoting::CellStart | Quoting::Plain => None,
+                };
+                return Err(ReadError::Malformed(Malformed {
+                    line: began.line,
+                    column: 1,
+                    kind: MalformedKind::TooLong {
+                        last: self.scan.line,
+                        quote,
+                    },
+                }));
+            }
             match result {
                 ReadRecordResult::InputEmpty => {}
                 ReadRecordResult::OutputFull => self.fields.resize(self.fields.len() * 2, 0),
@@ -337,12 +616,15 @@ fn split_plain(
 mod tests {
     use super::*;
 
-    /// Every record's fields with the byte and line its read began at, and the byte and line
-    /// where reading ended.
-    type Outcome = (Vec<(Vec<Vec<u8>>, u64, u64)>, (u64, u64));
+    /// Every record's fields, as read.
+    type Fields = Vec<Vec<Vec<u8>>>;
 
-    /// What the `csv` crate reads of `text`, set up as the reader of exports is.
-    fn by_csv(text: &[u8], delimiter: u8) -> Outcome {
+    /// Each record's fields and where it begins, and where reading ended or why it stopped.
+    type Outcome = (Vec<(Vec<Vec<u8>>, Position)>, Result<Position, Malformed>);
+
+    /// The fields of the records the `csv` crate reads of `text`, set up as the reader of exports
+    /// is.
+    fn by_csv(text: &[u8], delimiter: u8) -> Fields {
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(false)
@@ -351,32 +633,47 @@ mod tests {
         let mut record = csv::ByteRecord::new();
         let mut records = Vec::new();
         while reader.read_byte_record(&mut record).expect("reads") {
-            let position = record.position().expect("a position");
-            records.push((
-                record.iter().map(<[u8]>::to_vec).collect(),
-                position.byte(),
-                position.line(),
-            ));
+            records.push(record.iter().map(<[u8]>::to_vec).collect());
         }
-        let end = reader.position();
-        (records, (end.byte(), end.line()))
+        records
     }
 
-    fn by_records(text: &[u8], delimiter: u8, chunk: usize) -> Outcome {
-        // Handed over `chunk` bytes at a time, so records straddle the reads.
+    /// What [`Records`] reads of `text`, handed over `chunk` bytes at a time (so records straddle
+    /// the reads): each record's fields and where it begins, and where reading ended or why it
+    /// stopped.
+    fn by_records(text: &[u8], delimiter: u8, chunk: usize, line_ends: LineEnds) -> Outcome {
         let input = Chunked { text, chunk };
-        let mut reader = Records::new(input, delimiter, true);
+        let mut reader = Records::new(input, delimiter, true, line_ends);
         let mut record = Record::default();
         let mut records = Vec::new();
-        while let Some(position) = reader.read(&mut record).expect("reads") {
-            records.push((
-                record.iter().map(<[u8]>::to_vec).collect(),
-                position.byte,
-                position.line,
-            ));
+        loop {
+            match reader.read(&mut record) {
+                Ok(Some(position)) => {
+                    records.push((record.iter().map(<[u8]>::to_vec).collect(), position));
+                }
+                Ok(None) => return (records, Ok(reader.position())),
+                Err(ReadError::Malformed(malformed)) => return (records, Err(malformed)),
+                Err(ReadError::Io(error)) => panic!("in memory: {error}"),
+            }
         }
-        let end = reader.position();
-        (records, (end.byte, end.line))
+    }
+
+    fn fields_of(records: &[(Vec<Vec<u8>>, Position)]) -> Fields {
+        records.iter().map(|(fields, _)| fields.clone()).collect()
+    }
+
+    /// The line of byte `at` in `text` as an editor shows it: one more than the line ends before
+    /// it, where LF, CRLF and a lone CR each end one line.
+    fn editor_line(text: &[u8], at: usize) -> u64 {
+        let before = &text[..at];
+        let crlf = before.windows(2).filter(|pair| pair == b"\r\n").count();
+        let ends = before
+            .iter()
+            .filter(|byte| **byte == b'\n' || **byte == b'\r')
+            .count();
+        // A record never begins between the CR and the LF of a CRLF (it begins after blank
+        // lines), so the pairs before `at` are whole.
+        (ends - crlf) as u64 + 1
     }
 
     struct Chunked<'t> {
@@ -393,40 +690,146 @@ mod tests {
         }
     }
 
+    fn fields(fields: &[&str]) -> Vec<Vec<u8>> {
+        fields
+            .iter()
+            .map(|field| field.as_bytes().to_vec())
+            .collect()
+    }
+
+    fn at(byte: u64, line: u64) -> Position {
+        Position { byte, line }
+    }
+
     #[test]
     fn plain_lines_split_on_the_delimiter() {
         let text = b"id,title\nA1,Disk full\n\nA2,\n,\nA3,x";
-        let (records, end) = by_records(text, b',', 1 << 20);
-        let fields = |fields: &[&str]| -> Vec<Vec<u8>> {
-            fields
-                .iter()
-                .map(|field| field.as_bytes().to_vec())
-                .collect()
-        };
-        // The empty line 3 is skipped; the record read after it is given the position the read
-        // began at (line 3, byte 22 = 9 + 13), as the csv crate gives it. "A2,\n" is bytes
-        // 23-26, ",\n" 27-28, "A3,x" 29-32 and ends the input at byte 33, on line 6.
+        let (records, end) = by_records(text, b',', 1 << 20, LineEnds::AsWritten);
+        // The blank line 3 is skipped; the record after it begins on line 4, at byte 23 (9 +
+        // 13 + 1). "A2,\n" is bytes 23-26, ",\n" 27-28, "A3,x" 29-32 and ends the input at byte
+        // 33, on line 6.
         assert_eq!(
             records,
             vec![
-                (fields(&["id", "title"]), 0, 1),
-                (fields(&["A1", "Disk full"]), 9, 2),
-                (fields(&["A2", ""]), 22, 3),
-                (fields(&["", ""]), 27, 5),
-                (fields(&["A3", "x"]), 29, 6),
+                (fields(&["id", "title"]), at(0, 1)),
+                (fields(&["A1", "Disk full"]), at(9, 2)),
+                (fields(&["A2", ""]), at(23, 4)),
+                (fields(&["", ""]), at(27, 5)),
+                (fields(&["A3", "x"]), at(29, 6)),
             ]
         );
-        assert_eq!(end, (33, 6));
-        assert_eq!(by_csv(text, b','), (records, end));
+        assert_eq!(end, Ok(at(33, 6)));
+        assert_eq!(fields_of(&records), by_csv(text, b','));
+    }
+
+    #[test]
+    fn lf_crlf_and_cr_line_ends_each_end_one_line() {
+        // The same five lines (a header, a row, a blank line, a row with a cell of two lines, a
+        // row) with each kind of line end: the rows begin on lines 2, 4 and 6 every time.
+        for end in ["\n", "\r\n", "\r"] {
+            let text = ["h,t", "A,x", "", "B,\"two", "lines\"", "C,y"].join(end);
+            let (records, _) = by_records(text.as_bytes(), b',', 7, LineEnds::AsWritten);
+            let lines: Vec<u64> = records.iter().map(|(_, position)| position.line).collect();
+            assert_eq!(lines, [1, 2, 4, 6], "line ends {end:?}");
+            assert_eq!(fields_of(&records), by_csv(text.as_bytes(), b','));
+        }
+        // CR CR LF is a lone CR and a CRLF: two line ends, so the row after it is on line 4.
+        let text = b"h,t\r\nA,x\r\r\nB,y\r\n";
+        let (records, _) = by_records(text, b',', 3, LineEnds::AsWritten);
+        assert_eq!(records[2], (fields(&["B", "y"]), at(11, 4)));
+        // Read after CRLF became LF (`encoding::decoded`), the same export is `h,t\nA,x\r\nB,y\n`:
+        // the CR left ended a line of its own, so B is still on line 4.
+        let text = b"h,t\nA,x\r\nB,y\n";
+        let (records, _) = by_records(text, b',', 3, LineEnds::CrlfMerged);
+        assert_eq!(records[2].1.line, 4);
+    }
+
+    #[test]
+    fn line_numbers_do_not_wrap_at_four_billion() {
+        let mut records = Records::new(&b"A\n\nB\n"[..], b',', true, LineEnds::AsWritten);
+        records.scan.line = u64::from(u32::MAX);
+        let mut record = Record::default();
+        let first = records.read(&mut record).expect("reads").expect("a record");
+        let second = records.read(&mut record).expect("reads").expect("a record");
+        assert_eq!(
+            (first.line, second.line),
+            (u64::from(u32::MAX), u64::from(u32::MAX) + 2)
+        );
+    }
+
+    #[test]
+    fn a_quoted_cell_never_closed_is_an_error_where_it_opened() {
+        let text = "id,title\nA1,ok\nA2,\"never closed\nA3,lost row\nA4,lost too\n";
+        for chunk in [1, 5, 1 << 20] {
+            let (records, end) = by_records(text.as_bytes(), b',', chunk, LineEnds::AsWritten);
+            assert_eq!(records.len(), 2, "the header and A1 read before it");
+            let malformed = end.expect_err("an unclosed quote");
+            assert_eq!(
+                (malformed.line, malformed.column, &malformed.kind),
+                (3, 4, &MalformedKind::NeverClosed { last: 5 })
+            );
+        }
+        assert_eq!(
+            Malformed {
+                line: 3,
+                column: 4,
+                kind: MalformedKind::NeverClosed { last: 5 }
+            }
+            .message(10),
+            "a quoted cell opened on line 13 is never closed: lines 13 to 15 (the end of the export) would be read as that one cell and the rows on them lost; a quote is missing or stray (a quote inside a quoted cell is written twice: \"\"); correct the export and read it again"
+        );
+    }
+
+    #[test]
+    fn a_quote_closed_lines_later_by_another_cells_quote_is_an_error_where_it_opened() {
+        // A2's quote is closed by the quote that opens A4's title, three lines on; `B` follows.
+        let text = "id,title\nA2,\"never closed\nA3,lost\nA4,\"Bad, really\"\n";
+        let (records, end) = by_records(text.as_bytes(), b',', 4, LineEnds::AsWritten);
+        assert_eq!(records.len(), 1);
+        assert_eq!(
+            end,
+            Err(Malformed {
+                line: 2,
+                column: 4,
+                kind: MalformedKind::TextAfterClosingQuote {
+                    closed: 4,
+                    text: b'B'
+                }
+            })
+        );
+        // On one line, text after a closing quote loses no row: the cell the csv crate reads.
+        let text = b"id,title\nA1,\"5\" screen\"\nA2,x\n";
+        let (records, end) = by_records(text, b',', 4, LineEnds::AsWritten);
+        assert!(end.is_ok());
+        assert_eq!(records[1].0, fields(&["A1", "5 screen\""]));
+        assert_eq!(fields_of(&records), by_csv(text, b','));
+    }
+
+    #[test]
+    fn a_record_past_the_limit_is_an_error() {
+        // A quote opened on line 2 and 65 MiB of lines after it.
+        let mut text = b"id,title\nA1,\"open".to_vec();
+        let line = b"more text in the cell, line after line\n";
+        while (text.len() as u64) <= MAX_RECORD_BYTES + 1024 {
+            text.extend_from_slice(line);
+        }
+        let (records, end) = by_records(&text, b',', 1 << 16, LineEnds::AsWritten);
+        assert_eq!(records.len(), 1);
+        let malformed = end.expect_err("too long");
+        assert_eq!((malformed.line, malformed.column), (2, 1));
+        assert!(matches!(
+            malformed.kind,
+            MalformedKind::TooLong { quote: Some(2), .. }
+        ));
     }
 
     #[test]
     fn a_byte_order_mark_is_skipped_only_at_the_start() {
         let text = "\u{feff}id\n\u{feff}A1\n".as_bytes();
-        let (records, _) = by_records(text, b',', 2);
+        let (records, _) = by_records(text, b',', 2, LineEnds::AsWritten);
         assert_eq!(records[0].0, vec![b"id".to_vec()]);
         assert_eq!(records[1].0, vec!["\u{feff}A1".as_bytes().to_vec()]);
-        assert_eq!(by_records(text, b',', 2), by_csv(text, b','));
+        assert_eq!(fields_of(&records), by_csv(text, b','));
     }
 
     #[test]
@@ -434,27 +837,43 @@ mod tests {
         // With `"` as the delimiter, `"a"""b"` is a quoted cell `a"b` and an empty one to the
         // csv crate; split at the quotes it would be `a` and `b`.
         let text = b"\"a\"\"\"b\"\n";
-        let (records, _) = by_records(text, b'"', 64);
+        let (records, _) = by_records(text, b'"', 64, LineEnds::AsWritten);
         assert_eq!(records[0].0, vec![b"a\"b".to_vec(), Vec::new()]);
-        assert_eq!(by_records(text, b'"', 3), by_csv(text, b'"'));
-        assert_eq!(by_records(b"a\rb\n", b'\r', 64), by_csv(b"a\rb\n", b'\r'));
+        assert_eq!(
+            fields_of(&by_records(text, b'"', 3, LineEnds::AsWritten).0),
+            by_csv(text, b'"')
+        );
+        let (records, _) = by_records(b"a\rb\n", b'\r', 64, LineEnds::AsWritten);
+        assert_eq!(fields_of(&records), by_csv(b"a\rb\n", b'\r'));
     }
 
     proptest::proptest! {
         #[test]
-        fn records_are_read_as_the_csv_crate_reads_them(
+        fn records_are_read_as_the_csv_crate_reads_them_on_the_lines_an_editor_shows(
             pieces in proptest::collection::vec(proptest::sample::select(vec![
                 "a", "bc", ",", ";", "\n", "\r", "\r\n", "\"", "\"\"", " ", "\u{feff}", "é",
-                "\"x, y\"", ",\"\",", "\n\"q\"\n",
+                "\"x, y\"", ",\"\",", "\n\"q\"\n", "\"two\nlines\"",
             ]), 0..60),
-            delimiter in proptest::sample::select(vec![b',', b';', b'"', b'\r']),
+            delimiter in proptest::sample::select(vec![b',', b';']),
             chunk in 1_usize..40,
         ) {
             let text = pieces.concat();
-            proptest::prop_assert_eq!(
-                by_records(text.as_bytes(), delimiter, chunk),
-                by_csv(text.as_bytes(), delimiter)
-            );
+            let bytes = text.as_bytes();
+            let (records, end) = by_records(bytes, delimiter, chunk, LineEnds::AsWritten);
+            let csv = by_csv(bytes, delimiter);
+            // Every record read before a quote problem (if any) is the csv crate's.
+            proptest::prop_assert_eq!(fields_of(&records), csv[..records.len()].to_vec());
+            if end.is_ok() {
+                proptest::prop_assert_eq!(records.len(), csv.len());
+            }
+            // Each record begins after blank lines, on the line an editor shows it on.
+            for (_, position) in &records {
+                let byte = usize::try_from(position.byte).expect("small");
+                proptest::prop_assert!(!matches!(bytes.get(byte), Some(b'\n' | b'\r')));
+                proptest::prop_assert_eq!(position.line, editor_line(bytes, byte));
+            }
+            // Lines rise from record to record: no two rows share one.
+            proptest::prop_assert!(records.windows(2).all(|pair| pair[0].1.line < pair[1].1.line));
         }
     }
 }

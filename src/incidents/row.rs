@@ -16,8 +16,8 @@ pub struct Row<'r> {
     pub id: &'r str,
     /// Index of the input file in the list given.
     pub file: u16,
-    /// CSV line of the row (the header is line 1).
-    pub line: u32,
+    /// Line of the row in its file.
+    pub line: u64,
     /// The service cell, trimmed, with the source's aliases applied.
     pub service: &'r str,
     /// The severity the export reports now.
@@ -111,7 +111,7 @@ enum Title<'r> {
 impl<'r> Row<'r> {
     /// A row read from `cells`, which give its title when asked.
     pub(super) fn read(
-        (id, file, line): (&'r str, u16, u32),
+        (id, file, line): (&'r str, u16, u64),
         (service, severity, initial_severity, cause): (
             &'r str,
             Text<'r>,
@@ -169,8 +169,8 @@ pub struct RowCopy {
     pub id: CompactString,
     /// Index of the input file.
     pub file: u16,
-    /// CSV line of the row.
-    pub line: u32,
+    /// Line of the row in its file.
+    pub line: u64,
     service: CompactString,
     severity: TextCopy,
     initial_severity: Option<TextCopy>,
@@ -184,7 +184,7 @@ impl RowCopy {
     #[cfg(test)]
     pub(crate) fn of(
         id: &str,
-        (file, line): (u16, u32),
+        (file, line): (u16, u64),
         (service, severity, initial_severity): (&str, Text<'_>, Option<Text<'_>>),
         facts: &Facts,
     ) -> Self {

@@ -4,18 +4,21 @@
 //! reason). Nothing here knows a contract: routing a row is the sink's business.
 
 use std::collections::BTreeMap;
-use std::io::{self, Read};
+use std::io::Read;
 
 use super::collapse::{self, Event, Folding, StateKind};
 use super::duplicates::IdOrder;
 use super::encoding::Encoding;
-use super::fingerprint;
-use super::records::{Position, Record, Records};
+use super::fingerprint::IdHash;
+use super::records::{Malformed, Position, ReadError, Record, Records};
 use super::row::{Answer, Facts, Fault, Row, RowCopy, Text};
 use super::source::{Collapse, Field, Mapping, Source};
 use super::{ExclusionReason, Paused, Rejection, Sink};
 use crate::error::{Error, Location};
-use crate::time::{Instant, Seconds, merge_intervals, parse_duration};
+use crate::time::{
+    Instant, Seconds, TimestampFormat, check_duration_bound, format_instant, merge_intervals,
+    parse_duration,
+};
 
 /// What reading a stretch of rows gave: the rows of one file, or of one part of a file read in
 /// parallel. Parts are put together in file order by `reader::read_into`.
@@ -34,6 +37,8 @@ pub(super) struct Part<S> {
     pub(super) fingerprints: Vec<u64>,
     /// Whether the ids of the rows with fingerprints rise from row to row.
     pub(super) ids: IdOrder,
+    /// How ids are hashed into `fingerprints`.
+    id_hash: IdHash,
     /// Rows read.
     pub(super) read: u64,
     /// Rows excluded, by reason.
@@ -120,13 +125,14 @@ enum Found<'r> {
 }
 
 impl<S: Sink> Part<S> {
-    pub(super) fn new(file: u16, sink: S) -> Self {
+    pub(super) fn new(file: u16, sink: S, id_hash: IdHash) -> Self {
         Self {
             file,
             sink,
             counted: 0,
             fingerprints: Vec::new(),
             ids: IdOrder::default(),
+            id_hash,
             read: 0,
             exclusions: Vec::new(),
             rejected: Vec::new(),
@@ -149,7 +155,7 @@ impl<S: Sink> Part<S> {
 
     /// Moves every line number down by `lines`: a part read from the middle of a file counts
     /// its lines from where it started.
-    pub(super) fn shift_lines(&mut self, lines: u32) {
+    pub(super) fn shift_lines(&mut self, lines: u64) {
         if lines == 0 {
             return;
         }
@@ -165,54 +171,94 @@ pub(super) struct Rows<'a, S> {
     source: &'a Source,
     /// The sink each part's own sink is made from.
     sink: &'a S,
+    /// How ids are hashed to find the ones that may repeat.
+    id_hash: IdHash,
 }
 
-/// A stretch of rows could not be read: the line (counted from where the stretch began) and
-/// the reader's message.
-pub(super) struct Unreadable {
-    pub(super) line: u64,
-    pub(super) message: String,
+/// A stretch of rows could not be read: the input failed (at a line counted from where the
+/// stretch began, with the reader's message), or a quote is missing or stray.
+pub(super) enum Unreadable {
+    Io { line: u64, message: String },
+    Malformed(Malformed),
 }
 
 impl Unreadable {
-    /// The error, for the file `name`, with the line moved down by `lines`.
+    /// The input failed at `line`.
+    pub(super) fn io(line: u64, error: &impl std::fmt::Display) -> Self {
+        Self::Io {
+            line,
+            message: error.to_string(),
+        }
+    }
+
+    /// Why reading records stopped, `line` being where the record being read began.
+    pub(super) fn of(error: ReadError, line: u64) -> Self {
+        match error {
+            ReadError::Io(error) => Self::io(line, &error),
+            ReadError::Malformed(malformed) => Self::Malformed(malformed),
+        }
+    }
+
+    /// The error, for the file `name`, with every line moved down by `lines`.
     pub(super) fn into_error(self, name: &str, lines: u64) -> Error {
+        let (line, column, message) = match self {
+            Self::Io { line, message } => (
+                line + lines,
+                1,
+                format!("cannot read the export: {message}"),
+            ),
+            Self::Malformed(malformed) => (
+                malformed.line + lines,
+                malformed.column,
+                malformed.message(lines),
+            ),
+        };
+        // A location holds a line up to 4,294,967,295; past it, the message says the line.
+        let (line, message) = match u32::try_from(line) {
+            Ok(line) => (line, message),
+            Err(_) => (0, format!("line {line}: {message}")),
+        };
         Error::Incidents {
             location: Location {
                 file: name.to_owned(),
-                line: u32::try_from(self.line + lines).unwrap_or(u32::MAX),
-                column: 1,
+                line,
+                column: u32::try_from(column).unwrap_or(0),
             },
-            message: format!("cannot read the export: {}", self.message),
+            message,
         }
     }
 }
 
-/// The header of an export read by `records`: its first record (none in an empty export).
-pub(super) fn read_header<R: Read>(records: &mut Records<R>) -> io::Result<Record> {
+/// The header of an export read by `records`: its first record (none in an empty export), and
+/// the line it is on.
+pub(super) fn read_header<R: Read>(records: &mut Records<R>) -> Result<(Record, u64), Unreadable> {
     let mut header = Record::default();
-    Ok(match records.read(&mut header)? {
-        Some(_) => header,
-        None => Record::default(),
+    let line = records.position().line;
+    Ok(match records.read(&mut header) {
+        Ok(Some(began)) => (header, began.line),
+        Ok(None) => (Record::default(), line),
+        Err(error) => return Err(Unreadable::of(error, line)),
     })
 }
 
-/// The records being read: the file's name for rejections, and the header's number of fields.
+/// The records being read: the file's name for rejections, the header's number of fields, and
+/// the columns (for the id of a row rejected).
 pub(super) struct Stretch<'n> {
     pub(super) name: &'n str,
     pub(super) header_len: usize,
+    pub(super) columns: &'n Columns<'n>,
 }
 
 /// Reads records into `part` until the end, or until `stop` says the next record, at the given
 /// byte offset, belongs to the next part. Each record with the header's number of fields goes to
-/// `each`; its rejection is filed at the record's line. Returns where reading stopped.
-///
+/// `each`; its rejection is filed at the record's line, with its id when the id cell reads.
+/// Returns where reading stopped.
 pub(super) fn read_records<R: Read, S>(
     records: &mut Records<R>,
     stretch: &Stretch<'_>,
     part: &mut Part<S>,
     mut stop: impl FnMut(u64) -> bool,
-    mut each: impl FnMut(&mut Part<S>, u32, &Record) -> Result<(), Box<Rejection>>,
+    mut each: impl FnMut(&mut Part<S>, u64, &Record) -> Result<(), Box<Rejection>>,
 ) -> Result<Position, Unreadable> {
     let mut record = Record::default();
     loop {
@@ -224,7 +270,7 @@ pub(super) fn read_records<R: Read, S>(
             Ok(None) => return Ok(records.position()),
             Ok(Some(began)) => {
                 part.read += 1;
-                let line = began.line as u32;
+                let line = began.line;
                 let outcome = if record.len() == stretch.header_len {
                     each(part, line, &record)
                 } else {
@@ -238,20 +284,17 @@ pub(super) fn read_records<R: Read, S>(
                             record.len(),
                             stretch.header_len
                         ),
+                        id: None,
                     }))
                 };
                 if let Err(mut rejection) = outcome {
                     stretch.name.clone_into(&mut rejection.file);
                     rejection.line = line;
+                    rejection.id = stretch.columns.id_of(&record);
                     part.rejected.push(*rejection);
                 }
             }
-            Err(error) => {
-                return Err(Unreadable {
-                    line: next.line,
-                    message: error.to_string(),
-                });
-            }
+            Err(error) => return Err(Unreadable::of(error, next.line)),
         }
     }
 }
@@ -293,11 +336,21 @@ enum Slot<'s> {
 }
 
 impl<'s> Columns<'s> {
-    pub(super) fn resolve(source: &'s Source, headers: &Record, file: &str) -> Result<Self, Error> {
+    /// Where each field is read from in an export whose header, on line `header_line`, is
+    /// `headers`.
+    ///
+    /// # Errors
+    /// When the export is empty, a column the source needs is not in the header, or a column the
+    /// source reads is in it more than once.
+    pub(super) fn resolve(
+        source: &'s Source,
+        (headers, header_line): (&Record, u64),
+        file: &str,
+    ) -> Result<Self, Error> {
         let header_error = |message: String| Error::Incidents {
             location: Location {
                 file: file.to_owned(),
-                line: 1,
+                line: u32::try_from(header_line).unwrap_or(0),
                 column: 1,
             },
             message,
@@ -323,6 +376,7 @@ impl<'s> Columns<'s> {
                 Mapping::Column { name, values } => (name, values),
             };
             names[field.index()].clone_from(name);
+            check_named_once(&header_names, name, field.name()).map_err(header_error)?;
             match header_names.iter().position(|header| header == name) {
                 Some(index) => {
                     let aliases = (!values.is_empty()).then_some(values);
@@ -351,40 +405,7 @@ impl<'s> Columns<'s> {
         let events = match &source.collapse {
             None => None,
             Some(collapse) => {
-                let position = |name: &str| header_names.iter().position(|header| header == name);
-                let updated = position(&collapse.updated).ok_or_else(|| {
-                    header_error(format!(
-                        "column `{}` (for collapse.updated, the time of each event) is not in the header; the header has: {}",
-                        collapse.updated,
-                        header_names.join(", ")
-                    ))
-                })?;
-                let state = match &collapse.state {
-                    None => None,
-                    Some(name) => match position(name) {
-                        Some(index) => Some(index),
-                        None if collapse.state_required => {
-                            return Err(header_error(format!(
-                                "column `{name}` (for collapse.state) is not in the header; the header has: {}",
-                                header_names.join(", ")
-                            )));
-                        }
-                        None => None,
-                    },
-                };
-                let kept = slots
-                    .iter()
-                    .filter_map(|slot| match slot {
-                        Slot::Column { index, .. } => Some(*index),
-                        Slot::Absent | Slot::Constant(_) => None,
-                    })
-                    .collect();
-                Some(EventColumns {
-                    collapse,
-                    updated,
-                    state,
-                    kept,
-                })
+                Some(EventColumns::resolve(collapse, &header_names, &slots).map_err(header_error)?)
             }
         };
         Ok(Self {
@@ -395,6 +416,95 @@ impl<'s> Columns<'s> {
             events,
         })
     }
+}
+
+impl<'s> EventColumns<'s> {
+    /// Where an event log's event time and state are in a file whose header names are
+    /// `header_names`, and the columns of `slots` a folded incident is read from; `Err` with
+    /// the message when a column is missing or in the header twice.
+    fn resolve(
+        collapse: &'s Collapse,
+        header_names: &[String],
+        slots: &[Slot<'_>],
+    ) -> Result<Self, String> {
+        let position = |name: &str| header_names.iter().position(|header| header == name);
+        check_named_once(header_names, &collapse.updated, "collapse.updated")?;
+        if let Some(state) = &collapse.state {
+            check_named_once(header_names, state, "collapse.state")?;
+        }
+        let updated = position(&collapse.updated).ok_or_else(|| {
+            format!(
+                "column `{}` (for collapse.updated, the time of each event) is not in the header; the header has: {}",
+                collapse.updated,
+                header_names.join(", ")
+            )
+        })?;
+        let state = match &collapse.state {
+            None => None,
+            Some(name) => match position(name) {
+                Some(index) => Some(index),
+                None if collapse.state_required => {
+                    return Err(format!(
+                        "column `{name}` (for collapse.state) is not in the header; the header has: {}",
+                        header_names.join(", ")
+                    ));
+                }
+                None => None,
+            },
+        };
+        let kept = slots
+            .iter()
+            .filter_map(|slot| match slot {
+                Slot::Column { index, .. } => Some(*index),
+                Slot::Absent | Slot::Constant(_) => None,
+            })
+            .collect();
+        Ok(Self {
+            collapse,
+            updated,
+            state,
+            kept,
+        })
+    }
+}
+
+impl Columns<'_> {
+    /// The id of `record` (trimmed, aliases applied), when it has one that reads: what a
+    /// rejection of the row names, so that a signed-off exception can say its incident was
+    /// rejected.
+    fn id_of(&self, record: &Record) -> Option<String> {
+        let text = match self.slots[Field::Id.index()] {
+            Slot::Absent => return None,
+            Slot::Constant(value) => value,
+            Slot::Column { index, aliases } => {
+                let text = cell_text(record.get(index)?, self.missing).ok()??;
+                aliases
+                    .and_then(|aliases| aliases.get(text))
+                    .map_or(text, String::as_str)
+            }
+        };
+        (!text.is_empty()).then(|| text.to_owned())
+    }
+}
+
+/// An error when the header names column `name` (read for `purpose`) more than once: the first
+/// would be read and the others silently left out, though either may hold the value meant.
+/// (Columns the source does not read may repeat: exports write a multi-valued field that way.)
+fn check_named_once(header: &[String], name: &str, purpose: &str) -> Result<(), String> {
+    let places: Vec<String> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, header)| *header == name)
+        .map(|(index, _)| (index + 1).to_string())
+        .collect();
+    let Some((last, others)) = places.split_last().filter(|(_, others)| !others.is_empty()) else {
+        return Ok(());
+    };
+    Err(format!(
+        "column `{name}` (for {purpose}) is in the header {} times, as columns {} and {last}: slacredit cannot tell which one holds the value; rename the others in the export, or read another column with a mapping file",
+        places.len(),
+        others.join(", ")
+    ))
 }
 
 /// The trimmed text of a cell; `Ok(None)` when it is empty or a missing-value marker, `Err`
@@ -536,6 +646,7 @@ impl<'r> Cells<'r> {
             column: self.columns.names[fault.field.index()].clone(),
             value: fault.value,
             reason: fault.reason,
+            id: None,
         })
     }
 
@@ -577,7 +688,19 @@ impl<'r> Cells<'r> {
                 .ok()
                 .filter(|seconds| *seconds >= 0)
                 .map_or_else(|| parse_duration(text), Ok)
-                .map_err(|_| self.reject(Field::Paused, text, "is neither pause intervals `start/end;start/end` nor a duration like `1h20m`".to_owned()))?;
+                .map_err(|_| self.reject(Field::Paused, text, "is neither pause intervals `start/end;start/end` nor a duration like `1h20m`".to_owned()))
+                .and_then(|total| {
+                    // A total longer than any contract's window is a typo, and one near
+                    // `i64::MAX` would overflow a deadline.
+                    check_duration_bound(text, total).map_err(|_| {
+                        self.reject(
+                            Field::Paused,
+                            text,
+                            "is longer than 3650d (ten years), the longest pause slacredit accepts"
+                                .to_owned(),
+                        )
+                    })
+                })?;
             return Ok(if total == 0 {
                 Paused::None
             } else {
@@ -636,24 +759,21 @@ impl<'r> Cells<'r> {
             derived_pauses = Some(derived.pauses);
         }
         let before_opened = |field: Field, instant: Option<Instant>| match instant {
-            Some(instant) if instant < opened => {
-                let value = row.get(field).ok().flatten().unwrap_or_default();
-                Err(row.reject(
-                    field,
-                    value,
-                    format!(
-                        "is before `opened` ({})",
-                        row.get(Field::Opened).ok().flatten().unwrap_or_default()
-                    ),
-                ))
-            }
+            Some(instant) if instant < opened => Err(row.before_opened(field, opened)),
             _ => Ok(()),
         };
         before_opened(Field::Acknowledged, acknowledged)?;
         before_opened(Field::Resolved, resolved)?;
-        if let Some(started) = started.filter(|started| *started > opened) {
+        if started.is_some_and(|started| started > opened) {
             let value = row.get(Field::Started).ok().flatten().unwrap_or_default();
-            return Err(row.reject(Field::Started, value, format!("is after `opened`; the failure cannot begin after it was detected ({started} > {opened})")));
+            return Err(row.reject(
+                Field::Started,
+                value,
+                format!(
+                    "is after `opened` ({}); the failure cannot begin after it was detected",
+                    row.shown(Field::Opened, opened)
+                ),
+            ));
         }
         let paused = match derived_pauses {
             Some(pauses) if row.get(Field::Paused)?.is_none() => {
@@ -673,6 +793,41 @@ impl<'r> Cells<'r> {
         })
     }
 
+    /// The rejection of `field`, whose time is before `opened`. Out of line: the check runs
+    /// twice a row, the rejection seldom. Boxed, as every rejection on the way from a cell to
+    /// its row is (see [`Cells::reject`]).
+    #[cold]
+    #[inline(never)]
+    #[allow(clippy::unnecessary_box_returns)]
+    fn before_opened(&self, field: Field, opened: Instant) -> Box<Rejection> {
+        let value = self.get(field).ok().flatten().unwrap_or_default();
+        self.reject(
+            field,
+            value,
+            format!("is before `opened` ({})", self.shown(Field::Opened, opened)),
+        )
+    }
+
+    /// `instant`, read from `field`, as RFC 3339 in the row's own time: the offset its cell is
+    /// written with, or the zone of a local timestamp format. (A message shows the times it
+    /// compares as a reader of the export would write them, never as seconds.)
+    fn shown(&self, field: Field, instant: Instant) -> String {
+        use chrono::{DateTime, SecondsFormat, TimeZone};
+        let moment = match self.timestamps {
+            TimestampFormat::Rfc3339 => self
+                .get(field)
+                .ok()
+                .flatten()
+                .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+                .map(|moment| moment.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            TimestampFormat::Local { zone, .. } => zone
+                .timestamp_opt(instant, 0)
+                .single()
+                .map(|moment| moment.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        };
+        moment.unwrap_or_else(|| format_instant(instant))
+    }
+
     /// Boxed, so that every `Result` on the way from a cell to its row stays a few words wide
     /// (a rejection is more than a hundred bytes) and is passed back in registers.
     #[allow(clippy::unnecessary_box_returns)]
@@ -683,6 +838,7 @@ impl<'r> Cells<'r> {
             column: self.columns.names[field.index()].clone(),
             value: value.to_owned(),
             reason,
+            id: None,
         })
     }
 }
@@ -691,7 +847,7 @@ impl<'r> Cells<'r> {
 pub(super) fn event(
     folding: &mut Folding,
     file: u16,
-    line: u32,
+    line: u64,
     row: &Cells<'_>,
 ) -> Result<(), Box<Rejection>> {
     let events = row
@@ -707,6 +863,7 @@ pub(super) fn event(
             column: column.to_owned(),
             value: value.to_owned(),
             reason,
+            id: None,
         })
     };
     let collapse = events.collapse;
@@ -758,8 +915,12 @@ pub(super) fn event(
     Ok(())
 }
 impl<'a, S: Sink> Rows<'a, S> {
-    pub(super) fn new(source: &'a Source, sink: &'a S) -> Self {
-        Self { source, sink }
+    pub(super) fn new(source: &'a Source, sink: &'a S, id_hash: IdHash) -> Self {
+        Self {
+            source,
+            sink,
+            id_hash,
+        }
     }
 
     /// The source the rows are read with.
@@ -769,7 +930,7 @@ impl<'a, S: Sink> Rows<'a, S> {
 
     /// A reader of rows for another thread.
     pub(super) fn fresh(&self) -> Self {
-        Self::new(self.source, self.sink)
+        Self::new(self.source, self.sink, self.id_hash)
     }
 
     /// A fresh sink.
@@ -779,7 +940,7 @@ impl<'a, S: Sink> Rows<'a, S> {
 
     /// An empty part of file `file`, with a fresh sink.
     pub(super) fn part(&self, file: u16) -> Part<S> {
-        Part::new(file, self.sink.fresh())
+        Part::new(file, self.sink.fresh(), self.id_hash)
     }
 
     /// Reads the records of one stretch of an export into `part` (see [`read_records`]).
@@ -808,7 +969,7 @@ impl<'a, S: Sink> Rows<'a, S> {
     pub(super) fn row(
         part: &mut Part<S>,
         file: u16,
-        line: u32,
+        line: u64,
         cells: &Cells<'_>,
     ) -> Result<(), Box<Rejection>> {
         let mut facts = Facts::default();
@@ -817,7 +978,7 @@ impl<'a, S: Sink> Rows<'a, S> {
         // A folded event log has one incident per id by construction: no duplicates to find.
         if cells.history.is_none() && !matches!(answer, Answer::Rejected(_)) {
             part.ids.note(row.id);
-            part.fingerprints.push(fingerprint::of_text(row.id));
+            part.fingerprints.push(part.id_hash.of(row.id));
         }
         match answer {
             Answer::Counted => part.counted += 1,
@@ -833,7 +994,7 @@ impl<'a, S: Sink> Rows<'a, S> {
     pub(super) fn again(
         sink: &mut S,
         file: u16,
-        line: u32,
+        line: u64,
         cells: &Cells<'_>,
     ) -> Option<(RowCopy, Result<(), ExclusionReason>)> {
         let (mut facts, mut interned) = (Facts::default(), Interned::default());
@@ -856,7 +1017,7 @@ impl<'r> Cells<'r> {
     fn row<'f>(
         &'f self,
         file: u16,
-        line: u32,
+        line: u64,
         facts: &'f mut Facts,
         interned: &'f mut Interned,
     ) -> Result<Row<'f>, Box<Rejection>> {

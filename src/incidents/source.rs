@@ -528,15 +528,8 @@ impl Source {
                     .map_err(|(at, message)| fail(&at, message))?;
         }
         if let Some(text) = &raw.delimiter {
-            source.delimiter = match text.value.as_bytes() {
-                [byte] if byte.is_ascii() => *byte,
-                _ => {
-                    return Err(fail(
-                        &text.referenced,
-                        format!("`delimiter: {}` must be one ASCII character", text.value),
-                    ));
-                }
-            };
+            source.delimiter =
+                delimiter_of(&text.value).map_err(|message| fail(&text.referenced, message))?;
         }
         if let Some(missing) = &raw.missing {
             if missing.value.iter().any(|marker| marker.trim().is_empty()) {
@@ -569,6 +562,19 @@ impl Source {
             );
         }
         Ok(())
+    }
+}
+
+/// The byte a `delimiter` value names: one printable ASCII character other than a quote, or a
+/// tab. A quote would leave no way to quote a cell; a line end, a space or a NUL (or another
+/// control character) would make lines, cells that are trimmed of spaces, or invisible bytes
+/// separate cells.
+fn delimiter_of(text: &str) -> Result<u8, String> {
+    match text.as_bytes() {
+        [byte @ (b'!'..=b'~' | b'\t')] if *byte != b'"' => Ok(*byte),
+        _ => Err(format!(
+            "`delimiter: {text:?}` must be one printable ASCII character other than a quote (like \";\" or \"|\"), or a tab (\"\\t\"): a quote, a space, a line end or another control character cannot separate cells"
+        )),
     }
 }
 

@@ -25,8 +25,8 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use super::Sink;
 use super::encoding;
 use super::input::{Progress, with_progress};
-use super::records::Records;
-use super::rows::{Columns, Part, Rows, Stretch, read_header};
+use super::records::{LineEnds, Records};
+use super::rows::{Columns, Part, Rows, Stretch, Unreadable, read_header};
 use crate::error::Error;
 
 /// At most this many parts, whatever the number of CPUs.
@@ -95,15 +95,15 @@ impl Job<'_> {
         if !encoding::is_plain(&head, source.encoding) {
             return Ok(None);
         }
-        let Ok(mut reader) =
-            File::open(self.path).map(|file| Records::new(file, source.delimiter, true))
+        let Ok(mut reader) = File::open(self.path)
+            .map(|file| Records::new(file, source.delimiter, true, LineEnds::AsWritten))
         else {
             return Ok(None);
         };
-        let Ok(headers) = read_header(&mut reader) else {
+        let Ok((headers, header_line)) = read_header(&mut reader) else {
             return Ok(None);
         };
-        let columns = Columns::resolve(source, &headers, self.name)?;
+        let columns = Columns::resolve(source, (&headers, header_line), self.name)?;
         let header_len = headers.len();
         let count = line_end_in_quotes(&head);
         // Share k of the file is [shares[k], shares[k + 1]).
@@ -121,7 +121,7 @@ impl Job<'_> {
                 links[part + 1].quoted_before = Some(receiver);
             }
         }
-        let pieces: Vec<io::Result<Piece<S>>> = std::thread::scope(|scope| {
+        let pieces: Vec<Result<Piece<S>, Unreadable>> = std::thread::scope(|scope| {
             let threads: Vec<_> = links
                 .into_iter()
                 .enumerate()
@@ -142,7 +142,7 @@ impl Job<'_> {
                 .map(|thread| {
                     thread
                         .join()
-                        .unwrap_or_else(|_| Err(io::Error::other("a reading thread stopped")))
+                        .unwrap_or_else(|_| Err(Unreadable::io(1, &"a reading thread stopped")))
                 })
                 .collect()
         });
@@ -153,18 +153,18 @@ impl Job<'_> {
     /// the file front to back from the first that does not.
     fn join<S: Sink>(
         &self,
-        pieces: Vec<io::Result<Piece<S>>>,
+        pieces: Vec<Result<Piece<S>, Unreadable>>,
         rows: &Rows<'_, S>,
         columns: &Columns<'_>,
         header_len: usize,
     ) -> Result<Vec<Part<S>>, Error> {
         let mut parts = Vec::with_capacity(pieces.len());
-        let (mut joined_to, mut lines_before) = (0, 0_u32);
+        let (mut joined_to, mut lines_before) = (0, 0_u64);
         for piece in pieces {
             match piece {
                 Ok(mut piece) if piece.start == joined_to => {
                     piece.part.shift_lines(lines_before);
-                    lines_before += line_count(piece.end_line - 1);
+                    lines_before += piece.end_line - 1;
                     joined_to = piece.end;
                     parts.push(piece.part);
                 }
@@ -174,7 +174,7 @@ impl Job<'_> {
         if joined_to < self.size {
             let mut rest = self
                 .read_from(joined_to, rows, columns, header_len, |_| false)
-                .map_err(|unreadable| unreadable.into_error(self.name, u64::from(lines_before)))?;
+                .map_err(|unreadable| unreadable.into_error(self.name, lines_before))?;
             rest.part.shift_lines(lines_before);
             parts.push(rest.part);
         }
@@ -193,15 +193,20 @@ impl Job<'_> {
         columns: &Columns<'_>,
         header_len: usize,
         links: Links,
-    ) -> io::Result<Piece<S>> {
-        let stopped = || io::Error::other("a neighbouring reading thread stopped");
+    ) -> Result<Piece<S>, Unreadable> {
+        let stopped = || Unreadable::io(1, &"a neighbouring reading thread stopped");
+        let failed = |error: io::Error| Unreadable::io(1, &error);
         let start = if part == 0 {
             0
         } else {
             // Without counting, the part begins after the first line end past the share, quotes
             // or not (the join checks it).
             let quoted = if count {
-                let odd = self.count_quotes(shares[part - 1], shares[part])? % 2 == 1;
+                let odd = self
+                    .count_quotes(shares[part - 1], shares[part])
+                    .map_err(failed)?
+                    % 2
+                    == 1;
                 let quoted_before = match links.quoted_before {
                     Some(receiver) => receiver.recv().map_err(|_| stopped())?,
                     None => false,
@@ -214,7 +219,9 @@ impl Job<'_> {
                 // The thread after may have stopped already; it then has no use for this.
                 let _ = sender.send(quoted);
             }
-            let start = self.record_start_after(shares[part], quoted)?;
+            let start = self
+                .record_start_after(shares[part], quoted)
+                .map_err(failed)?;
             if let Some(sender) = links.start {
                 let _ = sender.send(start);
             }
@@ -238,10 +245,7 @@ impl Job<'_> {
             });
             at >= next
         };
-        let piece = self
-            .read_from(start, rows, columns, header_len, stop)
-            .map_err(|unreadable| io::Error::other(unreadable.message))?;
-        Ok(piece)
+        self.read_from(start, rows, columns, header_len, stop)
     }
 
     /// Reads records from byte `start` (the header first, when `start` is 0) until `stop`,
@@ -253,25 +257,28 @@ impl Job<'_> {
         columns: &Columns<'_>,
         header_len: usize,
         mut stop: impl FnMut(u64) -> bool,
-    ) -> Result<Piece<S>, super::rows::Unreadable> {
-        let unreadable = |error: io::Error| super::rows::Unreadable {
-            line: 1,
-            message: error.to_string(),
-        };
+    ) -> Result<Piece<S>, Unreadable> {
+        let unreadable = |error: io::Error| Unreadable::io(1, &error);
         let mut file = File::open(self.path).map_err(unreadable)?;
         file.seek(SeekFrom::Start(start)).map_err(unreadable)?;
         // A byte-order mark is skipped at the start of the file only: in the middle of a file
         // those bytes belong to a cell.
         let bytes = with_progress(file, self.progress);
-        let mut reader = Records::new(bytes, rows.source().delimiter, start == 0);
+        let mut reader = Records::new(
+            bytes,
+            rows.source().delimiter,
+            start == 0,
+            LineEnds::AsWritten,
+        );
         if start == 0 {
-            read_header(&mut reader).map_err(unreadable)?;
+            read_header(&mut reader)?;
         }
         let mut part = rows.part(self.file);
         let mut rows = rows.fresh();
         let stretch = Stretch {
             name: self.name,
             header_len,
+            columns,
         };
         let end = rows.read_part(
             &mut reader,
@@ -351,12 +358,6 @@ fn line_end_in_quotes(head: &[u8]) -> bool {
         }
     }
     false
-}
-
-/// A count of lines as a line number offset (exports of more than four billion lines are not
-/// read in parts anyway: their line numbers would not fit).
-fn line_count(lines: u64) -> u32 {
-    u32::try_from(lines).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
@@ -505,7 +506,11 @@ mod tests {
     fn parts(path: &Path, parts: usize) -> Option<usize> {
         let source = Source::generic();
         let sink = Copies::new(rule);
-        let rows = Rows::new(&source, &sink);
+        let rows = Rows::new(
+            &source,
+            &sink,
+            crate::incidents::fingerprint::IdHash::STANDARD,
+        );
         let size = std::fs::metadata(path).expect("exists").len();
         let job = Job {
             path,
@@ -617,7 +622,7 @@ mod tests {
         let path = write("rising", &text);
         for threads in [1, 4] {
             let incidents = read(&path, threads, 1);
-            let rejected: Vec<(u32, &str)> = incidents
+            let rejected: Vec<(u64, &str)> = incidents
                 .rows
                 .rejected
                 .iter()

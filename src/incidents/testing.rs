@@ -57,7 +57,7 @@ impl Sink for Copies {
         });
     }
 
-    fn shift_lines(&mut self, lines: u32) {
+    fn shift_lines(&mut self, lines: u64) {
         for kept in &mut self.kept {
             kept.row.line += lines;
         }

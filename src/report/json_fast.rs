@@ -188,7 +188,7 @@ impl Json<'_> {
             self.buffer.extend_from_slice(origin.file.as_bytes());
             self.buffer.push(b':');
             CompactFormatter
-                .write_u32(&mut self.buffer, origin.line)
+                .write_u64(&mut self.buffer, origin.line)
                 .expect("writing to memory cannot fail");
             self.buffer.push(b'"');
         } else {
@@ -442,7 +442,7 @@ mod tests {
             detected_after_seconds: (seed % 2 == 1).then_some(i64::MIN + 1),
             source: Origin {
                 file: Arc::from(file),
-                line: u32::MAX - u32::try_from(seed).expect("small"),
+                line: u64::MAX - u64::try_from(seed).expect("small"),
             },
             title: title.into(),
         }
