@@ -78,7 +78,7 @@ pub fn path_at(text: &str, line: u32, column: u32) -> String {
                 step: Step::Key(key),
             });
             if is_target {
-                let target = (column as usize).saturating_sub(1);
+                let target = byte_of_column(raw_line, column);
                 let start = raw_line.len() - rest.len() + value_at;
                 if target >= start {
                     flow = flow_path(raw_line, start, target);
@@ -86,7 +86,7 @@ pub fn path_at(text: &str, line: u32, column: u32) -> String {
             }
         } else if is_target {
             let start = raw_line.len() - rest.len();
-            flow = flow_path(raw_line, start, (column as usize).saturating_sub(1));
+            flow = flow_path(raw_line, start, byte_of_column(raw_line, column));
         }
     }
     let mut path = String::new();
@@ -139,6 +139,14 @@ fn quoted_key(content: &str) -> Option<(String, usize)> {
     after
         .starts_with(':')
         .then(|| (content[1..end].to_owned(), end + 2))
+}
+
+/// The byte where the character at 1-based `column` of `line` starts (the line's length past its
+/// end): columns count characters, and a line may hold `é` before the column.
+fn byte_of_column(line: &str, column: u32) -> usize {
+    line.char_indices()
+        .nth((column as usize).saturating_sub(1))
+        .map_or(line.len(), |(byte, _)| byte)
 }
 
 /// The steps into flow collections between byte `start` and byte `target` of `line`; a key
@@ -226,6 +234,14 @@ fn scalar_at(line: &str, at: usize) -> (String, usize) {
 #[cfg(test)]
 mod tests {
     use super::path_at;
+
+    #[test]
+    fn a_column_after_a_multibyte_character_is_found_without_splitting_it() {
+        // `&aé` is an anchor with nothing after it: the parser's column 4 is the character
+        // after `é`, bytes 4.. of the line (found by the fuzz harness: it split `é`).
+        let _ = path_at("&aé\nkey: { x: é, y: 1 }\n", 1, 4);
+        assert_eq!(path_at("key: { x: é, y: 1 }\n", 1, 14), "key.y");
+    }
 
     const TEXT: &str = "id: X
 calendars:
