@@ -89,16 +89,16 @@ pub fn derive(events: &[Event], opened: Instant, resolved_column: Option<Instant
         if kind != StateKind::New && acknowledged.is_none() {
             acknowledged = Some(event.updated.max(opened));
         }
-        if kind != StateKind::Paused {
-            if let Some(start) = paused_since.take() {
-                pauses.push((start, event.updated));
-            }
+        if kind != StateKind::Paused
+            && let Some(start) = paused_since.take()
+        {
+            pauses.push((start, event.updated));
         }
-        if kind != StateKind::Resolved {
-            if let Some(start) = resolved_since.take() {
-                // A reopen: the time spent resolved does not count.
-                pauses.push((start, event.updated));
-            }
+        if kind != StateKind::Resolved
+            && let Some(start) = resolved_since.take()
+        {
+            // A reopen: the time spent resolved does not count.
+            pauses.push((start, event.updated));
         }
         match kind {
             StateKind::Paused if paused_since.is_none() => paused_since = Some(event.updated),

@@ -447,16 +447,16 @@ impl<R: Read> Records<R> {
             if self.start == self.end && !self.eof {
                 self.fill()?;
             }
-            if self.start == self.end {
-                if let Quoting::Quoted { line, column } = self.scan.quoting {
-                    // The last line with text on it, when the input ends with a line end.
-                    let last = self.scan.line - u64::from(self.scan.column == 0);
-                    return Err(ReadError::Malformed(Malformed {
-                        line,
-                        column,
-                        kind: MalformedKind::NeverClosed { last },
-                    }));
-                }
+            if self.start == self.end
+                && let Quoting::Quoted { line, column } = self.scan.quoting
+            {
+                // The last line with text on it, when the input ends with a line end.
+                let last = self.scan.line - u64::from(self.scan.column == 0);
+                return Err(ReadError::Malformed(Malformed {
+                    line,
+                    column,
+                    kind: MalformedKind::NeverClosed { last },
+                }));
             }
             let (result, read, wrote, ends) = self.core.read_record(
                 &self.buffer[self.start..self.end],

@@ -1091,10 +1091,10 @@ impl<'r> Cells<'r> {
             return Ok(Found::Interned(index));
         }
         let text = self.text(field)?;
-        if let (Some(bytes), Some(text)) = (bytes, text) {
-            if let Some(index) = interned.remember(field, bytes, text) {
-                return Ok(Found::Interned(index));
-            }
+        if let (Some(bytes), Some(text)) = (bytes, text)
+            && let Some(index) = interned.remember(field, bytes, text)
+        {
+            return Ok(Found::Interned(index));
         }
         Ok(Found::Cell(text))
     }

@@ -437,7 +437,7 @@ mod tests {
             allowed_seconds: 900,
             actual_seconds: opened.wrapping_sub(deadline),
             over_by_seconds: -(i64::try_from(seed).expect("small")),
-            done: seed % 2 == 0,
+            done: seed.is_multiple_of(2),
             credits,
             detected_after_seconds: (seed % 2 == 1).then_some(i64::MIN + 1),
             source: Origin {
