@@ -326,7 +326,8 @@ pub struct InputArgs {
         value_hint = ValueHint::AnyPath
     )]
     pub contracts: Vec<PathBuf>,
-    /// Incident exports, CSV or gzip-compressed CSV (repeatable).
+    /// Incident exports, CSV or gzip-compressed CSV (repeatable); `-` reads one from standard
+    /// input.
     #[arg(
         long = "incidents",
         required = true,
@@ -372,6 +373,11 @@ pub struct InputArgs {
     /// `--allow-rejected` is given.
     #[arg(long, hide = true, conflicts_with = "allow_rejected")]
     pub strict: bool,
+    /// Write every rejected row to FILE as it was read, after the columns `file`, `line`,
+    /// `column` and `reason`, in the export's delimiter: fix the rows there and read the file
+    /// again. Written on every run (with the header only when no row is rejected).
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub rejects: Option<PathBuf>,
     /// Read a large export and calculate with at most N threads (default: one per CPU; 1 reads
     /// front to back). The result is the same for any N.
     #[arg(long, value_name = "N", value_hint = ValueHint::Other, value_parser = clap::value_parser!(u16).range(1..))]

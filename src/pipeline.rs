@@ -656,7 +656,9 @@ L1,web,P1,2026-04-02T10:00:00Z,,,Later
             .collect();
         assert_eq!(
             rejected,
-            ["export.csv:2: column `service` value `mail` matches no service of contract CMP"]
+            [
+                "export.csv:2: column `service` value `mail` matches no service of contract CMP; add it to a service's `match` list, or alias it with `values:` under `fields.service` in a mapping file (docs/sources.md)"
+            ]
         );
         assert_eq!(first.rows.counted, 4);
         assert!(first.rows.rejected.is_empty());

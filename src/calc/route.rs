@@ -165,7 +165,21 @@ impl<'a> Router<'a> {
                     .iter()
                     .map(|contract| contract.id.as_str())
                     .collect();
-                Err(format!("matches no service of contract {}", ids.join(", ")))
+                let patterns: Vec<String> = self
+                    .contracts
+                    .iter()
+                    .flat_map(|contract| &contract.services)
+                    .flat_map(|service| service.matchers.iter().map(ToString::to_string))
+                    .collect();
+                let suggestion = crate::contract::suggest::did_you_mean(
+                    value,
+                    patterns.iter().map(String::as_str),
+                )
+                .map_or_else(String::new, |hint| format!(" ({hint})"));
+                Err(format!(
+                    "matches no service of contract {}{suggestion}; add it to a service's `match` list, or alias it with `values:` under `fields.service` in a mapping file (docs/sources.md)",
+                    ids.join(", ")
+                ))
             }
             several => {
                 let names: Vec<String> = several
@@ -423,7 +437,7 @@ severities:
                 (
                     Field::Service,
                     "ftp".to_owned(),
-                    "matches no service of contract V, W".to_owned()
+                    "matches no service of contract V, W; add it to a service's `match` list, or alias it with `values:` under `fields.service` in a mapping file (docs/sources.md)".to_owned()
                 )
             );
         }

@@ -84,7 +84,7 @@ pub fn run(args: &ClaimArgs) -> anyhow::Result<ExitCode> {
             Some(directory) => write_files(args.format, directory, &documents)?,
         }
     }
-    let failed = account_for_rows(&report.rows, &args.inputs);
+    let failed = account_for_rows(&report.rows, &args.inputs)?;
     leave(evaluation);
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

@@ -68,7 +68,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     }
     // Both reports carry the accounting of the one reading.
     let rows = &report_a.rows;
-    let failed = account_for_rows(rows, inputs);
+    let failed = account_for_rows(rows, inputs)?;
     leave((report_a, report_b, comparison));
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

@@ -48,7 +48,7 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     let rows = &report.rows;
-    let failed = account_for_rows(rows, &args.inputs);
+    let failed = account_for_rows(rows, &args.inputs)?;
     leave(evaluation);
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

@@ -30,6 +30,6 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let mut out = open_text_output(args.output.as_deref())?;
     out.write_all(text.as_bytes())?;
     out.flush()?;
-    let failed = report_rejections(&evaluation.report, &args.inputs);
+    let failed = report_rejections(&evaluation.report, &args.inputs)?;
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

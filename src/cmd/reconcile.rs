@@ -51,7 +51,7 @@ pub fn run(args: &ReconcileArgs) -> anyhow::Result<ExitCode> {
         ReconcileFormat::Markdown => write_reconciliation_markdown(&mut out, &reconciliation)?,
     }
     out.flush()?;
-    let rejected_incidents = account_for_rows(&evaluation.report.rows, inputs);
+    let rejected_incidents = account_for_rows(&evaluation.report.rows, inputs)?;
     let rejected_received = account_for(&reconciliation.received_rows, inputs, "received row");
     let to_claim = claims_open(&reconciliation);
     leave((evaluation, reconciliation));

@@ -36,7 +36,7 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
         Format::Html => write_report_html(&mut out, report)?,
     }
     out.flush()?;
-    let failed = report_rejections(report, &args.inputs);
+    let failed = report_rejections(report, &args.inputs)?;
     leave(evaluation);
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

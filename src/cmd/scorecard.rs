@@ -55,7 +55,7 @@ pub fn run(args: &ScorecardArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let rows = &scorecard.rows;
-    let failed = account_for_rows(rows, &args.inputs);
+    let failed = account_for_rows(rows, &args.inputs)?;
     leave(scorecard);
     Ok(ExitCode::from(if failed { EXIT_FINDINGS } else { EXIT_OK }))
 }

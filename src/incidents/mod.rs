@@ -15,6 +15,7 @@ mod mapping_schema;
 mod order_tests;
 mod reader;
 mod records;
+mod rejects;
 mod row;
 mod rows;
 mod source;
@@ -32,6 +33,7 @@ pub use fingerprint::FingerprintHasher;
 pub use input::{Input, Progress};
 pub use mapping_schema::mapping_schema;
 pub use reader::{Reading, read_into};
+pub use rejects::{REJECTS_COLUMNS, RejectedRow, Rejects, rejected_rows};
 pub use row::{Answer, Facts, Fault, Row, RowCopy, Text};
 pub use source::{Collapse, Field, MAPPING_KEYS, Mapping, PRESETS, Source};
 
@@ -222,6 +224,46 @@ pub struct RowAccounting {
     pub excluded: Vec<Exclusion>,
     /// Rows rejected, each with its location.
     pub rejected: Vec<Rejection>,
+    /// The earliest and latest time opened of the rows that read, counted or not: what the
+    /// exports cover, to say so when none of their rows falls in the periods asked for.
+    #[serde(skip)]
+    pub opened: Option<OpenedSpan>,
+}
+
+/// The earliest and latest `opened` of a set of rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenedSpan {
+    /// The earliest.
+    pub first: Instant,
+    /// The latest.
+    pub last: Instant,
+}
+
+impl OpenedSpan {
+    /// `span` widened to take in `opened`.
+    pub fn widened(span: Option<Self>, opened: Instant) -> Option<Self> {
+        Some(span.map_or(
+            Self {
+                first: opened,
+                last: opened,
+            },
+            |span| Self {
+                first: span.first.min(opened),
+                last: span.last.max(opened),
+            },
+        ))
+    }
+
+    /// Both spans as one.
+    pub fn joined(span: Option<Self>, other: Option<Self>) -> Option<Self> {
+        match (span, other) {
+            (Some(span), Some(other)) => Some(Self {
+                first: span.first.min(other.first),
+                last: span.last.max(other.last),
+            }),
+            (span, other) => span.or(other),
+        }
+    }
 }
 
 impl RowAccounting {

@@ -21,7 +21,7 @@ use super::rows::{
 };
 use super::source::{Field, Source};
 use super::split;
-use super::{Exclusion, ExclusionReason, Rejection, RowAccounting, Sink};
+use super::{Exclusion, ExclusionReason, OpenedSpan, Rejection, RowAccounting, Sink};
 use crate::error::Error;
 
 /// Reads every export in order, handing each row to `sink` as it is read; the sink answers
@@ -94,6 +94,7 @@ pub(crate) fn read_hashed<S: Sink>(
             *exclusions.entry(reason.clone()).or_default() += count;
         }
         rows.rejected.extend(part.rejected);
+        rows.opened = OpenedSpan::joined(rows.opened, part.opened);
         joined.join(part.sink);
     }
     let mut taken_back = Vec::new();

@@ -13,7 +13,7 @@ use super::fingerprint::IdHash;
 use super::records::{Malformed, Position, ReadError, Record, Records};
 use super::row::{Answer, Facts, Fault, Row, RowCopy, Text};
 use super::source::{Collapse, Field, Mapping, Source};
-use super::{ExclusionReason, Paused, Rejection, Sink};
+use super::{ExclusionReason, OpenedSpan, Paused, Rejection, Sink};
 use crate::error::{Error, Location};
 use crate::time::{
     Instant, Seconds, TimestampFormat, check_duration_bound, format_instant, merge_intervals,
@@ -44,6 +44,8 @@ pub(super) struct Part<S> {
     /// Rows excluded, by reason.
     pub(super) exclusions: Vec<(ExclusionReason, u64)>,
     pub(super) rejected: Vec<Rejection>,
+    /// The earliest and latest `opened` of the rows that read, whatever became of them.
+    pub(super) opened: Option<OpenedSpan>,
     /// Routing cells read before.
     interned: Interned,
 }
@@ -136,6 +138,7 @@ impl<S: Sink> Part<S> {
             read: 0,
             exclusions: Vec::new(),
             rejected: Vec::new(),
+            opened: None,
             interned: Interned::default(),
         }
     }
@@ -164,6 +167,27 @@ impl<S: Sink> Part<S> {
             rejection.line = rejection.line.saturating_add(lines);
         }
     }
+}
+
+/// When a header read as one column holds another common separator (`;` as spreadsheets in
+/// many locales save, a tab, `|`), what to set so it splits.
+fn delimiter_hint(header_names: &[String], delimiter: u8) -> Option<String> {
+    let [only] = header_names else {
+        return None;
+    };
+    let (shown, written) = [(';', "\";\""), ('\t', "\"\\t\""), ('|', "\"|\"")]
+        .into_iter()
+        .find(|(separator, _)| {
+            *separator as u32 != u32::from(delimiter) && only.contains(*separator)
+        })?;
+    let shown = if shown == '\t' {
+        "a tab".to_owned()
+    } else {
+        format!("`{shown}`")
+    };
+    Some(format!(
+        "the header reads as the one column `{only}`, which looks separated by {shown}; declare `delimiter: {written}` in a mapping file (docs/sources.md)"
+    ))
 }
 
 /// Turns records into rows for a sink: what one reading thread needs.
@@ -393,6 +417,12 @@ impl<'s> Columns<'s> {
                     } else {
                         String::new()
                     };
+                    if let Some(hint) = delimiter_hint(&header_names, source.delimiter) {
+                        return Err(header_error(format!(
+                            "column `{name}` (for {}) is not in the header: {hint}",
+                            field.name()
+                        )));
+                    }
                     return Err(header_error(format!(
                         "column `{name}` (for {}) is not in the header{from_preset}; the header has: {}",
                         field.name(),
@@ -602,7 +632,21 @@ impl<'r> Cells<'r> {
         self.timestamps
             .parse(text)
             .map(Some)
-            .map_err(|error| self.reject(field, text, error.to_string()))
+            .map_err(|error| self.unreadable_time(field, text, &error))
+    }
+
+    /// The rejection of a time cell that does not read, with the mapping setting that would
+    /// read it.
+    #[cold]
+    #[allow(clippy::unnecessary_box_returns)]
+    fn unreadable_time(
+        &self,
+        field: Field,
+        text: &str,
+        error: &crate::time::TimestampError,
+    ) -> Box<Rejection> {
+        let hint = self.timestamps.hint(text).unwrap_or_default();
+        self.reject(field, text, format!("{error}{hint}"))
     }
 
     /// A severity cell: its value after the source's aliases, and the cell as written when an
@@ -723,7 +767,7 @@ impl<'r> Cells<'r> {
             let parse = |moment: &str| {
                 self.timestamps
                     .parse(moment)
-                    .map_err(|error| self.reject(Field::Paused, moment, error.to_string()))
+                    .map_err(|error| self.unreadable_time(Field::Paused, moment, &error))
             };
             let (start, end) = (parse(start)?, parse(end)?);
             if end < start || start < opened {
@@ -974,6 +1018,7 @@ impl<'a, S: Sink> Rows<'a, S> {
     ) -> Result<(), Box<Rejection>> {
         let mut facts = Facts::default();
         let row = cells.row(file, line, &mut facts, &mut part.interned)?;
+        part.opened = OpenedSpan::widened(part.opened, row.facts.opened);
         let answer = part.sink.row(&row);
         // A folded event log has one incident per id by construction: no duplicates to find.
         if cells.history.is_none() && !matches!(answer, Answer::Rejected(_)) {

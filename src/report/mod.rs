@@ -10,6 +10,7 @@ mod json;
 mod json_fast;
 mod markdown;
 mod reconcile;
+mod rejects;
 mod scorecard;
 mod table;
 mod words;
@@ -26,6 +27,7 @@ pub use markdown::{write_credits_markdown, write_report_markdown};
 pub use reconcile::{
     write_reconciliation_csv, write_reconciliation_markdown, write_reconciliation_table,
 };
+pub use rejects::write_rejects_csv;
 pub use scorecard::{
     note_text, write_scorecard_csv, write_scorecard_markdown, write_scorecard_table,
 };

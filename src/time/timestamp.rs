@@ -17,6 +17,21 @@ pub enum AmbiguousPolicy {
     Latest,
 }
 
+/// Wall-time layouts exports are often written in, tried in this order to suggest a
+/// `timestamps.format` for a cell that is not RFC 3339 (day before month where both read).
+const COMMON_PATTERNS: [&str; 10] = [
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%d-%m-%Y %H:%M",
+];
+
 /// How one export writes its timestamps.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum TimestampFormat {
@@ -96,6 +111,36 @@ impl TimestampFormat {
                 }
             }
         }
+    }
+
+    /// What to write in a mapping file so that `text`, rejected as RFC 3339, is read: the
+    /// `timestamps` block with the first common pattern that reads it (and a second one when
+    /// the text reads both ways, day or month first). `None` for a declared pattern: its own
+    /// message names it.
+    pub fn hint(&self, text: &str) -> Option<String> {
+        if !matches!(self, Self::Rfc3339) {
+            return None;
+        }
+        let text = text.trim();
+        let mut fitting = COMMON_PATTERNS
+            .iter()
+            .filter(|pattern| NaiveDateTime::parse_from_str(text, pattern).is_ok());
+        let suggestion = match (fitting.next(), fitting.next()) {
+            (Some(first), Some(second)) => format!(
+                "`timestamps: {{ format: \"{first}\", timezone: <the zone of these times> }}` (or `{second}` if the month comes first)"
+            ),
+            (Some(first), None) => {
+                format!(
+                    "`timestamps: {{ format: \"{first}\", timezone: <the zone of these times> }}`"
+                )
+            }
+            (None, _) => {
+                "`timestamps: { format: <a strftime pattern>, timezone: <a zone> }`".to_owned()
+            }
+        };
+        Some(format!(
+            "; if the export writes its times another way, declare it in a mapping file: {suggestion} (docs/sources.md)"
+        ))
     }
 
     /// The fast path alone, on raw bytes: `Some` for a canonical RFC 3339 instant, `None` when
