@@ -205,27 +205,109 @@ pub fn write_pages(directory: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// The command line as completion scripts see it: `--source` offers the presets (it also takes
-/// a mapping file, which parsing accepts; only the script is told the names).
-pub fn for_completions() -> clap::Command {
+/// a mapping file, which parsing accepts; only the script is told the names), and `--period`,
+/// `--from` and `--to` offer the recent periods up to `today`: the last 13 months and the last
+/// 5 quarters (any other period still parses; the script offers these).
+pub fn for_completions(today: chrono::NaiveDate) -> clap::Command {
     let presets: Vec<PossibleValue> = slacredit::incidents::PRESETS
         .iter()
         .map(|preset| PossibleValue::new(*preset))
         .collect();
+    let periods = recent_periods(today);
     let mut command = Cli::command();
-    for name in ["report", "credits", "explain"] {
-        let presets = presets.clone();
-        command = command.mut_subcommand(name, |sub| {
-            sub.mut_arg("source", |arg| {
-                arg.value_parser(clap::builder::PossibleValuesParser::new(presets))
-            })
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    for name in names {
+        command = command.mut_subcommand(name, |mut sub| {
+            let has = |sub: &clap::Command, id: &str| {
+                sub.get_arguments().any(|arg| arg.get_id().as_str() == id)
+            };
+            if has(&sub, "source") {
+                let presets = presets.clone();
+                sub = sub.mut_arg("source", |arg| {
+                    arg.value_parser(clap::builder::PossibleValuesParser::new(presets))
+                });
+            }
+            for id in ["period", "from", "to"] {
+                if has(&sub, id) {
+                    let periods = periods.clone();
+                    sub = sub.mut_arg(id, |arg| {
+                        arg.value_parser(clap::builder::PossibleValuesParser::new(periods))
+                    });
+                }
+            }
+            sub
         });
     }
     command
 }
 
+/// The day the recent periods of a completion script run up to: today, or the day of
+/// `SOURCE_DATE_EPOCH` (seconds since 1970, UTC) when it is set, so that a packaged script is
+/// the same bytes on every rebuild.
+pub fn completion_date() -> anyhow::Result<chrono::NaiveDate> {
+    let Some(epoch) = std::env::var_os("SOURCE_DATE_EPOCH") else {
+        return Ok(chrono::Utc::now().date_naive());
+    };
+    let text = epoch.to_string_lossy();
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|seconds| chrono::DateTime::from_timestamp(seconds, 0))
+        .map(|moment| moment.date_naive())
+        .with_context(|| {
+            format!("SOURCE_DATE_EPOCH `{text}` is not a number of seconds since 1970")
+        })
+}
+
+/// The 13 months up to `today`'s and the 5 quarters up to its, newest first: `2026-12`, …
+/// `2025-12`, `2026-Q4`, … `2025-Q4`.
+fn recent_periods(today: chrono::NaiveDate) -> Vec<PossibleValue> {
+    use chrono::Datelike as _;
+    let month = today.year() * 12 + today.month0() as i32;
+    let months = (0..13).map(|back| {
+        let at = month - back;
+        format!("{}-{:02}", at.div_euclid(12), at.rem_euclid(12) + 1)
+    });
+    let quarter = today.year() * 4 + today.month0() as i32 / 3;
+    let quarters = (0..5).map(|back| {
+        let at = quarter - back;
+        format!("{}-Q{}", at.div_euclid(4), at.rem_euclid(4) + 1)
+    });
+    months.chain(quarters).map(PossibleValue::new).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completions_offer_the_recent_months_and_quarters() {
+        let names = |day: &str| -> Vec<String> {
+            recent_periods(day.parse().expect("a date"))
+                .iter()
+                .map(|value| value.get_name().to_owned())
+                .collect()
+        };
+        // 1 December 2026: December back to December 2025 (13 months), Q4 back to 2025-Q4.
+        let december = names("2026-12-01");
+        assert_eq!(december.len(), 18);
+        assert_eq!(december[..2], ["2026-12", "2026-11"]);
+        assert_eq!(december[12], "2025-12");
+        assert_eq!(
+            december[13..],
+            ["2026-Q4", "2026-Q3", "2026-Q2", "2026-Q1", "2025-Q4"]
+        );
+        // 31 January 2026: the year turns back at once.
+        let january = names("2026-01-31");
+        assert_eq!(january[..3], ["2026-01", "2025-12", "2025-11"]);
+        assert_eq!(
+            january[13..],
+            ["2026-Q1", "2025-Q4", "2025-Q3", "2025-Q2", "2025-Q1"]
+        );
+    }
 
     #[test]
     fn every_page_has_the_sections_a_manual_needs() {

@@ -54,7 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Completions { shell } => {
             // Into memory first: the generator panics when its writer fails (a full disk, a
             // closed pipe); written here, that is an error like any other.
-            let mut command = man::for_completions();
+            let mut command = man::for_completions(man::completion_date()?);
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut command, "slacredit", &mut script);
             let mut out = io::stdout().lock();
