@@ -49,6 +49,10 @@ pub enum Command {
         /// Print the schema of source mapping files (`--source FILE`) instead.
         #[arg(long)]
         mapping: bool,
+        /// Print the contract key reference (the table in docs/contract.md) as Markdown
+        /// instead: every key, its kind of value and its description.
+        #[arg(long, conflicts_with = "mapping")]
+        reference: bool,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {

@@ -32,6 +32,22 @@ fn the_committed_schemas_are_what_the_command_prints() {
     }
 }
 
+#[test]
+fn the_key_reference_in_the_contract_page_is_what_the_schema_describes() {
+    let page = std::fs::read_to_string("docs/contract.md").expect("the contract page exists");
+    let begin = "<!-- key reference: begin -->\n";
+    let end = "<!-- key reference: end -->";
+    let start = page.find(begin).expect("the page marks the reference") + begin.len();
+    let stop = page[start..]
+        .find(end)
+        .expect("the page ends the reference")
+        + start;
+    assert!(
+        page[start..stop] == schema_from_command(&["--reference"]),
+        "the key reference in docs/contract.md is stale: replace what lies between its markers with `cargo run -- schema --reference`"
+    );
+}
+
 fn validator(args: &[&str]) -> jsonschema::Validator {
     let schema: serde_json::Value =
         serde_json::from_str(&schema_from_command(args)).expect("the schema is JSON");

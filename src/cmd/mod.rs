@@ -62,9 +62,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::from(EXIT_OK))
         }
-        Command::Schema { mapping } => {
+        Command::Schema { mapping, reference } => {
             let mut out = io::stdout().lock();
-            if mapping {
+            if reference {
+                let schema = slacredit::contract::json_schema();
+                out.write_all(
+                    slacredit::contract::reference::key_reference(schema.as_value()).as_bytes(),
+                )?;
+            } else if mapping {
                 slacredit::report::write_json(&mut out, &slacredit::incidents::mapping_schema())?;
             } else {
                 slacredit::report::write_json(&mut out, &slacredit::contract::json_schema())?;

@@ -7,6 +7,7 @@ pub mod excerpt;
 mod holidays;
 mod load;
 pub mod raw;
+pub mod reference;
 pub mod schema;
 pub mod suggest;
 pub mod template;
