@@ -109,22 +109,47 @@ pub enum Amount {
 }
 
 impl Amount {
-    /// Parses `500.00` (fixed) or `25%` (percent of fee). Negative values are rejected.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    /// Parses an amount as a contract writes it: `25%` (a percentage of the fee), `500.00 EUR`
+    /// (the number, one space, the contract's currency code), or a bare `500.00`, which
+    /// `bare` says is a fixed amount or an error. Negative values are rejected, and so is a
+    /// currency code other than the contract's.
+    pub fn parse(
+        text: &str,
+        denomination: Denomination<'_>,
+        bare: BareNumber,
+    ) -> Result<Self, AmountError> {
         let trimmed = text.trim();
-        let amount = match trimmed.strip_suffix('%') {
-            Some(percent) => Self::PercentOfFee(parse_decimal(percent)?),
-            None => Self::Fixed(parse_decimal(trimmed)?),
+        let (amount, stated) = if let Some(percent) = trimmed.strip_suffix('%') {
+            (Self::PercentOfFee(parse_decimal(percent)?), true)
+        } else if let Some(number) = strip_currency(text, trimmed, denomination)? {
+            (Self::Fixed(parse_decimal(number)?), true)
+        } else if trimmed
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '+' | '-'))
+        {
+            (Self::Fixed(parse_decimal(trimmed)?), false)
+        } else {
+            return Err(not_an_amount(text, denomination));
         };
         if amount.number().is_sign_negative() {
-            return Err(format!(
-                "`{text}` is negative; credits and caps are never negative"
-            ));
+            return Err(
+                format!("`{text}` is negative; credits and caps are never negative").into(),
+            );
         }
         if matches!(amount, Self::PercentOfFee(percent) if percent > LARGEST_PERCENT) {
-            return Err(format!(
-                "`{text}` is more than {LARGEST_PERCENT}% of the fee"
-            ));
+            return Err(format!("`{text}` is more than {LARGEST_PERCENT}% of the fee").into());
+        }
+        if !stated && bare == BareNumber::Ambiguous {
+            let number = amount.number();
+            let as_amount = denomination.written(number);
+            return Err(AmountError {
+                message: format!(
+                    "`{trimmed}` is ambiguous: write `{number}%` for a share of the fee or `{as_amount}` for an amount"
+                ),
+                hint: Some(format!(
+                    "a bare number here used to be read as an amount: `{as_amount}` keeps what the contract paid until now"
+                )),
+            });
         }
         Ok(amount)
     }
@@ -151,6 +176,115 @@ impl fmt::Display for Amount {
             Self::Fixed(value) => write!(formatter, "{value}"),
             Self::PercentOfFee(percent) => write!(formatter, "{percent}%"),
         }
+    }
+}
+
+/// Splits `20.00 EUR` into its number, checking the code against the contract's currency;
+/// `None` when `trimmed` ends in no letters (a bare number, left to the caller). `text` is the
+/// value as written, for messages.
+fn strip_currency<'a>(
+    text: &str,
+    trimmed: &'a str,
+    denomination: Denomination<'_>,
+) -> Result<Option<&'a str>, AmountError> {
+    let letters = trimmed
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_alphabetic)
+        .count();
+    if letters == 0 {
+        return Ok(None);
+    }
+    let (head, code) = trimmed.split_at(trimmed.len() - letters);
+    let number = head
+        .strip_suffix(' ')
+        .filter(|number| !number.is_empty() && !number.ends_with(char::is_whitespace));
+    let (Some(number), true) = (number, is_currency_code(code)) else {
+        return Err(not_an_amount(text, denomination));
+    };
+    if code != denomination.currency {
+        let currency = denomination.currency;
+        return Err(AmountError {
+            message: format!("`{text}` is in {code}, but the contract's currency is {currency}"),
+            hint: Some(format!(
+                "every amount of a contract is in its `currency`: write the amount in {currency}"
+            )),
+        });
+    }
+    Ok(Some(number))
+}
+
+/// The error for `text` that is neither a percentage nor an amount in any form (`€20`,
+/// `20.00EUR`, `EUR 20.00`, `half`).
+fn not_an_amount(text: &str, denomination: Denomination<'_>) -> AmountError {
+    let example = denomination.written(Decimal::from(20));
+    AmountError {
+        message: format!(
+            "`{text}` is not an amount: write a percentage of the fee (`20%`) or the number, one space and the currency code (`{example}`)"
+        ),
+        hint: None,
+    }
+}
+
+/// Whether `code` has the shape of an ISO 4217 code: three capital letters.
+pub fn is_currency_code(code: &str) -> bool {
+    code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase())
+}
+
+/// What a bare number (`20`: no `%`, no currency code) means where an [`Amount`] is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BareNumber {
+    /// An amount in the contract's currency: per-breach and per-unit credits and
+    /// `max_per_incident`, whose usual wording is `credit: 500.00`.
+    Fixed,
+    /// An error: caps and band credits, which are as often a percentage, so that `cap: 20` meant
+    /// as 20 % cannot quietly cap at 20.00.
+    Ambiguous,
+}
+
+/// The money a contract states its amounts in: its currency code, and the decimal places its
+/// credit lines keep (`credits.rounding.places`), for writing an amount back in a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Denomination<'a> {
+    /// ISO 4217 code, as the contract's `currency` says.
+    pub currency: &'a str,
+    /// Decimal places of an amount: 2 for EUR, 0 for JPY.
+    pub places: u32,
+}
+
+impl Denomination<'_> {
+    /// `number` as an amount in this currency, with at least its places: `20` → `20.00 EUR`
+    /// (`20 JPY` with no places). Digits beyond the places are kept, never rounded away.
+    pub fn written(self, number: Decimal) -> String {
+        let mut number = number;
+        if number.scale() < self.places {
+            number.rescale(self.places);
+        }
+        format!("{number} {}", self.currency)
+    }
+}
+
+/// Why a written amount was refused: the message, and a hint where there is one to give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmountError {
+    /// What is wrong, quoting the value.
+    pub message: String,
+    /// How to fix it, when the message does not already say.
+    pub hint: Option<String>,
+}
+
+impl From<String> for AmountError {
+    fn from(message: String) -> Self {
+        Self {
+            message,
+            hint: None,
+        }
+    }
+}
+
+impl fmt::Display for AmountError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.message)
     }
 }
 
@@ -227,6 +361,15 @@ mod tests {
         Decimal::from_str(text).expect("test literal is a decimal")
     }
 
+    const EUR: Denomination<'static> = Denomination {
+        currency: "EUR",
+        places: 2,
+    };
+
+    fn amount(text: &str) -> Result<Amount, String> {
+        Amount::parse(text, EUR, BareNumber::Fixed).map_err(|error| error.message)
+    }
+
     #[test]
     fn amounts_and_percentages_load_exactly() {
         assert_eq!(parse_percent("99.9"), Ok(dec("99.9")));
@@ -237,8 +380,9 @@ mod tests {
             parse_decimal("0.1").unwrap() + parse_decimal("0.2").unwrap(),
             dec("0.3")
         );
-        assert_eq!(Amount::parse("25%"), Ok(Amount::PercentOfFee(dec("25"))));
-        assert_eq!(Amount::parse("500.00"), Ok(Amount::Fixed(dec("500"))));
+        assert_eq!(amount("25%"), Ok(Amount::PercentOfFee(dec("25"))));
+        assert_eq!(amount("500.00"), Ok(Amount::Fixed(dec("500"))));
+        assert_eq!(amount("500.00 EUR"), Ok(Amount::Fixed(dec("500"))));
     }
 
     #[test]
@@ -287,11 +431,7 @@ mod tests {
                 .checked_mul(Decimal::from(1_000_000_000))
                 .is_some()
         );
-        assert!(
-            Amount::parse("1001%")
-                .unwrap_err()
-                .contains("more than 1000%")
-        );
+        assert!(amount("1001%").unwrap_err().contains("more than 1000%"));
         // The largest product the calculation forms: a quarter's fee (3 × LARGEST) ×
         // LARGEST_PERCENT / 100 × a billion breaches = 3 × 10^22, far below Decimal's 7.9 × 10^28.
         let worst = Decimal::from(3) * LARGEST * LARGEST_PERCENT / HUNDRED;
@@ -303,7 +443,69 @@ mod tests {
         for text in ["", "1e3", "1,000.00", "ten", "1.2.3", "%", "--1", "0x10"] {
             assert!(parse_decimal(text).is_err(), "{text} should be rejected");
         }
-        assert!(Amount::parse("-5%").unwrap_err().contains("negative"));
+        assert!(amount("-5%").unwrap_err().contains("negative"));
+        assert!(amount("-5 EUR").unwrap_err().contains("negative"));
+    }
+
+    #[test]
+    fn a_bare_number_is_ambiguous_where_a_percentage_is_as_likely() {
+        let ambiguous = |text, denomination| {
+            Amount::parse(text, denomination, BareNumber::Ambiguous).map_err(|error| error.message)
+        };
+        assert_eq!(
+            ambiguous("20", EUR),
+            Err("`20` is ambiguous: write `20%` for a share of the fee or `20.00 EUR` for an amount".to_owned())
+        );
+        // The user's own digits are kept: 12.5 is written with two places, 0.125 with three.
+        assert!(ambiguous("12.5", EUR).unwrap_err().contains("`12.5%`"));
+        assert!(ambiguous("12.5", EUR).unwrap_err().contains("`12.50 EUR`"));
+        assert!(ambiguous("0.125", EUR).unwrap_err().contains("`0.125 EUR`"));
+        let yen = Denomination {
+            currency: "JPY",
+            places: 0,
+        };
+        assert_eq!(
+            ambiguous("20", yen),
+            Err(
+                "`20` is ambiguous: write `20%` for a share of the fee or `20 JPY` for an amount"
+                    .to_owned()
+            )
+        );
+        assert_eq!(ambiguous("20%", EUR), Ok(Amount::PercentOfFee(dec("20"))));
+        assert_eq!(ambiguous("20.00 EUR", EUR), Ok(Amount::Fixed(dec("20"))));
+        assert_eq!(ambiguous("2000 JPY", yen), Ok(Amount::Fixed(dec("2000"))));
+    }
+
+    #[test]
+    fn an_amount_names_the_contracts_currency_and_no_other() {
+        assert_eq!(
+            amount("20.00 USD"),
+            Err("`20.00 USD` is in USD, but the contract's currency is EUR".to_owned())
+        );
+        for text in [
+            "20.00EUR",
+            "20.00  EUR",
+            "EUR 20.00",
+            "20.00 eur",
+            "20.00 EURO",
+            "€20",
+            "half",
+            " EUR",
+        ] {
+            assert_eq!(
+                amount(text),
+                Err(format!(
+                    "`{text}` is not an amount: write a percentage of the fee (`20%`) or the number, one space and the currency code (`20.00 EUR`)"
+                )),
+                "{text}"
+            );
+        }
+        // A malformed number keeps the number's own message.
+        assert!(
+            amount("1.2.3 EUR")
+                .unwrap_err()
+                .contains("not a decimal number")
+        );
     }
 
     #[test]

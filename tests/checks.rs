@@ -40,6 +40,8 @@ termination:
 const CASES: &[(&str, &str, &str)] = &[
     ("schema", "customer: C", "customer: C\ncustomr: typo"),
     ("invalid-value", "fee: 500.00", "fee: 5OO.00"),
+    ("invalid-value", "per_service: 50%", "per_service: 20"),
+    ("invalid-value", "credit: 100.00 }", "credit: 100.00 USD }"),
     (
         "escalation-not-circular",
         "applies_to: [response]",

@@ -135,7 +135,7 @@ fn the_third_breach_within_the_window_is_multiplied_and_a_later_one_starts_over(
 #[test]
 fn the_year_cap_bites_in_the_fourth_month_after_the_service_cap() {
     let terms = contract(
-        "  cap: { per_service: 50%, per_year: 1000.00 }\n  rules:\n\
+        "  cap: { per_service: 50%, per_year: 1000.00 EUR }\n  rules:\n\
          \x20   - { id: response, kind: per_breach, target: respond, credit: 300.00 }\n",
         "",
     );
@@ -389,7 +389,7 @@ fn a_breach_across_a_version_boundary_is_judged_once_under_the_terms_it_was_open
 #[test]
 fn history_is_judged_as_it_was_invoiced_whatever_the_as_of() {
     let terms = contract(
-        "  cap: { per_year: 300.00 }\n  rules:\n\
+        "  cap: { per_year: 300.00 EUR }\n  rules:\n\
          \x20   - { id: late, kind: per_unit_late, target: respond, unit: 1h, credit: 10.00 }\n",
         "",
     );
@@ -431,7 +431,7 @@ fn history_is_judged_as_it_was_invoiced_whatever_the_as_of() {
 #[test]
 fn a_line_below_the_minimum_takes_no_room_under_the_year_cap() {
     let terms = contract(
-        "  minimum: 1.00\n  cap: { per_year: 100.00 }\n  rules:\n\
+        "  minimum: 1.00\n  cap: { per_year: 100.00 EUR }\n  rules:\n\
          \x20   - { id: small, kind: per_breach, target: respond, credit: 0.50 }\n\
          \x20   - { id: big, kind: per_breach, target: respond, credit: 100.00 }\n",
         "",

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use slacredit::calc::{Outage, availability_percent, downtime};
 use slacredit::contract::load_contract_text;
 use slacredit::incidents::{Exceptions, Input, Source};
-use slacredit::money::{Amount, Decimal, parse_decimal, parse_percent};
+use slacredit::money::{Amount, BareNumber, Decimal, Denomination, parse_decimal, parse_percent};
 use slacredit::time::{AmbiguousPolicy, PeriodSpec, TimestampFormat, parse_duration};
 
 const MONTH: i64 = 30 * 86_400;
@@ -106,7 +106,7 @@ proptest! {
             "id: Y\nprovider: P\ncustomer: C\ncurrency: EUR\ntimezone: UTC\neffective: {{ from: 2026-01-01 }}\n\
              services: [{{ id: web, match: [web], fee: 1000.00 }}]\n\
              severities: [{{ id: s1, match: [P1], respond: {{ within: 15m }} }}]\n\
-             credits:\n  cap: {{ per_year: {year_cap} }}\n  rules:\n\
+             credits:\n  cap: {{ per_year: {year_cap} EUR }}\n  rules:\n\
              \x20   - {{ id: r, kind: per_breach, target: respond, credit: {} }}\n{escalation}",
             Decimal::new(breach_cents as i64, 2)
         );
@@ -136,7 +136,9 @@ proptest! {
         let _ = parse_duration(&text);
         let _ = parse_decimal(&text);
         let _ = parse_percent(&text);
-        let _ = Amount::parse(&text);
+        let eur = Denomination { currency: "EUR", places: 2 };
+        let _ = Amount::parse(&text, eur, BareNumber::Fixed);
+        let _ = Amount::parse(&text, eur, BareNumber::Ambiguous);
         let _ = text.parse::<PeriodSpec>();
         let _ = TimestampFormat::Rfc3339.parse(&text);
         let local = TimestampFormat::Local {

@@ -283,6 +283,26 @@ const CONTRACT_CASES: &[(&str, &str, &str)] = &[
     ),
     ("escalation from breach zero", "breaches: 3", "breaches: 0"),
     ("cap in words", "per_service: 50%", "per_service: half"),
+    (
+        "cap as a bare number",
+        "per_service: 50%",
+        "per_service: 50",
+    ),
+    (
+        "band credit as a bare number",
+        "below: 99.0, credit: 25%",
+        "below: 99.0, credit: 25",
+    ),
+    (
+        "amount without its space",
+        "per_service: 50%",
+        "per_service: 500.00EUR",
+    ),
+    (
+        "amount in another currency",
+        "credit: 100.00 }",
+        "credit: 100.00 USD }",
+    ),
     ("yes as a boolean", "pausable: true", "pausable: yes"),
     (
         "service without fee",
@@ -402,13 +422,43 @@ fn the_schemas_reject_nearly_everything_validate_rejects() {
     }
     assert!(total >= 30, "the corpus has {total} cases");
     // At least 90 % of the corpus fails the schema too. What a schema cannot say (a calendar
-    // declared elsewhere in the file) is left to `validate`.
+    // declared elsewhere in the file, the contract's own currency code) is left to `validate`.
     assert!(
         accepted.len() * 10 <= total,
         "the schema accepts {} of {total}: {accepted:?}",
         accepted.len()
     );
-    assert_eq!(accepted, ["undefined calendar"]);
+    assert_eq!(
+        accepted,
+        ["undefined calendar", "amount in another currency"]
+    );
+}
+
+#[test]
+fn amounts_with_their_currency_code_pass_the_schema_and_validate() {
+    let text = CONTRACT
+        .replacen(
+            "per_service: 50%",
+            "per_service: 50%, per_year: 6000.00 EUR",
+            1,
+        )
+        .replacen(
+            "below: 99.0, credit: 25%",
+            "below: 99.0, credit: 250.00 EUR",
+            1,
+        )
+        .replacen("credit: 100.00 }", "credit: 100.00 EUR }", 1);
+    assert!(
+        text.contains("6000.00 EUR")
+            && text.contains("250.00 EUR")
+            && text.contains("100.00 EUR }")
+    );
+    assert!(load_contract_text("stated.yaml", &text).is_ok_and(|c| c.warnings.is_empty()));
+    let errors: Vec<String> = validator(&[])
+        .iter_errors(&as_json(&text))
+        .map(|error| format!("{error} at {}", error.instance_path()))
+        .collect();
+    assert_eq!(errors, Vec::<String>::new());
 }
 
 #[test]

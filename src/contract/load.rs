@@ -21,7 +21,9 @@ use super::{
     Rule, RuleKind, Service, Severity, SeverityBasis, Target, TargetKind, Termination, Trigger,
 };
 use crate::error::{Diagnostic, Error, Level, Location};
-use crate::money::{Amount, Rounding, parse_decimal, parse_multiplier, parse_percent};
+use crate::money::{
+    Amount, BareNumber, Denomination, Rounding, parse_decimal, parse_multiplier, parse_percent,
+};
 use crate::time::{
     BusinessCalendar, Calendar, PeriodKind, check_date_bound, parse_bounded_duration, parse_days,
     parse_interval,
@@ -101,6 +103,7 @@ pub fn load_contract_text_with(
         text,
         diagnostics: &mut diagnostics,
         calendar_names: Vec::new(),
+        denomination: denomination(&raw),
     }
     .contract(&raw);
     if diagnostics
@@ -174,6 +177,25 @@ pub fn yaml_message(error: &serde_saphyr::Error) -> String {
         .to_owned()
 }
 
+/// The most decimal places `credits.rounding.places` may keep; no currency uses more.
+const MOST_PLACES: u32 = 6;
+
+/// The currency and places the contract `raw` states its amounts in: `currency`, and
+/// `credits.rounding.places` as [`Converter::credits`] reads it (2 when absent).
+pub(crate) fn denomination(raw: &RawContract) -> Denomination<'_> {
+    let places = raw
+        .credits
+        .as_ref()
+        .and_then(|credits| credits.value.rounding.as_ref())
+        .map_or(Rounding::default().places, |rounding| {
+            rounding.value.places.value.min(MOST_PLACES)
+        });
+    Denomination {
+        currency: &raw.currency.value,
+        places,
+    }
+}
+
 /// Where a spanned value is.
 pub fn location_of<T>(file: &str, value: &Spanned<T>) -> Location {
     Location {
@@ -190,6 +212,8 @@ struct Converter<'a> {
     diagnostics: &'a mut Vec<Diagnostic>,
     /// Calendar names by index: `always` first, then the declared ones in name order.
     calendar_names: Vec<String>,
+    /// The currency an amount may name, and the places a message writes it with.
+    denomination: Denomination<'a>,
 }
 
 impl Converter<'_> {
@@ -230,6 +254,25 @@ impl Converter<'_> {
         }
     }
 
+    /// A credit or cap at `path`: `20%`, `20.00 EUR`, or a bare `20` that `bare` says is an
+    /// amount or an error.
+    fn amount(&mut self, value: &Spanned<Text>, path: &str, bare: BareNumber) -> Option<Amount> {
+        match Amount::parse(&value.value.0, self.denomination, bare) {
+            Ok(amount) => Some(amount),
+            Err(error) => {
+                let mut diagnostic = Diagnostic::error(
+                    "invalid-value",
+                    location_of(self.file, value),
+                    path,
+                    error.message,
+                );
+                diagnostic.hint = error.hint;
+                self.diagnostics.push(diagnostic);
+                None
+            }
+        }
+    }
+
     fn date(&mut self, value: &Spanned<String>, path: &str) -> Option<NaiveDate> {
         self.parsed(value, path, |text| {
             NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -259,9 +302,7 @@ impl Converter<'_> {
     }
 
     fn check_currency(&mut self, raw: &RawContract) {
-        if raw.currency.value.len() != 3
-            || !raw.currency.value.chars().all(|c| c.is_ascii_uppercase())
-        {
+        if !crate::money::is_currency_code(&raw.currency.value) {
             let message = format!(
                 "`{}` is not an ISO 4217 currency code (like EUR or USD)",
                 raw.currency.value
@@ -911,7 +952,7 @@ impl Converter<'_> {
             .as_ref()
             .map_or_else(Rounding::default, |rounding| {
                 let places = rounding.value.places.value;
-                if places > 6 {
+                if places > MOST_PLACES {
                     self.error(
                         &rounding.value.places,
                         "credits.rounding.places",
@@ -924,27 +965,25 @@ impl Converter<'_> {
                     })
                     .unwrap_or(crate::money::RoundingMode::HalfEven);
                 Rounding {
-                    places: places.min(6),
+                    places: places.min(MOST_PLACES),
                     mode,
                 }
             });
         let per_service_cap = raw.cap.as_ref().and_then(|cap| {
             let per_service = cap.value.per_service.as_ref()?;
-            self.parsed(per_service, "credits.cap.per_service", |text| {
-                Amount::parse(&text.0)
-            })
+            self.amount(
+                per_service,
+                "credits.cap.per_service",
+                BareNumber::Ambiguous,
+            )
         });
         let per_period_cap = raw.cap.as_ref().and_then(|cap| {
             let per_period = cap.value.per_period.as_ref()?;
-            self.parsed(per_period, "credits.cap.per_period", |text| {
-                Amount::parse(&text.0)
-            })
+            self.amount(per_period, "credits.cap.per_period", BareNumber::Ambiguous)
         });
         let per_year_cap = raw.cap.as_ref().and_then(|cap| {
             let per_year = cap.value.per_year.as_ref()?;
-            self.parsed(per_year, "credits.cap.per_year", |text| {
-                Amount::parse(&text.0)
-            })
+            self.amount(per_year, "credits.cap.per_year", BareNumber::Ambiguous)
         });
         let minimum = raw.minimum.as_ref().and_then(|minimum| {
             self.parsed(minimum, "credits.minimum", |text| {
@@ -1158,15 +1197,11 @@ impl Converter<'_> {
         let unit = self.parsed(unit?, &format!("{path}.unit"), |text| {
             positive_duration(&text.0)
         });
-        let credit = self.parsed(credit?, &format!("{path}.credit"), |text| {
-            Amount::parse(&text.0)
-        });
+        let credit = self.amount(credit?, &format!("{path}.credit"), BareNumber::Fixed);
         let max_per_incident = match &rule.max_per_incident {
-            Some(max) => Some(
-                self.parsed(max, &format!("{path}.max_per_incident"), |text| {
-                    Amount::parse(&text.0)
-                })?,
-            ),
+            Some(max) => {
+                Some(self.amount(max, &format!("{path}.max_per_incident"), BareNumber::Fixed)?)
+            }
             None => None,
         };
         Some(RuleKind::PerUnitLate {
@@ -1186,9 +1221,7 @@ impl Converter<'_> {
         let unit = self.parsed(unit?, &format!("{path}.unit"), |text| {
             positive_duration(&text.0)
         });
-        let credit = self.parsed(credit?, &format!("{path}.credit"), |text| {
-            Amount::parse(&text.0)
-        });
+        let credit = self.amount(credit?, &format!("{path}.credit"), BareNumber::Fixed);
         let min_outage = match &rule.min_outage {
             Some(min) => self.parsed(min, &format!("{path}.min_outage"), |text| {
                 parse_bounded_duration(&text.0)
@@ -1329,9 +1362,11 @@ impl Converter<'_> {
             let threshold = self.parsed(threshold, &format!("{band_path}.{key}"), |text| {
                 parse_percent(&text.0)
             });
-            let credit = self.parsed(&band.value.credit, &format!("{band_path}.credit"), |text| {
-                Amount::parse(&text.0)
-            });
+            let credit = self.amount(
+                &band.value.credit,
+                &format!("{band_path}.credit"),
+                BareNumber::Ambiguous,
+            );
             if let (Some(threshold), Some(credit)) = (threshold, credit) {
                 bands.push(Band {
                     threshold,
@@ -1355,9 +1390,7 @@ impl Converter<'_> {
         };
         let target = self.target_kind(target, path);
         let credit = self.required_field(raw, path, rule.credit.as_ref(), "credit", example)?;
-        let credit = self.parsed(credit, &format!("{path}.credit"), |text| {
-            Amount::parse(&text.0)
-        })?;
+        let credit = self.amount(credit, &format!("{path}.credit"), BareNumber::Fixed)?;
         Some(RuleKind::PerBreach {
             target: target?,
             credit,

@@ -335,14 +335,14 @@ pub struct RawRounding {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Caps")]
 pub struct RawCaps {
-    /// Most credit per service per period: a percentage of its fee (`15%`) or an amount.
-    #[schemars(with = "Option<schema::Amount>")]
+    /// Most credit per service per period: a percentage of its fee (`15%`) or an amount (`5000.00 EUR`).
+    #[schemars(with = "Option<schema::StatedAmount>")]
     pub per_service: Option<Spanned<Text>>,
-    /// Most credit per period across the contract's services: a percentage of their fees or an amount.
-    #[schemars(with = "Option<schema::Amount>")]
+    /// Most credit per period across the contract's services: a percentage of their fees or an amount (`5000.00 EUR`).
+    #[schemars(with = "Option<schema::StatedAmount>")]
     pub per_period: Option<Spanned<Text>>,
-    /// Most credit per contract year (from `effective.from`): a percentage of twelve months' fees or an amount.
-    #[schemars(with = "Option<schema::Amount>")]
+    /// Most credit per contract year (from `effective.from`): a percentage of twelve months' fees or an amount (`200000.00 EUR`).
+    #[schemars(with = "Option<schema::StatedAmount>")]
     pub per_year: Option<Spanned<Text>>,
 }
 
@@ -407,8 +407,8 @@ pub struct RawBand {
     /// The band applies when availability is at or below this percentage.
     #[schemars(with = "Option<schema::Percent>")]
     pub at_or_below: Option<Spanned<Text>>,
-    /// The credit: a percentage of the fee (`10%`) or an amount.
-    #[schemars(with = "schema::Amount")]
+    /// The credit: a percentage of the fee (`10%`) or an amount (`500.00 EUR`).
+    #[schemars(with = "schema::StatedAmount")]
     pub credit: Spanned<Text>,
 }
 

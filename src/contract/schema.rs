@@ -14,6 +14,11 @@ pub const DURATION_PATTERN: &str = "^([0-9]+d([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9
 pub const DECIMAL_PATTERN: &str = "^\\+?[0-9]+(\\.[0-9]+)?$";
 /// A percentage: a plain decimal with an optional `%`.
 pub const PERCENT_PATTERN: &str = "^\\+?[0-9]+(\\.[0-9]+)?%?$";
+/// A credit: a plain decimal, a percentage (`10%`) or an amount with a currency code
+/// (`500.00 EUR`).
+pub const AMOUNT_PATTERN: &str = "^\\+?[0-9]+(\\.[0-9]+)?(%| [A-Z]{3})?$";
+/// A cap or band credit: a percentage or an amount with a currency code, never a bare number.
+pub const STATED_AMOUNT_PATTERN: &str = "^\\+?[0-9]+(\\.[0-9]+)?(%| [A-Z]{3})$";
 /// A calendar date.
 pub const DATE_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
 /// A day of the week, a range, or a comma-separated list of them (`mon-fri`, `sat,sun`).
@@ -131,11 +136,21 @@ marker!(
     Amount,
     "Amount",
     json!({
-        "description": "An amount in the contract's currency (`500.00`) or a percentage of the fee (`10%`).",
+        "description": "An amount in the contract's currency (`500.00`, or `500.00 EUR` with the contract's currency code) or a percentage of the fee (`10%`).",
         "anyOf": [
             { "type": "number", "minimum": 0 },
-            { "type": "string", "pattern": PERCENT_PATTERN }
+            { "type": "string", "pattern": AMOUNT_PATTERN }
         ]
+    })
+);
+marker!(
+    /// A percentage of the fee or an amount with its currency code, never a bare number.
+    StatedAmount,
+    "StatedAmount",
+    json!({
+        "description": "A percentage of the fee (`20%`) or an amount with the contract's currency code (`20.00 EUR`). A bare number is ambiguous here and rejected.",
+        "type": "string",
+        "pattern": STATED_AMOUNT_PATTERN
     })
 );
 marker!(

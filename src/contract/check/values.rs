@@ -1,10 +1,13 @@
 //! Checks on values that parse but are probably not what the author meant.
 
 use chrono::NaiveDate;
+use serde_saphyr::Spanned;
 
 use super::{Context, bands};
+use crate::contract::load::denomination;
+use crate::contract::raw::Text;
 use crate::error::Diagnostic;
-use crate::money::{Amount, Decimal, HUNDRED, parse_percent};
+use crate::money::{Amount, BareNumber, Decimal, Denomination, HUNDRED, parse_percent};
 
 /// `cap-not-above-100-percent`: a percentage cap above 100 % of the fee caps nothing.
 pub(super) fn check_cap_not_above_100_percent(context: &Context<'_>) -> Vec<Diagnostic> {
@@ -19,7 +22,8 @@ pub(super) fn check_cap_not_above_100_percent(context: &Context<'_>) -> Vec<Diag
     let Some(per_service) = &cap.value.per_service else {
         return Vec::new();
     };
-    match Amount::parse(&per_service.value.0) {
+    let denomination = denomination(context.contract);
+    match Amount::parse(&per_service.value.0, denomination, BareNumber::Ambiguous) {
         Ok(Amount::PercentOfFee(percent)) if percent > HUNDRED => vec![
             Diagnostic::error(
                 "cap-not-above-100-percent",
@@ -27,7 +31,10 @@ pub(super) fn check_cap_not_above_100_percent(context: &Context<'_>) -> Vec<Diag
                 "credits.cap.per_service",
                 format!("a cap of {percent}% of the fee is above 100 %"),
             )
-            .with_hint("a credit cap is at most the fee: `per_service: 100%`, or an amount like `per_service: 5000.00`"),
+            .with_hint(format!(
+                "a credit cap is at most the fee: `per_service: 100%`, or an amount like `per_service: {}`",
+                denomination.written(Decimal::from(5000))
+            )),
         ],
         _ => Vec::new(),
     }
@@ -62,6 +69,14 @@ pub(super) fn check_target_looks_like_fraction(context: &Context<'_>) -> Vec<Dia
     diagnostics
 }
 
+/// `amount` as a contract writes it: `10%`, or `500.00 EUR`.
+fn written(amount: Amount, denomination: Denomination<'_>) -> String {
+    match amount {
+        Amount::PercentOfFee(_) => amount.to_string(),
+        Amount::Fixed(value) => format!("{value} {}", denomination.currency),
+    }
+}
+
 fn fraction_warning(location: crate::error::Location, path: String, value: &str) -> Diagnostic {
     Diagnostic::warning(
         "target-looks-like-fraction",
@@ -74,53 +89,52 @@ fn fraction_warning(location: crate::error::Location, path: String, value: &str)
 
 /// `bands-overlap-or-gap` (warnings): a service whose target is above its most lenient band, so
 /// availability in between misses the target but earns no credit; and a stricter band that
-/// credits no more than a more lenient one.
+/// credits no more than a more lenient one ([`stricter_bands_paying_less`]).
 pub(super) fn check_bands_overlap_or_gap(context: &Context<'_>) -> Vec<Diagnostic> {
     let contract = context.contract;
     let Some(credits) = &contract.credits else {
         return Vec::new();
     };
+    let denomination = denomination(contract);
     let mut diagnostics = Vec::new();
     for (rule_index, rule) in credits.value.rules.iter().enumerate() {
         let Some(raw_bands) = &rule.value.bands else {
             continue;
         };
-        let parsed: Vec<(Decimal, Option<Amount>)> = raw_bands
+        let parsed: Vec<BandCredit<'_>> = raw_bands
             .iter()
-            .filter_map(|band| {
-                let threshold = band
-                    .value
-                    .below
-                    .as_ref()
-                    .or(band.value.at_or_below.as_ref())?;
-                Some((
-                    parse_percent(&threshold.value.0).ok()?,
-                    Amount::parse(&band.value.credit.value.0).ok(),
-                ))
+            .enumerate()
+            .filter_map(|(index, band)| {
+                let (key, threshold) = match (&band.value.below, &band.value.at_or_below) {
+                    (Some(below), _) => ("below", below),
+                    (None, Some(at_or_below)) => ("at_or_below", at_or_below),
+                    (None, None) => return None,
+                };
+                let written = &band.value.credit;
+                Some(BandCredit {
+                    index,
+                    threshold: parse_percent(&threshold.value.0).ok()?,
+                    band: format!("{key}: {}", threshold.value.0),
+                    credit: Amount::parse(&written.value.0, denomination, BareNumber::Ambiguous)
+                        .ok(),
+                    written,
+                })
             })
             .collect();
         // Misordered bands are `bands-ordered`'s error; judging gaps in them would only echo it.
-        if parsed.windows(2).any(|pair| pair[1].0 >= pair[0].0) {
+        if parsed
+            .windows(2)
+            .any(|pair| pair[1].threshold >= pair[0].threshold)
+        {
             continue;
         }
-        for (position, pair) in parsed.windows(2).enumerate() {
-            if let ((_, Some(lenient)), (_, Some(strict))) = (pair[0], pair[1])
-                && std::mem::discriminant(&lenient) == std::mem::discriminant(&strict)
-                && strict.number() <= lenient.number()
-            {
-                let band = &raw_bands[position + 1];
-                diagnostics.push(
-                    Diagnostic::warning(
-                        "bands-overlap-or-gap",
-                        context.at(&band.value.credit),
-                        format!("credits.rules[{rule_index}].bands[{}].credit", position + 1),
-                        format!("this stricter band credits {strict}, no more than the band before it ({lenient})"),
-                    )
-                    .with_hint("credits usually grow as availability falls: [{ below: 99.9, credit: 10% }, { below: 99.0, credit: 25% }]"),
-                );
-            }
-        }
-        let Some((most_lenient, _)) = parsed.first() else {
+        diagnostics.extend(stricter_bands_paying_less(
+            context,
+            rule_index,
+            &parsed,
+            denomination,
+        ));
+        let Some(most_lenient) = parsed.first().map(|band| band.threshold) else {
             continue;
         };
         let names = rule.value.services.as_ref().map(|names| {
@@ -142,7 +156,7 @@ pub(super) fn check_bands_overlap_or_gap(context: &Context<'_>) -> Vec<Diagnosti
             let Ok(target) = parse_percent(&availability.value.target.value.0) else {
                 continue;
             };
-            if target > *most_lenient {
+            if target > most_lenient {
                 diagnostics.push(
                     Diagnostic::warning(
                         "bands-overlap-or-gap",
@@ -157,6 +171,69 @@ pub(super) fn check_bands_overlap_or_gap(context: &Context<'_>) -> Vec<Diagnosti
                 );
             }
         }
+    }
+    diagnostics
+}
+
+/// One band of an availability rule whose threshold parses.
+struct BandCredit<'a> {
+    /// Its index among the rule's bands.
+    index: usize,
+    /// Its threshold, in percent.
+    threshold: Decimal,
+    /// Its threshold as written, `below: 99.9`, to name the band in a message.
+    band: String,
+    /// Its credit, when that parses (`invalid-value` reports it otherwise).
+    credit: Option<Amount>,
+    /// Where its credit is written.
+    written: &'a Spanned<Text>,
+}
+
+/// The warnings of `bands` (most lenient first) where a stricter band credits no more than a
+/// more lenient one. Credits are compared like with like, a percentage with percentages and an
+/// amount with amounts (whether `10%` is more than `500.00 EUR` depends on the fee), and with
+/// every more lenient band, not only the one before: of `[30%, 10%, 20%]` both 10 % and 20 %
+/// pay less than 30 %.
+fn stricter_bands_paying_less(
+    context: &Context<'_>,
+    rule_index: usize,
+    bands: &[BandCredit<'_>],
+    denomination: Denomination<'_>,
+) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for (position, band) in bands.iter().enumerate() {
+        let Some(strict) = band.credit else {
+            continue;
+        };
+        // The most generous more lenient band of the same kind; of equals, the nearest.
+        let Some((lenient_band, lenient)) = bands[..position]
+            .iter()
+            .filter_map(|other| Some((&other.band, other.credit?)))
+            .filter(|(_, lenient)| {
+                std::mem::discriminant(lenient) == std::mem::discriminant(&strict)
+            })
+            .max_by(|(_, one), (_, other)| one.number().cmp(&other.number()))
+        else {
+            continue;
+        };
+        let than = match strict.number().cmp(&lenient.number()) {
+            std::cmp::Ordering::Less => "less than",
+            std::cmp::Ordering::Equal => "the same as",
+            std::cmp::Ordering::Greater => continue,
+        };
+        diagnostics.push(
+            Diagnostic::warning(
+                "bands-overlap-or-gap",
+                context.at(band.written),
+                format!("credits.rules[{rule_index}].bands[{}].credit", band.index),
+                format!(
+                    "this stricter band credits {}, {than} the more lenient band `{lenient_band}` ({})",
+                    written(strict, denomination),
+                    written(lenient, denomination)
+                ),
+            )
+            .with_hint("credits usually grow as availability falls: [{ below: 99.9, credit: 10% }, { below: 99.0, credit: 25% }]"),
+        );
     }
     diagnostics
 }
