@@ -12,7 +12,7 @@ use crate::contract::Contract;
 use crate::error::Error;
 use crate::incidents::{Incident, Paused};
 use crate::pipeline::Evaluation;
-use crate::time::{format_duration, format_instant};
+use crate::time::{format_duration, format_instant, format_on_calendar};
 
 /// What to explain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,19 +203,29 @@ fn clock_steps(evaluation: &Evaluation, step: &IncidentPeriod, steps: &mut Steps
         } else {
             "judged in the period that holds its deadline"
         };
+        // On office hours every duration says so, and names the calendar.
+        let clock = terms.office_hours(target.calendar);
         let outcome = match verdict.status {
             Status::Met => "met".to_owned(),
             Status::Pending => "pending: not done yet, time remains".to_owned(),
-            Status::Breached => format!("breached by {}", format_duration(target.over_by)),
+            Status::Breached => {
+                format!("breached by {}", format_on_calendar(target.over_by, clock))
+            }
+        };
+        let within = match clock {
+            Some(_) => format_on_calendar(target.within, clock),
+            None => format!(
+                "{} on calendar {}",
+                format_duration(target.within),
+                terms.calendars[target.calendar].name
+            ),
         };
         steps.add(&format!(
-            "{}: within {} on calendar {} ({}); due {} ({due}); took {}{} -> {outcome}",
+            "{}: within {within} ({}); due {} ({due}); took {}{} -> {outcome}",
             verdict.kind.name(),
-            format_duration(target.within),
-            terms.calendars[target.calendar].name,
             clause(terms, target.line),
             format_instant(verdict.deadline),
-            format_duration(verdict.actual),
+            format_on_calendar(verdict.actual, clock),
             if verdict.done { "" } else { " so far" }
         ));
     }
@@ -223,13 +233,17 @@ fn clock_steps(evaluation: &Evaluation, step: &IncidentPeriod, steps: &mut Steps
     if let Some(counted) = &step.counted
         && let Some(outage) = &counted.outage
     {
+        let service = &judging.services[counted.service];
         steps.add(&format!(
             "downtime: [{}, {}) = {} at weight {} counts in {}'s downtime, inside its availability calendar; overlaps with other outages count once",
             format_instant(outage.start),
             format_instant(outage.end),
-            format_duration(outage.seconds),
+            format_on_calendar(
+                outage.seconds,
+                judging.office_hours(service.availability_calendar)
+            ),
             outage.weight,
-            judging.services[counted.service].id
+            service.id
         ));
     }
 }
@@ -248,15 +262,11 @@ fn money_steps(
     {
         for credit in &breach.credits {
             let line = rule_clause(contract, &credit.rule);
-            let mut amount = credit.amount;
-            let places = contract.credits.rounding.places;
-            if amount.scale() < places {
-                amount.rescale(places);
-            }
             steps.add(&format!(
-                "rule {}{line} prices the {} breach at {amount} {} before caps",
+                "rule {}{line} prices the {} breach at {} {} before caps",
                 credit.rule,
                 breach.target.name(),
+                credit.amount,
                 report.currency
             ));
         }
@@ -341,18 +351,21 @@ fn explain_service(
     let _ = writeln!(
         text,
         "  1. fee: {} {} per month; the basis of percentage credits for the period is {}",
-        service.fee, report.currency, summary.fee
+        contract.credits.rounding.minor_units(service.fee),
+        report.currency,
+        summary.fee
     );
+    let clock = summary.office_hours.as_deref();
     let _ = writeln!(
         text,
         "  2. measured: {} ({} s) of calendar {}{}",
-        format_duration(summary.measured_seconds),
+        format_on_calendar(summary.measured_seconds, clock),
         summary.measured_seconds,
         calendar.name,
         if summary.maintenance_excluded_seconds > 0 {
             format!(
                 ", after {} of planned maintenance excluded",
-                format_duration(summary.maintenance_excluded_seconds)
+                format_on_calendar(summary.maintenance_excluded_seconds, clock)
             )
         } else {
             String::new()
@@ -408,9 +421,9 @@ fn money_lines(
             breach.incident,
             breach.target.name(),
             breach.status,
-            format_duration(breach.allowed_seconds),
-            format_duration(breach.actual_seconds),
-            format_duration(breach.over_by_seconds),
+            format_on_calendar(breach.allowed_seconds, breach.office_hours.as_deref()),
+            format_on_calendar(breach.actual_seconds, breach.office_hours.as_deref()),
+            format_on_calendar(breach.over_by_seconds, breach.office_hours.as_deref()),
             breach.source,
             if credits.is_empty() {
                 String::new()
@@ -461,7 +474,7 @@ fn downtime_step(
         "  3. downtime: {} outage row{} in the period; their union inside the calendar is {} ({} s), weighted by severity {} s",
         outages.len(),
         if outages.len() == 1 { "" } else { "s" },
-        format_duration(summary.downtime_seconds),
+        format_on_calendar(summary.downtime_seconds, summary.office_hours.as_deref()),
         summary.downtime_seconds,
         summary.weighted_downtime_seconds
     );

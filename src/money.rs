@@ -288,6 +288,16 @@ impl fmt::Display for AmountError {
     }
 }
 
+/// `value` in the minor units of a currency with `places` decimal places: see
+/// [`Rounding::minor_units`].
+pub fn minor_units(value: Decimal, places: u32) -> Decimal {
+    let mut shown = value.normalize();
+    if shown.scale() < places {
+        shown.rescale(places);
+    }
+    shown
+}
+
 /// How a credit line is rounded: the contract's `credits.rounding`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Rounding {
@@ -350,6 +360,22 @@ impl Rounding {
         let mut rounded = value.round_dp_with_strategy(self.places, RoundingStrategy::ToZero);
         rounded.rescale(self.places);
         rounded
+    }
+
+    /// `value` as every output writes money: in the currency's minor units, at least the
+    /// contract's places (`50` is `50.00`; with 0 places, JPY's `50`), trailing zeros past them
+    /// dropped (`5000.00` is `5000` at 0 places). Never rounds: a figure before rounding, such as
+    /// a breach's credit before caps, keeps the further places it exactly has (`2.002`).
+    pub fn minor_units(self, value: Decimal) -> Decimal {
+        minor_units(value, self.places)
+    }
+
+    /// A fixed amount as [`Self::minor_units`] writes it; a percentage of the fee as written.
+    pub fn minor_units_of(self, amount: Amount) -> Amount {
+        match amount {
+            Amount::Fixed(value) => Amount::Fixed(self.minor_units(value)),
+            Amount::PercentOfFee(_) => amount,
+        }
     }
 }
 
@@ -531,5 +557,30 @@ mod tests {
         assert_eq!(down.apply(dec("25.029")).to_string(), "25.02");
         // Rounded lines always carry the currency's places: 30 → "30.00".
         assert_eq!(half_even.apply(dec("30")).to_string(), "30.00");
+    }
+
+    #[test]
+    fn money_is_written_in_the_currencys_minor_units_and_never_rounded_for_it() {
+        let euro = Rounding::default();
+        let yen = Rounding {
+            places: 0,
+            mode: RoundingMode::HalfEven,
+        };
+        // A contract's `50` is 50.00 euros and 50 yen; its `5000.00` yen is 5000.
+        assert_eq!(euro.minor_units(dec("50")).to_string(), "50.00");
+        assert_eq!(yen.minor_units(dec("50")).to_string(), "50");
+        assert_eq!(yen.minor_units(dec("5000.00")).to_string(), "5000");
+        assert_eq!(euro.minor_units(Decimal::ZERO).to_string(), "0.00");
+        // 2 % of 100.10 before rounding is 2.002: its third place is kept, not rounded away.
+        assert_eq!(euro.minor_units(dec("2.0020")).to_string(), "2.002");
+        assert_eq!(
+            euro.minor_units_of(Amount::Fixed(dec("1000"))).to_string(),
+            "1000.00"
+        );
+        assert_eq!(
+            euro.minor_units_of(Amount::PercentOfFee(dec("10")))
+                .to_string(),
+            "10%"
+        );
     }
 }

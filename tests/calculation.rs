@@ -1135,7 +1135,8 @@ fn a_breach_row_lists_what_the_credit_line_sums_for_it() {
                 .map(move |credit| format!("{} {} {}", breach.incident, credit.rule, credit.amount))
         })
         .collect();
-    assert_eq!(priced, ["A late 40", "B r 150", "B late 50"]);
+    // In the currency's minor units, as every amount is written.
+    assert_eq!(priced, ["A late 40.00", "B r 150.00", "B late 50.00"]);
     // The lines sum the same amounts: late 40.00 + 50.00 = 90.00 over 2 + 4 = 6 units; r 150.00.
     let lines: Vec<(u64, String)> = report.contracts[0]
         .credit_lines

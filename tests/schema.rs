@@ -163,6 +163,7 @@ credits:
     - { id: chronic, kind: escalation, applies_to: [response], breaches: 3, within: 90d, multiplier: 1.5 }
 termination:
   - { availability_below: 99.0, consecutive_periods: 3, services: [web] }
+invoice: { vendor_id: 0042, po_number: "4500012345", reference: "{contract}-{period}-{n}" }
 "#;
 
 /// Invalid contracts: (what is wrong, text to replace in CONTRACT, replacement).
@@ -173,6 +174,26 @@ const CONTRACT_CASES: &[(&str, &str, &str)] = &[
         "fee: 25.000,00",
     ),
     ("money with a currency sign", "fee: 500.00", "fee: €500"),
+    (
+        "unknown reference placeholder",
+        "{contract}-{period}-{n}",
+        "{contract}-{perod}-{n}",
+    ),
+    (
+        "reference brace never closed",
+        "{contract}-{period}-{n}",
+        "{contract}-{period",
+    ),
+    (
+        "empty posting field",
+        "po_number: \"4500012345\"",
+        "po_number: \"\"",
+    ),
+    (
+        "posting field at the top level",
+        "invoice: {",
+        "po_number: \"4500012345\"\ninvoice: {",
+    ),
     ("lower-case currency", "currency: EUR", "currency: eur"),
     ("currency sign as currency", "currency: EUR", "currency: €"),
     ("duration in words", "within: 15m", "within: 30 minutes"),

@@ -128,6 +128,8 @@ pub struct DowntimeBasis {
     pub target: Option<Decimal>,
     /// Every outage row of the service in the period, planned maintenance included.
     pub outages: Vec<OutageRow>,
+    /// The office-hours calendar availability is measured on, if it is not around the clock.
+    pub office_hours: Option<String>,
 }
 
 /// One incident row whose outage the period's downtime reads.
@@ -164,6 +166,8 @@ pub struct MaintenanceApplied {
     pub downtime_seconds: Seconds,
     /// The maintenance rows.
     pub rows: Vec<OutageRow>,
+    /// The office-hours calendar availability is measured on, if it is not around the clock.
+    pub office_hours: Option<String>,
 }
 
 /// The claim for the report's contract-period at `index`. `steps` must hold the steps of every
@@ -211,6 +215,7 @@ pub fn credit_claim(
                 excluded_seconds: summary.maintenance_excluded_seconds,
                 downtime_seconds: summary.maintenance_downtime_seconds,
                 rows,
+                office_hours: summary.office_hours.clone(),
             })
         })
         .collect();
@@ -327,6 +332,7 @@ fn claimed_line(
             availability: period.trace.availability[service],
             target: summary.availability_target,
             outages: outages.of(service),
+            office_hours: summary.office_hours.clone(),
         }),
     }
 }

@@ -6,13 +6,15 @@
 use chrono::NaiveDate;
 
 use super::model::{
-    Cap, CapApplied, CapNote, CreditLine, Derivation, EscalatedBreach, Limit, Rate, RuleCredit,
+    Cap, CapApplied, CapNote, Clocks, CreditLine, Derivation, EscalatedBreach, Limit, Rate,
+    RuleCredit,
 };
 use super::{
     Downtime, Escalated, Judged, Judgement, Outage, Status, Ticket, clip_to_open, downtime,
 };
-use crate::contract::{Contract, Rule, RuleKind, TargetKind};
-use crate::money::{Amount, Decimal};
+use crate::contract::template::ReferenceField;
+use crate::contract::{Band, Contract, Rule, RuleKind, TargetKind};
+use crate::money::{Amount, Decimal, Rounding};
 use crate::time::{Instant, PeriodSpec, Seconds};
 
 /// What the credit rules of one service look at.
@@ -249,6 +251,7 @@ fn breach_line(
                 credit,
                 max_per_incident,
                 escalated,
+                clocks: clocks(facts.contract, &breaches),
             },
             credit,
         ),
@@ -276,6 +279,31 @@ fn breach_line(
             .map(|judged| judged.ticket.id.to_string())
             .collect(),
     })
+}
+
+/// The clocks `breaches` were measured on: each target's calendar.
+fn clocks(contract: &Contract, breaches: &[&Judged]) -> Clocks {
+    let mut clocks = Clocks::default();
+    for Judged { ticket, verdict } in breaches {
+        let calendar = contract
+            .target(usize::from(ticket.severity), verdict.kind)
+            .map_or(0, |target| target.calendar);
+        match contract.office_hours(calendar) {
+            Some(name) => clocks.office_hours.push(name.to_owned()),
+            None => clocks.around_the_clock = true,
+        }
+    }
+    clocks.office_hours.sort();
+    clocks.office_hours.dedup();
+    clocks
+}
+
+/// The office-hours calendar the service's availability (and so its downtime) is measured on.
+fn availability_office_hours(facts: &ServiceFacts<'_>) -> Option<String> {
+    let contract = facts.contract;
+    contract
+        .office_hours(contract.services[facts.service].availability_calendar)
+        .map(str::to_owned)
 }
 
 /// Started units in `seconds`: 61 minutes in 1-hour units is 2.
@@ -317,6 +345,7 @@ fn per_unit_down_line(
             units,
             unit,
             credit,
+            office_hours: availability_office_hours(facts),
         },
         rate: Rate::Amount(credit),
         quantity: units,
@@ -345,6 +374,7 @@ fn downtime_multiple_line(
                 .try_into()
                 .unwrap_or(Seconds::MAX),
             measured: facts.measured,
+            office_hours: availability_office_hours(facts),
         },
         rate: Rate::Multiple(multiplier),
         quantity: 1,
@@ -361,7 +391,7 @@ fn apply_service_cap(facts: &ServiceFacts<'_>, raw_lines: Vec<RawLine>) -> Vec<C
     let rounding = contract.credits.rounding;
     let cap = contract.credits.per_service_cap.map(|rate| Cap {
         limit: Limit::PerService,
-        rate,
+        rate: rounding.minor_units_of(rate),
         amount: rounding.floor(rate.of_fee(fee(facts))),
         currency: contract.currency.clone(),
     });
@@ -381,6 +411,11 @@ fn apply_service_cap(facts: &ServiceFacts<'_>, raw_lines: Vec<RawLine>) -> Vec<C
                 }])),
                 _ => None,
             };
+            let availability = match &line.description {
+                Derivation::Availability { availability, .. } => Some(*availability),
+                _ => None,
+            };
+            let rate = in_minor_units(line.rate, rounding);
             CreditLine {
                 contract: contract.id.clone(),
                 provider: contract.provider.clone(),
@@ -388,19 +423,120 @@ fn apply_service_cap(facts: &ServiceFacts<'_>, raw_lines: Vec<RawLine>) -> Vec<C
                 period: facts.period.to_string(),
                 service: contract.services[facts.service].id.clone(),
                 rule: line.rule,
-                description: line.description,
-                basis: fee(facts),
-                rate: line.rate,
+                description: derivation_in_minor_units(line.description, rounding),
+                basis: rounding.minor_units(fee(facts)),
+                rate,
                 quantity: line.quantity,
                 amount_before_caps: before,
                 amount,
                 currency: contract.currency.clone(),
+                incident_count: line.incidents.len() as u64,
                 incidents: line.incidents,
                 cap_applied,
                 claim_by: facts.claim_by,
+                rate_percent: rate.percent(),
+                unit_amount: rate.unit_amount(),
+                availability,
+                // Filled by `post_lines` once the contract's lines are final.
+                reference: None,
+                vendor_id: None,
+                po_number: None,
+                gl_account: None,
+                cost_center: None,
             }
         })
         .collect()
+}
+
+/// A line's rate with a fixed amount in the currency's minor units (`Rounding::minor_units`).
+fn in_minor_units(rate: Rate, rounding: Rounding) -> Rate {
+    match rate {
+        Rate::Amount(amount) => Rate::Amount(rounding.minor_units_of(amount)),
+        Rate::Multiple(_) => rate,
+    }
+}
+
+/// A derivation with every fixed amount it quotes in the currency's minor units, so its words
+/// write `x 50.00` where the contract wrote `credit: 50`.
+fn derivation_in_minor_units(derivation: Derivation, rounding: Rounding) -> Derivation {
+    let money = |amount: Amount| rounding.minor_units_of(amount);
+    match derivation {
+        Derivation::Availability { availability, band } => Derivation::Availability {
+            availability,
+            band: Band {
+                credit: money(band.credit),
+                ..band
+            },
+        },
+        Derivation::PerBreach {
+            breaches,
+            target,
+            credit,
+            escalated,
+        } => Derivation::PerBreach {
+            breaches,
+            target,
+            credit: money(credit),
+            escalated,
+        },
+        Derivation::PerUnitLate {
+            units,
+            unit,
+            breaches,
+            target,
+            credit,
+            max_per_incident,
+            escalated,
+            clocks,
+        } => Derivation::PerUnitLate {
+            units,
+            unit,
+            breaches,
+            target,
+            credit: money(credit),
+            max_per_incident: max_per_incident.map(money),
+            escalated,
+            clocks,
+        },
+        Derivation::PerUnitDown {
+            downtime,
+            min_outage,
+            units,
+            unit,
+            credit,
+            office_hours,
+        } => Derivation::PerUnitDown {
+            downtime,
+            min_outage,
+            units,
+            unit,
+            credit: money(credit),
+            office_hours,
+        },
+        Derivation::DowntimeMultiple { .. } => derivation,
+    }
+}
+
+/// Gives each of a contract period's final credit lines, in the order they are written, what
+/// the customer's finance system posts it with: the contract's `invoice` fields and the line's
+/// reference, `{n}` being its number from 1.
+pub fn post_lines(contract: &Contract, lines: &mut [CreditLine]) {
+    let invoice = &contract.invoice;
+    for (index, line) in lines.iter_mut().enumerate() {
+        line.reference = invoice.reference.as_ref().map(|reference| {
+            reference.fill(|field| match field {
+                ReferenceField::Contract => line.contract.clone(),
+                ReferenceField::Period => line.period.clone(),
+                ReferenceField::Service => line.service.clone(),
+                ReferenceField::Rule => line.rule.clone(),
+                ReferenceField::Number => (index + 1).to_string(),
+            })
+        });
+        line.vendor_id.clone_from(&invoice.vendor_id);
+        line.po_number.clone_from(&invoice.po_number);
+        line.gl_account.clone_from(&invoice.gl_account);
+        line.cost_center.clone_from(&invoice.cost_center);
+    }
 }
 
 /// The contract year a period falls in, and the credit already issued in it.
@@ -436,7 +572,7 @@ pub fn apply_contract_limits(contract: &Contract, lines: &mut [CreditLine], year
     if let Some(rate) = contract.credits.per_period_cap {
         let cap = Cap {
             limit: Limit::PerPeriod,
-            rate,
+            rate: rounding.minor_units_of(rate),
             amount: rounding.floor(rate.of_fee(fees)),
             currency: contract.currency.clone(),
         };
@@ -447,9 +583,9 @@ pub fn apply_contract_limits(contract: &Contract, lines: &mut [CreditLine], year
         let cap = Cap {
             limit: Limit::PerYear {
                 start: year.start,
-                used: year.used,
+                used: rounding.minor_units(year.used),
             },
-            rate,
+            rate: rounding.minor_units_of(rate),
             amount: rounding.floor(rate.of_fee(monthly * Decimal::from(12))),
             currency: contract.currency.clone(),
         };
@@ -518,7 +654,7 @@ pub fn per_breach_credits(
             let priced = price_breach(rule, index, fee, (ticket, verdict), escalated)?;
             Some(RuleCredit {
                 rule: rule.id.clone(),
-                amount: priced.amount.normalize(),
+                amount: contract.credits.rounding.minor_units(priced.amount),
             })
         })
         .collect()

@@ -23,7 +23,7 @@ use crate::contract::{Contract, Denominator, Maintenance, TargetKind};
 use crate::incidents::{ExclusionReason, Incident, Incidents};
 use crate::money::{Decimal, is_positive};
 use crate::time::{
-    Instant, Period, PeriodRange, PeriodSpec, Seconds, format_duration, format_instant,
+    Instant, Period, PeriodRange, PeriodSpec, Seconds, format_instant, format_on_calendar,
     merge_intervals, subtract,
 };
 use model::{
@@ -243,33 +243,12 @@ fn contract_report(
     {
         availability.push(exact);
         if !incidents.held.is_empty() {
-            let place = judging.place(index);
-            let exposure = |extra: &[Routed<'_>]| {
-                let tally = incidents.counted.with(&place, extra);
-                service_report(contract, index, &tally, scope, &escalated)
-                    .0
-                    .credit
-                    - summary.credit
-            };
-            let every: Vec<Routed<'_>> = incidents
-                .held
-                .iter()
-                .map(|held| judging.routed(held))
-                .collect();
-            summary.disputed_exposure = exposure(&every);
-            disputed.extend(
-                incidents
-                    .held
-                    .iter()
-                    .zip(&every)
-                    .map(|((incident, _), routed)| DisputedIncident {
-                        service: summary.service.clone(),
-                        incident: incident.id.to_string(),
-                        exposure: exposure(std::slice::from_ref(routed)),
-                        source: judging.origin(incident.file, incident.line),
-                        title: incident.title.to_string(),
-                    }),
-            );
+            disputed.extend(held_out(
+                judging,
+                (index, incidents),
+                &mut summary,
+                &escalated,
+            ));
         }
         findings.extend(downgrade_findings(judging, &incidents.downgrades));
         findings.extend(obligation_findings(
@@ -292,6 +271,7 @@ fn contract_report(
         Detail::Credits => Vec::new(),
     };
     limit_credits(contract, &mut credit_lines, &mut services, planned, history);
+    credits::post_lines(contract, &mut credit_lines);
     history.breaches.extend(events);
     findings.extend(history::termination_findings(
         contract,
@@ -321,7 +301,46 @@ fn contract_report(
             scope,
             availability,
         },
+        places: contract.credits.rounding.places,
     }
+}
+
+/// The disputed incidents of service `index` held out of its credits, each with the credit it
+/// would add on its own; what all of them would add together goes to `summary`.
+fn held_out(
+    judging: &Judging<'_>,
+    (index, incidents): (usize, &ServiceIncidents),
+    summary: &mut ServiceSummary,
+    escalated: &Escalated,
+) -> Vec<DisputedIncident> {
+    let (contract, scope) = (judging.contract(), judging.scope);
+    let place = judging.place(index);
+    let exposure = |extra: &[Routed<'_>]| {
+        let tally = incidents.counted.with(&place, extra);
+        service_report(contract, index, &tally, scope, escalated)
+            .0
+            .credit
+            - summary.credit
+    };
+    let every: Vec<Routed<'_>> = incidents
+        .held
+        .iter()
+        .map(|held| judging.routed(held))
+        .collect();
+    let held = incidents
+        .held
+        .iter()
+        .zip(&every)
+        .map(|((incident, _), routed)| DisputedIncident {
+            service: summary.service.clone(),
+            incident: incident.id.to_string(),
+            exposure: exposure(std::slice::from_ref(routed)),
+            source: judging.origin(incident.file, incident.line),
+            title: incident.title.to_string(),
+        })
+        .collect();
+    summary.disputed_exposure = exposure(&every);
+    held
 }
 
 /// The breach rows of every service in report order: by service id, incident id and target.
@@ -343,6 +362,9 @@ fn breach_rows(
             .severities
             .iter()
             .map(|severity| Arc::from(severity.id.as_str()))
+            .collect(),
+        office_hours: (0..contract.calendars.len())
+            .map(|calendar| contract.office_hours(calendar).map(Arc::from))
             .collect(),
     };
     let mut order: Vec<usize> = (0..contract.services.len()).collect();
@@ -386,6 +408,8 @@ fn in_breach_order(mut rows: Vec<BreachRow>) -> Vec<BreachRow> {
 struct Names {
     services: Vec<Arc<str>>,
     severities: Vec<Arc<str>>,
+    /// Per calendar, its name when it keeps office hours.
+    office_hours: Vec<Option<Arc<str>>>,
 }
 
 /// Applies the contract-wide limits (period cap, what is left of the year cap, minimum), counts
@@ -463,7 +487,11 @@ fn obligation_findings(judging: &Judging<'_>, service: usize, judged: &[Judged])
             } else {
                 ("notification-late", "data-breach notification", "detection")
             };
-            let over_by = format_duration(verdict.actual - verdict.allowed);
+            let contract = judging.contract();
+            let clock = contract
+                .target(usize::from(ticket.severity), verdict.kind)
+                .and_then(|target| contract.office_hours(target.calendar));
+            let over_by = format_on_calendar(verdict.actual - verdict.allowed, clock);
             let done = if verdict.done {
                 format!("delivered {over_by} late")
             } else {
@@ -477,7 +505,7 @@ fn obligation_findings(judging: &Judging<'_>, service: usize, judged: &[Judged])
                 message: format!(
                     "{what} due {} ({} after {from}): {done}",
                     format_instant(verdict.deadline),
-                    format_duration(verdict.allowed)
+                    format_on_calendar(verdict.allowed, clock)
                 ),
                 sources: vec![judging.origin(ticket.file, ticket.line)],
             }
@@ -584,11 +612,17 @@ fn service_report(
     let summary = ServiceSummary {
         service: service.id.clone(),
         name: service.name.clone(),
-        fee: contract.period_fee(index),
+        fee: contract
+            .credits
+            .rounding
+            .minor_units(contract.period_fee(index)),
         incidents: tally.incidents,
         measured_seconds: measured,
         downtime_seconds: down.seconds,
         weighted_downtime_seconds: down.weighted.normalize(),
+        office_hours: contract
+            .office_hours(service.availability_calendar)
+            .map(str::to_owned),
         availability: availability.round_dp(4),
         availability_target: service.availability_target,
         availability_met: service
@@ -602,7 +636,7 @@ fn service_report(
         mean_time_to_detect_seconds: (detected > 0).then(|| detection_total / detected as Seconds),
         maintenance_excluded_seconds: excluded_seconds,
         maintenance_downtime_seconds: maintenance_down.seconds,
-        disputed_exposure: Decimal::ZERO,
+        disputed_exposure: money_sum(contract, std::iter::empty()),
         credit: money_sum(contract, lines.iter().map(|line| line.amount)),
     };
     (summary, lines, availability)
@@ -701,6 +735,9 @@ fn breach_row(
         } else {
             0
         },
+        office_hours: contract
+            .target(usize::from(ticket.severity), verdict.kind)
+            .and_then(|target| names.office_hours[target.calendar].clone()),
         done: verdict.done,
         credits: if breached {
             credits::per_breach_credits(contract, service, &ticket, &verdict, escalated)
@@ -733,6 +770,7 @@ mod tests {
             allowed_seconds: 0,
             actual_seconds: 0,
             over_by_seconds: 0,
+            office_hours: None,
             done: true,
             credits: Vec::new(),
             detected_after_seconds: None,

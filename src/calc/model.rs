@@ -93,6 +93,10 @@ pub struct ContractReport {
     /// How the period was judged, for `explain` (not part of the JSON model).
     #[serde(skip)]
     pub trace: PeriodTrace,
+    /// The decimal places of the currency's minor units (`credits.rounding.places`), for
+    /// renderers that sum amounts (not part of the JSON model: every amount above has them).
+    #[serde(skip)]
+    pub places: u32,
 }
 
 /// A disputed incident, held out of credits and downtime until the dispute is settled.
@@ -145,6 +149,9 @@ pub struct ServiceSummary {
     pub downtime_seconds: Seconds,
     /// Downtime weighted by severity.
     pub weighted_downtime_seconds: Decimal,
+    /// The office-hours calendar availability is measured on (the seconds above are seconds of
+    /// its opening time); `None` when it is measured around the clock.
+    pub office_hours: Option<String>,
     /// Availability in percent, rounded to 4 places for display (decisions use exact figures).
     pub availability: Decimal,
     /// The contract's target, if it sets one.
@@ -209,6 +216,9 @@ pub struct BreachRow {
     pub actual_seconds: Seconds,
     /// `actual − allowed` when breached, else 0.
     pub over_by_seconds: Seconds,
+    /// The office-hours calendar the target is measured on (the seconds above are seconds of
+    /// its opening time); `None` when it is measured around the clock.
+    pub office_hours: Option<Arc<str>>,
     /// Whether the work was done by the time judged (else `actual` is the time elapsed so far).
     pub done: bool,
     /// Rules that price this breach, with the credit each gives before caps.
@@ -288,6 +298,28 @@ pub struct CreditLine {
     /// Date by which the credit must be claimed, if the contract sets one (`YYYY-MM-DD`).
     #[serde(serialize_with = "serialize_date")]
     pub claim_by: Option<NaiveDate>,
+    /// The rate as a percentage of the fee, at least two places (`10.00`); `None` for a fixed
+    /// rate or a multiple.
+    pub rate_percent: Option<Decimal>,
+    /// The fixed amount per unit in the currency's minor units (`50.00`); `None` for a
+    /// percentage or a multiple.
+    pub unit_amount: Option<Decimal>,
+    /// The service's availability in the period in percent, 4 places as reported, for a line an
+    /// availability band gives; `None` for other lines.
+    pub availability: Option<Decimal>,
+    /// How many incidents are behind the line: every id in `incidents` (which the CSV may cut
+    /// to fit a spreadsheet cell).
+    pub incident_count: u64,
+    /// The line's reference from the contract's `invoice.reference`, if it sets one.
+    pub reference: Option<String>,
+    /// The contract's `invoice.vendor_id`.
+    pub vendor_id: Option<String>,
+    /// The contract's `invoice.po_number`.
+    pub po_number: Option<String>,
+    /// The contract's `invoice.gl_account`.
+    pub gl_account: Option<String>,
+    /// The contract's `invoice.cost_center`.
+    pub cost_center: Option<String>,
 }
 
 /// An optional date as `YYYY-MM-DD`, or null.
@@ -347,8 +379,10 @@ pub enum Derivation {
         max_per_incident: Option<Amount>,
         /// The breaches escalation multiplied.
         escalated: Vec<EscalatedBreach>,
+        /// The clocks the lateness was measured on.
+        clocks: Clocks,
     },
-    /// A rate per started unit of qualifying downtime.
+    /// A rate per started unit of qualifying downtime (measured on the availability calendar).
     PerUnitDown {
         /// Downtime of the qualifying outages, overlaps once.
         downtime: Seconds,
@@ -360,6 +394,9 @@ pub enum Derivation {
         unit: Seconds,
         /// The rate per unit.
         credit: Amount,
+        /// The office-hours calendar availability is measured on, if it is not around the
+        /// clock.
+        office_hours: Option<String>,
     },
     /// A multiple of the fee's share of downtime.
     DowntimeMultiple {
@@ -369,7 +406,20 @@ pub enum Derivation {
         downtime: Seconds,
         /// Seconds measured.
         measured: Seconds,
+        /// The office-hours calendar availability is measured on, if it is not around the
+        /// clock.
+        office_hours: Option<String>,
     },
+}
+
+/// The clocks the breaches of a line were measured on: each target runs on its own calendar,
+/// and a rule may price targets of several.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Clocks {
+    /// Whether some breach was measured around the clock.
+    pub around_the_clock: bool,
+    /// The office-hours calendars some breach was measured on, by name, sorted.
+    pub office_hours: Vec<String>,
 }
 
 /// One breach whose credit an escalation rule multiplied, and why.
@@ -404,6 +454,30 @@ pub enum Rate {
     Amount(Amount),
     /// A multiple of the fee's share of downtime.
     Multiple(Decimal),
+}
+
+impl Rate {
+    /// The percentage of the fee, at least two places (`10.00`), when the rate is one.
+    pub fn percent(self) -> Option<Decimal> {
+        match self {
+            Self::Amount(Amount::PercentOfFee(percent)) => Some(
+                crate::money::Rounding {
+                    places: 2,
+                    ..crate::money::Rounding::default()
+                }
+                .minor_units(percent),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The fixed amount, as the line holds it, when the rate is one.
+    pub fn unit_amount(self) -> Option<Decimal> {
+        match self {
+            Self::Amount(Amount::Fixed(amount)) => Some(amount),
+            _ => None,
+        }
+    }
 }
 
 /// The caps and minimum that reduced a credit line, in the order they were applied (never

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::money::Decimal;
+use crate::money::{Decimal, minor_units};
 use crate::time::PeriodRange;
 
 use super::model::{ContractReport, RangeTotal};
@@ -28,8 +28,9 @@ pub fn range_totals(range: PeriodRange, contracts: &[ContractReport]) -> Option<
                 *count += 1;
             })
             .or_insert((&report.period, &report.period, 1));
+        // A zero in the currency's minor units (`0.00`), which every line's amount has too.
         sums.entry((&report.contract, &report.currency))
-            .or_insert((0, Decimal::ZERO));
+            .or_insert((0, minor_units(Decimal::ZERO, report.places)));
         for line in &report.credit_lines {
             let (lines, sum) = sums
                 .entry((&report.contract, &line.currency))

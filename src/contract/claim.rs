@@ -6,7 +6,7 @@
 use serde_saphyr::Spanned;
 
 use super::raw::RawClaim;
-use super::template::{Field, Problem, Template};
+use super::template::{Field, Placeholder, Problem, Template};
 use super::{Claim, TextPosition};
 use crate::error::{Diagnostic, Location};
 use crate::time::parse_bounded_duration;
@@ -36,43 +36,22 @@ pub(super) fn convert(
     let mut paragraph = |value: Option<&Spanned<String>>, name: &str| {
         let value = value?;
         let path = format!("credits.claim.template.{name}");
-        match Template::parse(&value.value) {
-            Ok(template) => {
-                if !has_window && template.uses(Field::ClaimBy) {
-                    let offset = value.value.find("{claim_by}").unwrap_or_default();
-                    diagnostics.push(
-                        Diagnostic::error(
-                            "invalid-value",
-                            placed(file, text, value, offset),
-                            path,
-                            "`{claim_by}` needs a claim window, and the contract sets none",
-                        )
-                        .with_hint("add `within` (e.g. `within: 30d`) to `credits.claim`, or leave `{claim_by}` out"),
-                    );
-                }
-                Some(template)
-            }
-            Err(error) => {
-                let mut diagnostic = Diagnostic::error(
+        let template = checked_template::<Field>(file, text, value, &path, diagnostics)?;
+        if !has_window && template.uses(Field::ClaimBy) {
+            let offset = value.value.find("{claim_by}").unwrap_or_default();
+            diagnostics.push(
+                Diagnostic::error(
                     "invalid-value",
-                    placed(file, text, value, error.offset),
+                    placed(file, text, value, offset),
                     path,
-                    error.to_string(),
-                );
-                let names: Vec<&str> = Field::ALL.into_iter().map(Field::name).collect();
-                diagnostic.hint = Some(match &error.problem {
-                    Problem::Unknown(name) => {
-                        super::suggest::hint_from(name, "placeholders", &names)
-                    }
-                    Problem::Unclosed | Problem::LoneClose => format!(
-                        "placeholders are written `{{name}}` ({}); write `{{{{` or `}}}}` for a literal brace",
-                        names.join(", ")
-                    ),
-                });
-                diagnostics.push(diagnostic);
-                None
-            }
+                    "`{claim_by}` needs a claim window, and the contract sets none",
+                )
+                .with_hint(
+                    "add `within` (e.g. `within: 30d`) to `credits.claim`, or leave `{claim_by}` out",
+                ),
+            );
         }
+        Some(template)
     };
     let opening = paragraph(template.and_then(|t| t.opening.as_ref()), "opening");
     let closing = paragraph(template.and_then(|t| t.closing.as_ref()), "closing");
@@ -86,6 +65,40 @@ pub(super) fn convert(
         opening,
         closing,
         at: position_of(raw),
+    }
+}
+
+/// The template written as `value` (at YAML path `path` of contract `file`, whose text is
+/// `text`), with placeholders of `F`; `None` after adding an `invalid-value` diagnostic placed at
+/// the mistake's own line and column, with the placeholder it was probably meant to be. Claim
+/// paragraphs and invoice references both come through here.
+pub(super) fn checked_template<F: Placeholder>(
+    file: &str,
+    text: &str,
+    value: &Spanned<String>,
+    path: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Template<F>> {
+    match Template::<F>::parse(&value.value) {
+        Ok(template) => Some(template),
+        Err(error) => {
+            let mut diagnostic = Diagnostic::error(
+                "invalid-value",
+                placed(file, text, value, error.offset),
+                path,
+                error.to_string(),
+            );
+            let names = F::names();
+            diagnostic.hint = Some(match &error.problem {
+                Problem::Unknown(name) => super::suggest::hint_from(name, "placeholders", &names),
+                Problem::Unclosed | Problem::LoneClose => format!(
+                    "placeholders are written `{{name}}` ({}); write `{{{{` or `}}}}` for a literal brace",
+                    names.join(", ")
+                ),
+            });
+            diagnostics.push(diagnostic);
+            None
+        }
     }
 }
 

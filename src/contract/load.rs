@@ -415,6 +415,12 @@ impl Converter<'_> {
                 .map(|maintenance| self.maintenance(&maintenance.value, timezone)),
             notify,
             termination,
+            invoice: raw
+                .invoice
+                .as_ref()
+                .map_or_else(Default::default, |invoice| {
+                    super::invoice::convert(self.file, self.text, invoice, self.diagnostics)
+                }),
             warnings: Vec::new(),
         }
     }

@@ -5,6 +5,7 @@ pub mod check;
 mod claim;
 pub mod excerpt;
 mod holidays;
+mod invoice;
 mod load;
 pub mod raw;
 pub mod reference;
@@ -22,6 +23,7 @@ use crate::money::{Amount, Decimal, Rounding};
 use crate::time::{Calendar, PeriodKind, PeriodSpec, Seconds};
 
 pub use holidays::{MAX_EVENT_DAYS, MAX_HOLIDAY_FILE_BYTES};
+pub use invoice::Invoice;
 pub use load::{
     decode_text, load_contract_file, load_contract_text, load_contract_text_with, location_of,
     parse_contract, utf8_diagnostic, yaml_message,
@@ -85,6 +87,8 @@ pub struct Contract {
     pub notify: Option<Target>,
     /// Termination triggers: rights the customer gains, reported as findings, never money.
     pub termination: Vec<Termination>,
+    /// What every credit line carries for posting (empty when the contract has no `invoice`).
+    pub invoice: Invoice,
     /// Warnings found while checking it (the contract is usable).
     pub warnings: Vec<crate::error::Diagnostic>,
 }
@@ -205,6 +209,13 @@ impl Contract {
             TargetKind::Notify => self.notify,
             _ => self.severities[severity].target(kind),
         }
+    }
+
+    /// The name of calendar `calendar` when it keeps office hours, `None` when it runs around
+    /// the clock: durations measured on it are written as hours of its opening time.
+    pub fn office_hours(&self, calendar: usize) -> Option<&str> {
+        let named = &self.calendars[calendar];
+        (!named.calendar.is_always()).then_some(named.name.as_str())
     }
 
     /// Whether the contract has terms that look back past the period judged: a year cap,

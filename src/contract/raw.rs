@@ -42,7 +42,7 @@ impl<'de> Deserialize<'de> for Text {
 }
 
 /// The top-level keys of a contract file, in the order of [`RawContract`].
-pub const CONTRACT_KEYS: [&str; 17] = [
+pub const CONTRACT_KEYS: [&str; 18] = [
     "id",
     "title",
     "provider",
@@ -60,6 +60,7 @@ pub const CONTRACT_KEYS: [&str; 17] = [
     "exclusions",
     "notifications",
     "termination",
+    "invoice",
 ];
 
 /// A contract file.
@@ -120,6 +121,41 @@ pub struct RawContract {
     /// Termination triggers: rights the customer gains, reported as findings, never money.
     #[schemars(with = "Option<Vec<RawTermination>>")]
     pub termination: Option<Vec<Spanned<RawTermination>>>,
+    /// What the customer's finance system needs to post the credit lines: the vendor number, purchase order, GL account and cost centre copied onto every line, and each line's reference.
+    #[schemars(with = "Option<RawInvoice>")]
+    pub invoice: Option<Spanned<RawInvoice>>,
+}
+
+/// The keys of `invoice`, in the order of [`RawInvoice`]; a top-level key among them is meant
+/// to go inside `invoice:`.
+pub const INVOICE_KEYS: [&str; 5] = [
+    "vendor_id",
+    "po_number",
+    "gl_account",
+    "cost_center",
+    "reference",
+];
+
+/// `invoice: { vendor_id, po_number, gl_account, cost_center, reference }`: the posting fields of every credit line, all optional.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Invoice")]
+pub struct RawInvoice {
+    /// The provider's number in the customer's accounts payable (the `vendor_id` column), e.g. `100234`.
+    #[schemars(with = "Option<schema::Code>")]
+    pub vendor_id: Option<Spanned<Text>>,
+    /// The purchase order the services are bought under (the `po_number` column), e.g. `4500012345`.
+    #[schemars(with = "Option<schema::Code>")]
+    pub po_number: Option<Spanned<Text>>,
+    /// The general-ledger account credits are booked to (the `gl_account` column), e.g. `6100`.
+    #[schemars(with = "Option<schema::Code>")]
+    pub gl_account: Option<Spanned<Text>>,
+    /// The cost centre credits are booked to (the `cost_center` column), e.g. `IT-SEC-01`.
+    #[schemars(with = "Option<schema::Code>")]
+    pub cost_center: Option<Spanned<Text>>,
+    /// Each line's reference (the `reference` column), with placeholders `{contract}`, `{period}`, `{service}`, `{rule}` and `{n}` (the line's number within its contract and period, from 1, in output order); `{{` and `}}` write a literal brace. E.g. `{contract}-{period}-{n}` gives `ACME-SOC-2026-2026-10-1`.
+    #[schemars(with = "Option<schema::Reference>")]
+    pub reference: Option<Spanned<String>>,
 }
 
 /// `notifications: { data_breach: { within } }`: duties to notify, measured from detection.

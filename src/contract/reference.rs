@@ -137,6 +137,9 @@ impl<'a> Walker<'a> {
             Some("Duration") => "duration (`4h`, `1h30m`)",
             Some("Money") => "amount (`42000.00`)",
             Some("Amount") => "amount or percentage of the fee",
+            Some("StatedAmount") => {
+                "percentage of the fee (`20%`) or amount with its currency (`20.00 EUR`)"
+            }
             Some("Percent") => "percentage",
             Some("Decimal" | "Weight") => "number",
             Some("Date") => "date (`2026-01-01`)",

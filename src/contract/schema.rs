@@ -200,7 +200,30 @@ marker!(
     json!({
         "description": "Text with placeholders `{provider}`, `{customer}`, `{contract}`, `{title}`, `{period}`, `{total}`, `{currency}`, `{claim_by}`; `{{` and `}}` write a literal brace.",
         "type": "string",
-        "pattern": super::template::pattern()
+        "pattern": super::template::pattern::<super::template::Field>()
+    })
+);
+marker!(
+    /// An invoice line's reference with placeholders.
+    Reference,
+    "Reference",
+    json!({
+        "description": "Text with placeholders `{contract}`, `{period}`, `{service}`, `{rule}`, `{n}` (the line's number within its contract and period, from 1); `{{` and `}}` write a literal brace.",
+        "type": "string",
+        "minLength": 1,
+        "pattern": super::template::pattern::<super::template::ReferenceField>()
+    })
+);
+marker!(
+    /// A code of the customer's finance system.
+    Code,
+    "Code",
+    json!({
+        "description": "A code as the customer's finance system writes it (`100234`, `IT-SEC-01`), copied onto every credit line as written, leading zeros included.",
+        "anyOf": [
+            { "type": "string", "minLength": 1 },
+            { "type": "number" }
+        ]
     })
 );
 marker!(

@@ -1,10 +1,26 @@
-//! The opening and closing paragraphs of a claim document (`credits.claim.template`): text with
-//! placeholders such as `{provider}` or `{total}`, parsed once when the contract is loaded so an
-//! unknown placeholder is a contract error, and filled in by the renderers.
+//! Texts with placeholders a contract writes: the opening and closing paragraphs of a claim
+//! document (`credits.claim.template`, placeholders such as `{provider}` or `{total}`) and the
+//! reference of an invoice line (`invoice.reference`, such as `{contract}-{period}-{n}`). Each is
+//! parsed once when the contract is loaded, so an unknown placeholder is a contract error, and
+//! filled in later.
 
 use std::fmt;
 
-/// What a placeholder stands for.
+/// The placeholders one kind of template takes.
+pub trait Placeholder: Copy + Eq + 'static {
+    /// Every placeholder, in the order the documentation lists them.
+    const ALL: &'static [Self];
+
+    /// The placeholder's name, as written between braces.
+    fn name(self) -> &'static str;
+
+    /// Every name, in the order of [`Self::ALL`].
+    fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|field| field.name()).collect()
+    }
+}
+
+/// What a placeholder of a claim paragraph stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
     /// The party that owes the credits.
@@ -25,9 +41,8 @@ pub enum Field {
     ClaimBy,
 }
 
-impl Field {
-    /// Every field, in the order the documentation lists them.
-    pub const ALL: [Self; 8] = [
+impl Placeholder for Field {
+    const ALL: &'static [Self] = &[
         Self::Provider,
         Self::Customer,
         Self::Contract,
@@ -38,8 +53,7 @@ impl Field {
         Self::ClaimBy,
     ];
 
-    /// The placeholder's name, as written between braces.
-    pub fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             Self::Provider => "provider",
             Self::Customer => "customer",
@@ -51,26 +65,63 @@ impl Field {
             Self::ClaimBy => "claim_by",
         }
     }
+}
 
-    fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|field| field.name() == name)
+/// What a placeholder of an invoice line's reference (`invoice.reference`) stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferenceField {
+    /// The contract id.
+    Contract,
+    /// The period, e.g. `2026-10` or `2026-Q4`.
+    Period,
+    /// The service id of the line.
+    Service,
+    /// The rule id of the line.
+    Rule,
+    /// The line's number within its contract and period, from 1, in the order the lines are
+    /// written.
+    Number,
+}
+
+impl Placeholder for ReferenceField {
+    const ALL: &'static [Self] = &[
+        Self::Contract,
+        Self::Period,
+        Self::Service,
+        Self::Rule,
+        Self::Number,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Contract => "contract",
+            Self::Period => "period",
+            Self::Service => "service",
+            Self::Rule => "rule",
+            Self::Number => "n",
+        }
     }
+}
+
+/// The placeholder called `name`, if `F` has one.
+fn from_name<F: Placeholder>(name: &str) -> Option<F> {
+    F::ALL.iter().copied().find(|field| field.name() == name)
 }
 
 /// One piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
+pub enum Part<F = Field> {
     /// Text as it is (`{{` and `}}` already read as single braces).
     Text(String),
     /// A placeholder.
-    Field(Field),
+    Field(F),
 }
 
-/// A paragraph with placeholders, checked.
+/// A text with placeholders of `F` (a claim paragraph by default), checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
+pub struct Template<F = Field> {
     /// The pieces in order.
-    pub parts: Vec<Part>,
+    pub parts: Vec<Part<F>>,
 }
 
 /// Why a template cannot be read, and where in its text.
@@ -106,8 +157,8 @@ impl fmt::Display for TemplateError {
     }
 }
 
-impl Template {
-    /// Reads `text`: `{name}` is a placeholder (see [`Field`]), `{{` and `}}` are literal braces.
+impl<F: Placeholder> Template<F> {
+    /// Reads `text`: `{name}` is a placeholder (one of `F`), `{{` and `}}` are literal braces.
     ///
     /// # Errors
     /// The first unknown placeholder, unclosed `{` or lone `}`, with its offset.
@@ -134,7 +185,7 @@ impl Template {
                         });
                     };
                     let name = &text[name_start..name_start + length];
-                    let field = Field::from_name(name).ok_or_else(|| TemplateError {
+                    let field = from_name::<F>(name).ok_or_else(|| TemplateError {
                         offset,
                         problem: Problem::Unknown(name.to_owned()),
                     })?;
@@ -161,12 +212,12 @@ impl Template {
     }
 
     /// Whether the template uses `field`.
-    pub fn uses(&self, field: Field) -> bool {
+    pub fn uses(&self, field: F) -> bool {
         self.parts.contains(&Part::Field(field))
     }
 
     /// The text with each placeholder replaced by `value(field)`.
-    pub fn fill(&self, value: impl Fn(Field) -> String) -> String {
+    pub fn fill(&self, value: impl Fn(F) -> String) -> String {
         let mut text = String::new();
         for part in &self.parts {
             match part {
@@ -178,10 +229,11 @@ impl Template {
     }
 }
 
-/// A regular expression that matches exactly the texts [`Template::parse`] accepts, for the
-/// JSON Schema, built from [`Field::ALL`] so the two cannot drift apart.
-pub fn pattern() -> String {
-    let names: Vec<&str> = Field::ALL.into_iter().map(Field::name).collect();
+/// A regular expression that matches exactly the texts [`Template::parse`] accepts for the
+/// placeholders of `F`, for the JSON Schema, built from [`Placeholder::ALL`] so the two cannot
+/// drift apart.
+pub fn pattern<F: Placeholder>() -> String {
+    let names = F::names();
     format!(
         "^([^{{}}]|\\{{\\{{|\\}}\\}}|\\{{({})\\}})*$",
         names.join("|")
@@ -195,7 +247,7 @@ mod tests {
     #[test]
     fn placeholders_and_literal_braces() {
         let template =
-            Template::parse("Dear {provider}: {{x}} {total} {currency}.").expect("valid");
+            Template::<Field>::parse("Dear {provider}: {{x}} {total} {currency}.").expect("valid");
         let filled = template.fill(|field| match field {
             Field::Provider => "Acme".to_owned(),
             Field::Total => "8100.00".to_owned(),
@@ -206,7 +258,7 @@ mod tests {
         assert!(template.uses(Field::Total));
         assert!(!template.uses(Field::ClaimBy));
         // A value that looks like a placeholder is not read again.
-        let echo = Template::parse("{title}").expect("valid");
+        let echo = Template::<Field>::parse("{title}").expect("valid");
         assert_eq!(echo.fill(|_| "{provider}".to_owned()), "{provider}");
     }
 
@@ -214,29 +266,49 @@ mod tests {
     fn mistakes_are_placed_at_their_brace() {
         // `é` is two bytes: offsets count bytes.
         assert_eq!(
-            Template::parse("Café {totl} x"),
+            Template::<Field>::parse("Café {totl} x"),
             Err(TemplateError {
                 offset: 6,
                 problem: Problem::Unknown("totl".to_owned())
             })
         );
         assert_eq!(
-            Template::parse("a {total").map_err(|error| (error.offset, error.problem)),
+            Template::<Field>::parse("a {total").map_err(|error| (error.offset, error.problem)),
             Err((2, Problem::Unclosed))
         );
         assert_eq!(
-            Template::parse("a } b").map_err(|error| (error.offset, error.problem)),
+            Template::<Field>::parse("a } b").map_err(|error| (error.offset, error.problem)),
             Err((2, Problem::LoneClose))
         );
         assert_eq!(
-            Template::parse("{}").map_err(|error| error.problem),
+            Template::<Field>::parse("{}").map_err(|error| error.problem),
             Err(Problem::Unknown(String::new()))
         );
     }
 
     #[test]
+    fn a_reference_takes_its_own_placeholders() {
+        let reference =
+            Template::<ReferenceField>::parse("{contract}-{period}-{n}").expect("valid");
+        let filled = reference.fill(|field| match field {
+            ReferenceField::Contract => "ACME".to_owned(),
+            ReferenceField::Period => "2026-10".to_owned(),
+            ReferenceField::Number => "3".to_owned(),
+            ReferenceField::Service | ReferenceField::Rule => "?".to_owned(),
+        });
+        assert_eq!(filled, "ACME-2026-10-3");
+        // A claim paragraph's placeholder is not a reference's, and `{n}` not a paragraph's.
+        assert_eq!(
+            Template::<ReferenceField>::parse("{total}").map_err(|error| error.problem),
+            Err(Problem::Unknown("total".to_owned()))
+        );
+        assert!(Template::<Field>::parse("{n}").is_err());
+        assert!(pattern::<ReferenceField>().contains("|n)"));
+    }
+
+    #[test]
     fn the_schema_pattern_is_built_from_every_placeholder() {
-        let pattern = pattern();
+        let pattern = pattern::<Field>();
         assert!(pattern.contains("claim_by"));
         // tests/schema.rs runs it against contracts; here its shape.
         assert!(pattern.starts_with("^([^{}]|\\{\\{|\\}\\}|\\{(provider|"));

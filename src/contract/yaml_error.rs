@@ -120,6 +120,15 @@ fn translate(error: &YamlError, text: &str, line: u32, column: u32) -> (String, 
             } else {
                 format!("the keys here are: {}", expected.join(", "))
             };
+            // A posting field written at the top level of a contract is meant for `invoice:`.
+            if expected.contains(&"invoice") && super::raw::INVOICE_KEYS.contains(&field.as_str()) {
+                return (
+                    format!("unknown field `{field}`; did you mean `invoice.{field}`?"),
+                    Some(format!(
+                        "posting fields go inside the `invoice` block: `invoice: {{ {field}: … }}`"
+                    )),
+                );
+            }
             let message = match suggest::did_you_mean(field, expected.iter().copied()) {
                 Some(suggestion) => format!("unknown field `{field}`; {suggestion}"),
                 None => format!("unknown field `{field}`"),

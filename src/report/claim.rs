@@ -13,7 +13,9 @@ use crate::calc::claim::{
 use crate::calc::model::BreachRow;
 use crate::contract::excerpt::{QuotedLine, entry_lines, node_lines};
 use crate::contract::template::{Field, Template};
-use crate::time::{Instant, format_duration, format_instant};
+use crate::time::{Instant, format_duration, format_instant, format_on_calendar};
+
+use super::table::breach_duration;
 
 use super::markdown::{MarkdownTable, escape};
 
@@ -247,9 +249,9 @@ pub(super) fn breach_cells(breach: &BreachRow) -> [String; 10] {
         breach.target.name().to_owned(),
         format_instant(breach.opened),
         format_instant(breach.deadline),
-        format_duration(breach.allowed_seconds),
-        format_duration(breach.actual_seconds),
-        format_duration(breach.over_by_seconds),
+        breach_duration(breach, breach.allowed_seconds),
+        breach_duration(breach, breach.actual_seconds),
+        breach_duration(breach, breach.over_by_seconds),
         breach.source.to_string(),
         breach.title.to_string(),
     ]
@@ -290,7 +292,7 @@ pub(super) fn availability_sentence(basis: &DowntimeBasis) -> String {
         "Availability = ({measured} s measured - {weighted} s weighted downtime) / {measured} s x 100 = {}%{target}. \
          The outages below overlap once in the union: {} ({} s) of downtime, weighted by severity.",
         basis.availability.round_dp(6),
-        format_duration(basis.downtime_seconds),
+        format_on_calendar(basis.downtime_seconds, basis.office_hours.as_deref()),
         basis.downtime_seconds,
         measured = basis.measured_seconds,
         weighted = basis.weighted_downtime_seconds,
@@ -325,8 +327,14 @@ pub(super) fn maintenance_cells(maintenance: &MaintenanceApplied) -> [String; 4]
         .collect();
     [
         maintenance.service.clone(),
-        format_duration(maintenance.excluded_seconds),
-        format_duration(maintenance.downtime_seconds),
+        format_on_calendar(
+            maintenance.excluded_seconds,
+            maintenance.office_hours.as_deref(),
+        ),
+        format_on_calendar(
+            maintenance.downtime_seconds,
+            maintenance.office_hours.as_deref(),
+        ),
         rows.join(", "),
     ]
 }

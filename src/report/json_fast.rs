@@ -218,6 +218,7 @@ impl Json<'_> {
             findings,
             disputed,
             trace: _,
+            places: _,
         } = contract;
         self.buffer.push(b'{');
         self.field(true, KEYS, "contract", id)?;
@@ -259,6 +260,7 @@ impl Json<'_> {
             allowed_seconds,
             actual_seconds,
             over_by_seconds,
+            office_hours,
             done,
             credits,
             detected_after_seconds,
@@ -286,6 +288,11 @@ impl Json<'_> {
         self.integer(*actual_seconds);
         self.raw(breach_key!("over_by_seconds"));
         self.integer(*over_by_seconds);
+        self.raw(breach_key!("office_hours"));
+        match office_hours {
+            Some(calendar) => self.string(calendar),
+            None => self.raw(b"null"),
+        }
         self.raw(breach_key!("done"));
         self.raw(if *done { b"true" } else { b"false" });
         self.raw(breach_key!("credits"));
@@ -437,6 +444,7 @@ mod tests {
             allowed_seconds: 900,
             actual_seconds: opened.wrapping_sub(deadline),
             over_by_seconds: -(i64::try_from(seed).expect("small")),
+            office_hours: (seed % 3 == 2).then(|| Arc::from(rule)),
             done: seed.is_multiple_of(2),
             credits,
             detected_after_seconds: (seed % 2 == 1).then_some(i64::MIN + 1),

@@ -7,9 +7,8 @@ use std::io::{self, Write};
 
 use crate::calc::model::{ContractReport, Report};
 use crate::incidents::RowAccounting;
-use crate::time::format_duration;
 
-use super::table::incident_list;
+use super::table::{breach_duration, has_references, incident_list};
 
 /// Text made safe for a Markdown table cell, heading or list item: `&`, `<` and `>` become HTML
 /// entities (a `<script>` title cannot become HTML), a line break becomes `<br>` (a table row is
@@ -164,9 +163,9 @@ fn write_breaches(out: &mut dyn Write, contract: &ContractReport) -> io::Result<
             breach.severity.to_string(),
             breach.target.name().to_owned(),
             format!("{:?}", breach.status).to_lowercase(),
-            format_duration(breach.allowed_seconds),
-            format_duration(breach.actual_seconds),
-            format_duration(breach.over_by_seconds),
+            breach_duration(breach, breach.allowed_seconds),
+            breach_duration(breach, breach.actual_seconds),
+            breach_duration(breach, breach.over_by_seconds),
             breach.source.to_string(),
             breach.title.to_string(),
         ]);
@@ -234,16 +233,21 @@ fn write_lines(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()>
     if contract.credit_lines.is_empty() {
         return writeln!(out, "No credits owed.\n");
     }
-    let mut lines = MarkdownTable::new(&[
+    let referenced = has_references(contract);
+    let mut columns = vec![
         ("service", false),
         ("rule", false),
         ("description", false),
         ("amount", true),
         ("cap applied", false),
         ("incidents", false),
-    ]);
+    ];
+    if referenced {
+        columns.push(("reference", false));
+    }
+    let mut lines = MarkdownTable::new(&columns);
     for line in &contract.credit_lines {
-        lines.row([
+        let cells = [
             line.service.clone(),
             line.rule.clone(),
             line.description.to_string(),
@@ -253,15 +257,43 @@ fn write_lines(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()>
                 .map(ToString::to_string)
                 .unwrap_or_default(),
             incident_list(&line.incidents),
-        ]);
+            line.reference.clone().unwrap_or_default(),
+        ];
+        lines.row(&cells[..columns.len()]);
     }
     writeln!(out, "### Credit lines\n\n{}", lines.text)?;
+    write_posting(out, contract)?;
     writeln!(
         out,
         "**Total credit: {} {}**\n",
         contract.credit_total,
         escape(&contract.currency)
     )
+}
+
+/// The posting fields the contract's `invoice` puts on every line, as one line under the
+/// table; nothing when it sets none.
+fn write_posting(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()> {
+    let Some(line) = contract.credit_lines.first() else {
+        return Ok(());
+    };
+    let fields: Vec<String> = [
+        ("vendor", &line.vendor_id),
+        ("PO", &line.po_number),
+        ("GL account", &line.gl_account),
+        ("cost centre", &line.cost_center),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| {
+        value
+            .as_ref()
+            .map(|value| format!("{name} {}", escape(value)))
+    })
+    .collect();
+    if fields.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "Posting: {}\n", fields.join(" · "))
 }
 
 /// The totals of a range of more than one period; nothing for one period.

@@ -4,9 +4,11 @@ use std::io::{self, Write};
 
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 
-use crate::calc::model::{ContractReport, RangeTotal, Report, ServiceSummary, TargetCounts};
+use crate::calc::model::{
+    BreachRow, ContractReport, RangeTotal, Report, ServiceSummary, TargetCounts,
+};
 use crate::incidents::RowAccounting;
-use crate::time::format_duration;
+use crate::time::{Seconds, format_on_calendar};
 
 /// A table with `header`. On a terminal it fits the terminal's width, long cells (descriptions,
 /// titles) wrapping inside their column; written to a pipe or a file it keeps each row on one
@@ -54,8 +56,11 @@ pub(super) fn service_cells(service: &ServiceSummary) -> [String; 9] {
             .availability_target
             .map(|target| target.to_string())
             .unwrap_or_default(),
-        format_duration(service.downtime_seconds),
-        format_duration(service.maintenance_excluded_seconds),
+        format_on_calendar(service.downtime_seconds, service.office_hours.as_deref()),
+        format_on_calendar(
+            service.maintenance_excluded_seconds,
+            service.office_hours.as_deref(),
+        ),
         counts_text(&service.respond),
         counts_text(&service.resolve),
         service.credit.to_string(),
@@ -120,9 +125,9 @@ pub fn write_report_table(out: &mut dyn Write, report: &Report) -> io::Result<()
                     breach.severity.to_string(),
                     breach.target.name().to_owned(),
                     format!("{:?}", breach.status).to_lowercase(),
-                    format_duration(breach.allowed_seconds),
-                    format_duration(breach.actual_seconds),
-                    format_duration(breach.over_by_seconds),
+                    breach_duration(breach, breach.allowed_seconds),
+                    breach_duration(breach, breach.actual_seconds),
+                    breach_duration(breach, breach.over_by_seconds),
                     breach.source.to_string(),
                 ]));
             }
@@ -217,20 +222,28 @@ fn write_totals(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     writeln!(out, "Totals {}\n{table}\n", report.period)
 }
 
+/// A contract period's credit lines. The reference column is there when the contract's
+/// `invoice` sets one; the other posting fields are the same on every line and stay in the CSV,
+/// JSON and Markdown.
 fn write_lines(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()> {
     if contract.credit_lines.is_empty() {
         return writeln!(out, "\nNo credits owed.");
     }
-    let mut lines = table(&[
+    let referenced = has_references(contract);
+    let mut header = vec![
         "service",
         "rule",
         "description",
         "amount",
         "cap applied",
         "incidents",
-    ]);
+    ];
+    if referenced {
+        header.push("reference");
+    }
+    let mut lines = table(&header);
     for line in &contract.credit_lines {
-        lines.add_row(escaped([
+        let cells = escaped([
             line.service.clone(),
             line.rule.clone(),
             line.description.to_string(),
@@ -240,7 +253,9 @@ fn write_lines(out: &mut dyn Write, contract: &ContractReport) -> io::Result<()>
                 .map(ToString::to_string)
                 .unwrap_or_default(),
             incident_list(&line.incidents),
-        ]));
+            line.reference.clone().unwrap_or_default(),
+        ]);
+        lines.add_row(&cells[..header.len()]);
     }
     right_align(&mut lines, &[3]);
     writeln!(out, "\nCredit lines\n{lines}")?;
@@ -271,6 +286,19 @@ fn write_rows(out: &mut dyn Write, rows: &RowAccounting) -> io::Result<()> {
         writeln!(out, "  rejected  {rejection}")?;
     }
     Ok(())
+}
+
+/// Whether a contract period's lines carry references (its contract's `invoice.reference`).
+pub(super) fn has_references(contract: &ContractReport) -> bool {
+    contract
+        .credit_lines
+        .iter()
+        .any(|line| line.reference.is_some())
+}
+
+/// A breach row's duration on the clock its target is measured on.
+pub(super) fn breach_duration(breach: &BreachRow, seconds: Seconds) -> String {
+    format_on_calendar(seconds, breach.office_hours.as_deref())
 }
 
 /// Incident ids for a terminal cell: all of them up to six; beyond that the first five and how

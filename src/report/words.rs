@@ -4,10 +4,10 @@
 use std::fmt::{self, Display, Formatter};
 
 use crate::calc::model::{
-    CapApplied, CapNote, Derivation, EscalatedBreach, Escalation, Limit, Rate,
+    CapApplied, CapNote, Clocks, Derivation, EscalatedBreach, Escalation, Limit, Rate,
 };
 use crate::money::Amount;
-use crate::time::format_duration;
+use crate::time::{Seconds, format_duration, format_on_calendar};
 
 /// `es` after `breach` unless there is exactly one.
 fn plural(count: u64) -> &'static str {
@@ -51,11 +51,12 @@ impl Display for Derivation {
                 credit,
                 max_per_incident,
                 escalated,
+                clocks,
             } => {
                 write!(
                     formatter,
-                    "{units} started {} of lateness on {breaches} {} breach{} x {credit}",
-                    format_duration(*unit),
+                    "{units} started {} on {breaches} {} breach{} x {credit}",
+                    lateness_unit(*unit, clocks),
                     target.name(),
                     plural(*breaches as u64)
                 )?;
@@ -70,24 +71,54 @@ impl Display for Derivation {
                 units,
                 unit,
                 credit,
-            } => write!(
-                formatter,
-                "{} of outages of at least {} = {units} started {} x {credit}",
-                format_duration(*downtime),
-                format_duration(*min_outage),
-                format_duration(*unit)
-            ),
+                office_hours,
+            } => {
+                let clock = office_hours.as_deref();
+                write!(
+                    formatter,
+                    "{} of outages of at least {} = {units} started {} x {credit}",
+                    format_on_calendar(*downtime, clock),
+                    format_on_calendar(*min_outage, clock),
+                    format_on_calendar(*unit, clock)
+                )
+            }
             Self::DowntimeMultiple {
                 multiplier,
                 downtime,
                 measured,
-            } => write!(
-                formatter,
-                "{multiplier} x the fee for {} of downtime out of {} measured",
-                format_duration(*downtime),
-                format_duration(*measured)
-            ),
+                office_hours,
+            } => {
+                let clock = office_hours.as_deref();
+                write!(
+                    formatter,
+                    "{multiplier} x the fee for {} of downtime out of {} measured",
+                    format_on_calendar(*downtime, clock),
+                    format_on_calendar(*measured, clock)
+                )
+            }
         }
+    }
+}
+
+/// `1h of lateness`, the unit on the clock the breaches were measured on: `1h of office hours
+/// (office) of lateness` when all of them ran on one office-hours calendar, and a note of the
+/// clocks when they ran on several.
+fn lateness_unit(unit: Seconds, clocks: &Clocks) -> String {
+    match clocks.office_hours.as_slice() {
+        [] => format!("{} of lateness", format_duration(unit)),
+        [calendar] if !clocks.around_the_clock => {
+            format!("{} of lateness", format_on_calendar(unit, Some(calendar)))
+        }
+        calendars => format!(
+            "{} of lateness (counted{} in office hours ({}) where a target is measured on them)",
+            format_duration(unit),
+            if clocks.around_the_clock {
+                " around the clock, or"
+            } else {
+                ""
+            },
+            calendars.join(", ")
+        ),
     }
 }
 

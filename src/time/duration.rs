@@ -97,6 +97,30 @@ pub fn format_duration(seconds: Seconds) -> String {
     text
 }
 
+/// A duration measured on a calendar, for people: around the clock (`office_hours` is `None`)
+/// as contracts write it (`2d2h`); on an office-hours calendar as hours of its opening time with
+/// the calendar's name (`50h of office hours (business)`), since a day of office time is not the
+/// 24 hours `2d2h` would say.
+pub fn format_on_calendar(seconds: Seconds, office_hours: Option<&str>) -> String {
+    let Some(calendar) = office_hours else {
+        return format_duration(seconds);
+    };
+    let hours = seconds / 3_600;
+    let text = if hours == 0 {
+        format_duration(seconds)
+    } else {
+        // Whole hours first, the rest (minutes and seconds, never a day) after them.
+        let rest = seconds % 3_600;
+        let rest = if rest == 0 {
+            String::new()
+        } else {
+            format_duration(rest.abs())
+        };
+        format!("{hours}h{rest}")
+    };
+    format!("{text} of office hours ({calendar})")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +178,35 @@ mod tests {
                 .unwrap_err()
                 .contains("not a duration")
         );
+    }
+
+    #[test]
+    fn office_hours_are_written_as_hours_of_opening_time() {
+        // 50 h of opening time = 180,000 s: as a 24-hour duration that would read `2d2h`.
+        assert_eq!(format_duration(180_000), "2d2h");
+        assert_eq!(
+            format_on_calendar(180_000, Some("business")),
+            "50h of office hours (business)"
+        );
+        // 4 h 30 min = 16,200 s; 45 min = 2,700 s; nothing = 0 s.
+        assert_eq!(
+            format_on_calendar(16_200, Some("office")),
+            "4h30m of office hours (office)"
+        );
+        assert_eq!(
+            format_on_calendar(2_700, Some("office")),
+            "45m of office hours (office)"
+        );
+        assert_eq!(
+            format_on_calendar(0, Some("office")),
+            "0s of office hours (office)"
+        );
+        assert_eq!(
+            format_on_calendar(-3_660, Some("office")),
+            "-1h1m of office hours (office)"
+        );
+        // Around the clock nothing changes.
+        assert_eq!(format_on_calendar(180_000, None), "2d2h");
     }
 
     #[test]

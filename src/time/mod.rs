@@ -9,7 +9,8 @@ mod timestamp;
 
 pub use calendar::{BusinessCalendar, Calendar, local_date, parse_days, parse_interval};
 pub use duration::{
-    MAX_DURATION, check_duration_bound, format_duration, parse_bounded_duration, parse_duration,
+    MAX_DURATION, check_duration_bound, format_duration, format_on_calendar,
+    parse_bounded_duration, parse_duration,
 };
 pub use intervals::{merge_intervals, subtract};
 pub use period::{Period, PeriodKind, PeriodRange, PeriodSpec};

@@ -11,7 +11,7 @@ use super::chart::{self, Chart, Figure, Series};
 use crate::calc::model::{ContractReport, RangeTotal, Report};
 use crate::incidents::RowAccounting;
 use crate::money::Decimal;
-use crate::time::format_duration;
+use crate::time::format_on_calendar;
 
 /// Writes the whole breach report as a self-contained HTML page.
 pub fn write_report_html(out: &mut dyn Write, report: &Report) -> io::Result<()> {
@@ -215,8 +215,11 @@ fn write_services(page: &mut Page<'_>, period: &ContractReport) -> io::Result<()
             &service.fee,
             &service.availability,
             target,
-            &format_duration(service.downtime_seconds),
-            &format_duration(service.maintenance_excluded_seconds),
+            &format_on_calendar(service.downtime_seconds, service.office_hours.as_deref()),
+            &format_on_calendar(
+                service.maintenance_excluded_seconds,
+                service.office_hours.as_deref(),
+            ),
             &counts(&service.respond),
             &counts(&service.resolve),
             &service.credit,
@@ -245,9 +248,9 @@ fn write_breaches(page: &mut Page<'_>, period: &ContractReport) -> io::Result<()
             &breach.severity,
             &breach.target.name(),
             &format!("{:?}", breach.status).to_lowercase(),
-            &format_duration(breach.allowed_seconds),
-            &format_duration(breach.actual_seconds),
-            &format_duration(breach.over_by_seconds),
+            &format_on_calendar(breach.allowed_seconds, breach.office_hours.as_deref()),
+            &format_on_calendar(breach.actual_seconds, breach.office_hours.as_deref()),
+            &format_on_calendar(breach.over_by_seconds, breach.office_hours.as_deref()),
             &breach.source,
         ])?;
     }
